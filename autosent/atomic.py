@@ -1,0 +1,47 @@
+"""Crash-safe file writes: a reader sees the old file or the new one, never half of one.
+
+Everything autosent writes under `results/` goes through here, so a search killed at
+any moment (SIGKILL, power loss) leaves every file either intact or absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write `text` to `path` via a temp file in the same folder, fsync, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Atomically write `obj` as indented, human-readable JSON."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Persist the rename itself; without this a crash can undo it on some filesystems."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,163 @@
+"""The `autosent` command: parse, validate, call one library function, render.
+
+Bad input anywhere (`UsageError`) becomes one line on stderr and exit code 2; `--debug`
+shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from autosent.errors import UsageError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are one line and exit 2 like every other usage error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `90s`, `45m`, `1.5h` -> seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (use e.g. 90s, 45m, 2h)")
+    value, unit = float(match[1]), match[2] or "s"
+    return value * {"s": 1, "m": 60, "h": 3600}[unit]
+
+
+def _console():
+    """A rich console; piped output gets room for the whole leaderboard instead of 80 columns."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, 110))
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--run", help="run name (default: the most recent run)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="autosent", description="Find, train and ship the best Keras sentiment classifier.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("search", help="Hyperband search with a live leaderboard (re-run to resume)")
+    s.add_argument("--data", default="imdb", help="imdb (bundled, default), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
+    s.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
+    s.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
+    s.add_argument("--space", default="default", help="search space: a bundled name (default, seed) or a .toml file")
+    s.add_argument("--budget", type=int, default=50, help="total number of trials, across resumes (default: 50)")
+    s.add_argument("--max-epochs", type=int, help="most epochs per trial (default: from the space file)")
+    s.add_argument("--time-limit", type=parse_duration, help="start no new trial after this long, e.g. 90m")
+    s.add_argument("--run", help="run name (default: DATA-SPACE, e.g. imdb-default)")
+    s.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
+    s.add_argument("--seed", type=int, default=0, help="seed for model init, shuffling and --limit (default: 0)")
+    s.add_argument("--limit", type=int, help="subsample the training split to N texts for a quick run")
+    s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
+    s.add_argument("--top", type=int, default=5, help="trials shown in the live leaderboard (default: 5)")
+
+    lb = sub.add_parser("leaderboard", help="ranked trials of a run, any time, even during a search")
+    _add_run_arguments(lb)
+    lb.add_argument("--top", type=int, help="show only the best K trials")
+    lb.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(enabled: bool) -> Iterator[None]:
+    """Hide the C++ log lines TensorFlow prints while it loads (CUDA probing on CPU machines).
+
+    They go straight to file descriptor 2, past Python, so only a descriptor swap hides them.
+    Python exceptions are unaffected: they are raised, not printed, inside this block.
+    """
+    if not enabled:
+        yield
+        return
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _search(args: argparse.Namespace) -> int:
+    with _native_stderr_silenced(not args.debug):
+        from autosent.live import LiveSearchView
+        from autosent.search import SearchConfig, run_search
+
+    config = SearchConfig(
+        data=args.data,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        space=args.space,
+        budget=args.budget,
+        max_epochs=args.max_epochs,
+        time_limit=args.time_limit,
+        run=args.run,
+        results=args.results,
+        seed=args.seed,
+        limit=args.limit,
+        overwrite=args.overwrite,
+    )
+    config.validate()
+    console = _console()
+    with LiveSearchView(console, config.run_name, top=args.top) as view:
+        outcome = run_search(config, listener=view)
+    if not console.is_terminal:
+        console.line()  # rich leaves the last frame of a non-terminal Live without a newline
+    why = "time limit reached" if outcome.stopped_by_time else "search finished"
+    console.print(f"{why}: {len(outcome.records)} trial(s) in {outcome.run_dir}")
+    if outcome.stopped_by_time:
+        console.print("re-run the same command to continue")
+    return 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from autosent.leaderboard import rows, table
+    from autosent.records import read_records
+    from autosent.rundir import find_run
+
+    run_dir = find_run(args.results, args.run)
+    records = read_records(run_dir)
+    if args.json:
+        print(json.dumps(rows(records, args.top), indent=2))
+    else:
+        _console().print(table(records, args.top, title=f"run {run_dir.name}: {len(records)} trial(s)"))
+    return 0
+
+
+COMMANDS = {"search": _search, "leaderboard": _leaderboard}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as e:
+        if debug:
+            raise
+        print(f"autosent: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("autosent: interrupted; re-run the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,77 @@
+"""The sentiment hypermodel: Embedding -> encoder -> dropout -> dense head with L2.
+
+Which encoder, how wide, how regularised: all come from the search space, so the same
+class builds the seed notebook's model (`search_spaces/seed.toml`) and every candidate.
+GRUs stay on the cuDNN-eligible path (tanh/sigmoid, no recurrent dropout, right padding
+with a mask) so the same code is fast on a GPU.
+"""
+
+from __future__ import annotations
+
+import keras
+import keras_tuner
+import tensorflow as tf
+
+from autosent.space import SearchSpace
+
+
+class SentimentHyperModel(keras_tuner.HyperModel):
+    """Builds and trains one candidate on integer token ids."""
+
+    def __init__(self, space: SearchSpace, vocabulary_size: int, num_classes: int, seed: int = 0):
+        super().__init__(name="sentiment")
+        self.space = space
+        self.vocabulary_size = vocabulary_size
+        self.num_classes = num_classes
+        self.seed = seed
+
+    def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
+        space = self.space
+        encoder = space.declare(hp, "encoder")
+        embedding_dim = space.declare(hp, "embedding_dim")
+        units = space.declare(hp, "units")
+        dense_units = space.declare(hp, "dense_units")
+        dropout = space.declare(hp, "dropout")
+        l2 = space.declare(hp, "l2")
+        learning_rate = space.declare(hp, "learning_rate")
+        space.declare(hp, "batch_size")  # used by fit(); declared here so the oracle knows it
+
+        tokens = keras.Input(shape=(space.sequence_length,), dtype="int32", name="tokens")
+        x = keras.layers.Embedding(
+            self.vocabulary_size, embedding_dim, mask_zero=encoder != "conv1d", name="embedding"
+        )(tokens)
+        if encoder == "conv1d":
+            with hp.conditional_scope("encoder", ["conv1d"]):
+                kernel_size = space.declare(hp, "kernel_size")
+                pooling = space.declare(hp, "pooling")
+            x = keras.layers.Conv1D(units, kernel_size, activation="relu", name="conv1d")(x)
+            pool = keras.layers.GlobalMaxPooling1D if pooling == "max" else keras.layers.GlobalAveragePooling1D
+            x = pool(name="pooling")(x)
+        else:
+            gru = keras.layers.GRU(units, name="gru")
+            x = keras.layers.Bidirectional(gru, name="bigru")(x) if encoder == "bigru" else gru(x)
+        x = keras.layers.Dropout(dropout, seed=self.seed, name="dropout")(x)
+        regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
+        x = keras.layers.Dense(dense_units, activation="relu", kernel_regularizer=regularizer, name="dense")(x)
+        binary = self.num_classes == 2
+        outputs = keras.layers.Dense(
+            1 if binary else self.num_classes,
+            activation="sigmoid" if binary else "softmax",
+            kernel_regularizer=regularizer,
+            name="probabilities",
+        )(x)
+        model = keras.Model(tokens, outputs, name=f"autosent_{encoder}")
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x: tf.data.Dataset, *args, validation_data: tf.data.Dataset, **kwargs):
+        """Batch the shared, unbatched datasets with this trial's batch size, then train."""
+        batch_size = hp.get("batch_size")
+        # A full-size buffer: the splits are stored class by class, a smaller one would not mix them.
+        train = x.shuffle(int(x.cardinality()), seed=self.seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        val = validation_data.batch(512).prefetch(tf.data.AUTOTUNE)
+        return model.fit(train, *args, validation_data=val, shuffle=False, **kwargs)

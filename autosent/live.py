@@ -1,0 +1,96 @@
+"""The live search view: progress over the budget, the current trial's epoch, the top trials.
+
+A `SearchListener` that redraws a rich `Live` display; the table itself comes from
+`leaderboard.table`, so what you watch is what `autosent leaderboard` prints later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
+
+from autosent.leaderboard import table
+from autosent.records import TrialRecord
+from autosent.tuner import SearchListener
+
+SHOWN_HYPERPARAMETERS = ("encoder", "units", "embedding_dim", "dropout", "l2", "learning_rate")
+
+
+def describe(hyperparameters: dict[str, Any]) -> str:
+    """A one-line summary of a trial's most telling hyperparameters."""
+    parts = []
+    for name in SHOWN_HYPERPARAMETERS:
+        if name in hyperparameters:
+            value = hyperparameters[name]
+            parts.append(f"{name}={value:.2g}" if isinstance(value, float) else f"{name}={value}")
+    return " ".join(parts)
+
+
+class LiveSearchView(SearchListener):
+    """Use as a context manager around `run_search(config, listener=view)`."""
+
+    def __init__(self, console: Console, run_name: str, top: int = 5):
+        self.run_name = run_name
+        self.top = top
+        self.records: list[TrialRecord] = []
+        self.current = Text("preparing data…", style="dim")
+        self._trial = ""
+        self._epochs = 0
+        self.progress = Progress(
+            TextColumn("{task.description:<8}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+        )
+        self.trials = self.progress.add_task("trials", total=None)
+        self.epoch = self.progress.add_task("epoch", total=None, visible=False)
+        self.live = Live(self, console=console, refresh_per_second=4)
+
+    def __rich__(self) -> RenderableType:
+        return Group(
+            Text(f"autosent search · run {self.run_name}", style="bold"),
+            self.progress,
+            self.current,
+            table(self.records, self.top, title=f"top {self.top} by val_loss"),
+        )
+
+    def __enter__(self) -> LiveSearchView:
+        self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.stop()
+
+    def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
+        self.records = list(finished)
+        self.progress.update(self.trials, total=budget, completed=len(finished))
+
+    def on_trial_begin(self, trial_id: str, hyperparameters: dict[str, Any], epochs: int) -> None:
+        self._trial = f"trial {trial_id}: {describe(hyperparameters)}"
+        self._epochs = epochs
+        self.current = Text(self._trial)
+
+    def on_epoch_begin(self, epoch: int, steps: int | None) -> None:
+        self.progress.update(self.epoch, description="epoch", total=steps, completed=0, visible=True)
+        self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs}")
+
+    def on_batch_end(self, batch: int) -> None:
+        self.progress.update(self.epoch, completed=batch)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        val = logs.get("val_loss")
+        if val is not None:
+            self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs} · val_loss {val:.4f}")
+
+    def on_trial_end(self, record: TrialRecord) -> None:
+        self.records.append(record)
+        self.progress.update(self.trials, advance=1)
+        self.progress.update(self.epoch, visible=False)
+        self.current = Text(f"trial {record.trial_id} {record.status.lower()}", style="dim")

@@ -1,0 +1,100 @@
+"""Trial records: one readable JSON file per finished trial, the source of every leaderboard.
+
+keras-tuner keeps its own state for resuming the search; these records are ours, written
+atomically when a trial ends, and hold what a person wants to compare trials by: the
+hyperparameters, the whole learning curve, the best epoch and whether the trial showed
+the seed notebook's overfitting signature (val_loss rising after its minimum while the
+training loss kept falling).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autosent import atomic
+
+TRIALS_DIR = "trials"
+METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass
+class TrialRecord:
+    """What one trial did. `history` holds one dict per epoch, epochs numbered from 1."""
+
+    trial_id: str
+    status: str
+    hyperparameters: dict[str, Any]
+    hyperband: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int | None = None
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+    train_loss: float | None = None
+    train_accuracy: float | None = None
+    overfit: bool = False
+    val_loss_rise: float = 0.0
+    params: int | None = None
+    seconds: float = 0.0
+    worker: str = "tuner0"
+    message: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        """Train minus val accuracy at the best epoch: how much the model memorised."""
+        if self.train_accuracy is None or self.val_accuracy is None:
+            return None
+        return self.train_accuracy - self.val_accuracy
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "gap": self.gap}
+
+
+def summarise(history: list[dict[str, float]]) -> dict[str, Any]:
+    """Best epoch (lowest val_loss) and overfitting figures of one learning curve."""
+    curve = [h for h in history if math.isfinite(h.get("val_loss", math.nan))]
+    if not curve:
+        return {}
+    best = min(curve, key=lambda h: h["val_loss"])
+    after = [h for h in curve if h["epoch"] > best["epoch"]]
+    rise = max((h["val_loss"] for h in after), default=best["val_loss"]) - best["val_loss"]
+    overfit = any(h["val_loss"] > best["val_loss"] and h["loss"] < best["loss"] for h in after)
+    return {
+        "best_epoch": best["epoch"],
+        "val_loss": best["val_loss"],
+        "val_accuracy": best.get("val_accuracy"),
+        "train_loss": best.get("loss"),
+        "train_accuracy": best.get("accuracy"),
+        "overfit": overfit,
+        "val_loss_rise": rise,
+    }
+
+
+def history_rows(epochs: list[int], history: dict[str, list[float]]) -> list[dict[str, float]]:
+    """Keras' column-wise `History.history` as one row per epoch, numbered from 1."""
+    return [
+        {"epoch": epoch + 1, **{m: float(history[m][i]) for m in METRICS if m in history}}
+        for i, epoch in enumerate(epochs)
+    ]
+
+
+def record_path(run_dir: Path, trial_id: str) -> Path:
+    return run_dir / TRIALS_DIR / f"trial_{trial_id}.json"
+
+
+def write_record(run_dir: Path, record: TrialRecord) -> None:
+    atomic.write_json(record_path(run_dir, record.trial_id), record.to_dict())
+
+
+def read_records(run_dir: Path) -> list[TrialRecord]:
+    """Every trial record of a run, in trial order. Safe while a search is writing."""
+    records = []
+    known = set(TrialRecord.__dataclass_fields__)
+    paths = (run_dir / TRIALS_DIR).glob("trial_*.json")
+    for path in sorted(paths, key=lambda p: int(p.stem.removeprefix("trial_"))):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        records.append(TrialRecord(**{k: v for k, v in data.items() if k in known}))
+    return records

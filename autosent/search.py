@@ -1,0 +1,140 @@
+"""One search, end to end: data -> vectorizer -> hypermodel -> Hyperband -> trial records.
+
+`run_search` is what `autosent search` calls; it is importable and has no terminal code.
+Re-running it with the same settings resumes the run: keras-tuner reloads its oracle,
+finished trials are kept and count towards the budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autosent.data import Dataset, load_dataset
+from autosent.errors import UsageError
+from autosent.records import TrialRecord, read_records
+from autosent.rundir import TUNER_DIR, default_run_name, open_run
+from autosent.space import SearchSpace, load_space
+from autosent.tuner import SearchListener
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Everything `autosent search` accepts; defaults are the CLI's defaults."""
+
+    data: str = "imdb"
+    text_column: str = "text"
+    label_column: str = "label"
+    space: str = "default"
+    budget: int = 50
+    max_epochs: int | None = None
+    time_limit: float | None = None
+    run: str | None = None
+    results: Path = Path("results")
+    seed: int = 0
+    limit: int | None = None
+    overwrite: bool = False
+
+    def validate(self) -> None:
+        """Fail on impossible numbers before any work is done."""
+        if self.budget < 1:
+            raise UsageError(f"--budget {self.budget} must be at least 1 (the number of trials)")
+        if self.max_epochs is not None and self.max_epochs < 1:
+            raise UsageError(f"--max-epochs {self.max_epochs} must be at least 1")
+        if self.limit is not None and self.limit < 1:
+            raise UsageError(f"--limit {self.limit} must be at least 1")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise UsageError(f"--time-limit {self.time_limit} must be positive")
+
+    @property
+    def run_name(self) -> str:
+        return self.run or default_run_name(self.data, self.space)
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    run_dir: Path
+    records: list[TrialRecord]
+    stopped_by_time: bool
+
+
+def _identity(config: SearchConfig, dataset: Dataset, space: SearchSpace, max_epochs: int) -> dict:
+    return {
+        "data": config.data,
+        "fingerprint": dataset.fingerprint(),
+        "space": space.as_dict(),
+        "max_epochs": max_epochs,
+        "seed": config.seed,
+    }
+
+
+def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:
+    """Run (or resume) a Hyperband search until the budget or the time limit is spent."""
+    config.validate()
+    started = time.monotonic()
+    space = load_space(config.space)
+    dataset = load_dataset(
+        config.data,
+        text_column=config.text_column,
+        label_column=config.label_column,
+        limit=config.limit,
+        seed=config.seed,
+    )
+    max_epochs = config.max_epochs or space.max_epochs
+    run_dir = open_run(
+        config.results,
+        config.run_name,
+        _identity(config, dataset, space, max_epochs),
+        {
+            "space_file": str(config.space),
+            "limit": config.limit,
+            "label_names": list(dataset.label_names),
+            "splits": dataset.sizes(),
+            "dropped_empty_texts": dataset.dropped_empty,
+        },
+        config.overwrite,
+    )
+
+    import keras
+    import tensorflow as tf
+
+    from autosent.hypermodel import SentimentHyperModel
+    from autosent.tuner import RecordingHyperband, TimeLimitReached
+    from autosent.vectorize import vectorize
+
+    keras.utils.set_random_seed(config.seed)
+    data = vectorize(dataset, space.max_tokens, space.sequence_length, run_dir)
+    listener = listener or SearchListener()
+
+    with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
+        tuner = RecordingHyperband(
+            run_dir=run_dir,
+            train_size=len(data.y_train),
+            listener=listener,
+            deadline=None if config.time_limit is None else started + config.time_limit,
+            hypermodel=SentimentHyperModel(space, data.vocabulary_size, dataset.num_classes, config.seed),
+            objective="val_loss",
+            max_epochs=max_epochs,
+            factor=space.factor,
+            hyperband_iterations=None,  # keep making brackets: the budget ends the search
+            seed=config.seed,
+            directory=str(run_dir),
+            project_name=TUNER_DIR,
+        )
+    tuner.oracle.max_trials = config.budget
+    listener.on_search_begin(config.budget, read_records(run_dir))
+
+    train = tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
+    val = tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val))
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=space.patience, restore_best_weights=True
+    )
+    stopped_by_time = False
+    try:
+        tuner.search(train, validation_data=val, callbacks=[early_stopping], verbose=0)
+    except TimeLimitReached:
+        stopped_by_time = True
+    return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time)

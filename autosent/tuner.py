@@ -1,0 +1,122 @@
+"""keras-tuner's Hyperband, plus a readable record per trial and progress events.
+
+The search policy and its resumable state stay keras-tuner's; this subclass only adds
+what autosent needs around each trial: it times it, turns its Keras history into a
+`TrialRecord` written atomically before the oracle marks the trial done, and tells a
+`SearchListener` (the live leaderboard) what is happening.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import keras_tuner
+
+from autosent.records import TrialRecord, history_rows, summarise, write_record
+
+
+class SearchListener:
+    """Receives progress events from a search. Every method is optional; the base does nothing."""
+
+    def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None: ...
+
+    def on_trial_begin(self, trial_id: str, hyperparameters: dict[str, Any], epochs: int) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, steps: int | None) -> None: ...
+
+    def on_batch_end(self, batch: int) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
+
+    def on_trial_end(self, record: TrialRecord) -> None: ...
+
+
+def split_hyperparameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Separate the model's hyperparameters from Hyperband's bookkeeping (`tuner/...`)."""
+    model = {k: v for k, v in values.items() if not k.startswith("tuner/")}
+    bookkeeping = {k.removeprefix("tuner/"): v for k, v in values.items() if k.startswith("tuner/")}
+    return model, bookkeeping
+
+
+class TimeLimitReached(Exception):
+    """Raised between trials once the deadline has passed; the tuner's state is saved by then."""
+
+
+class RecordingHyperband(keras_tuner.Hyperband):
+    """Hyperband that records every trial under `run_dir/trials/` and reports progress.
+
+    `deadline` (a `time.monotonic()` value) stops the search before the next trial starts.
+    """
+
+    def __init__(
+        self,
+        *,
+        run_dir: Path,
+        train_size: int,
+        listener: SearchListener | None = None,
+        deadline: float | None = None,
+        **kwargs: Any,
+    ):
+        self.run_dir = run_dir
+        self.train_size = train_size
+        self.deadline = deadline
+        self.listener = listener or SearchListener()
+        self._trial_started = 0.0
+        self._histories: list = []
+        self._params: int | None = None
+        super().__init__(**kwargs)
+
+    def pre_create_trial(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise TimeLimitReached
+
+    def on_trial_begin(self, trial) -> None:
+        super().on_trial_begin(trial)
+        self._trial_started = time.monotonic()
+        self._histories, self._params = [], None
+        model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
+        self.listener.on_trial_begin(trial.trial_id, model_hps, bookkeeping.get("epochs", 0))
+
+    def run_trial(self, trial, *args: Any, **kwargs: Any):
+        self._histories = super().run_trial(trial, *args, **kwargs)
+        return self._histories
+
+    def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
+        if self._params is None:
+            self._params = int(model.count_params())
+        steps = math.ceil(self.train_size / trial.hyperparameters.get("batch_size"))
+        self.listener.on_epoch_begin(epoch + 1, steps)
+
+    def on_batch_end(self, trial, model, batch, logs=None) -> None:
+        self.listener.on_batch_end(batch + 1)
+
+    def on_epoch_end(self, trial, model, epoch, logs=None) -> None:
+        self.listener.on_epoch_end(epoch + 1, dict(logs or {}))
+
+    def on_trial_end(self, trial) -> None:
+        record = self._record(trial)
+        write_record(self.run_dir, record)  # before the oracle: a finished trial is never lost
+        super().on_trial_end(trial)
+        self.listener.on_trial_end(record)
+
+    def _record(self, trial) -> TrialRecord:
+        model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
+        history = []
+        for h in self._histories or []:
+            history.extend(history_rows(h.epoch, h.history))
+        message = (trial.message or "").strip().splitlines()
+        return TrialRecord(
+            trial_id=trial.trial_id,
+            status=str(trial.status),
+            hyperparameters=model_hps,
+            hyperband=bookkeeping,
+            history=history,
+            params=self._params,
+            seconds=round(time.monotonic() - self._trial_started, 3),
+            worker=self.tuner_id,
+            message=message[-1] if message else "",
+            **summarise(history),
+        )
