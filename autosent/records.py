@@ -40,6 +40,7 @@ class TrialRecord:
     params: int | None = None
     seconds: float = 0.0
     worker: str = "tuner0"
+    finished_at: str = ""
     message: str = ""
 
     @property
@@ -89,12 +90,18 @@ def write_record(run_dir: Path, record: TrialRecord) -> None:
     atomic.write_json(record_path(run_dir, record.trial_id), record.to_dict())
 
 
+def _load(path: Path) -> TrialRecord:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return TrialRecord(**{k: v for k, v in data.items() if k in TrialRecord.__dataclass_fields__})
+
+
+def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
+    """One trial's record, or None if that trial never finished."""
+    path = record_path(run_dir, trial_id)
+    return _load(path) if path.exists() else None
+
+
 def read_records(run_dir: Path) -> list[TrialRecord]:
     """Every trial record of a run, in trial order. Safe while a search is writing."""
-    records = []
-    known = set(TrialRecord.__dataclass_fields__)
     paths = (run_dir / TRIALS_DIR).glob("trial_*.json")
-    for path in sorted(paths, key=lambda p: int(p.stem.removeprefix("trial_"))):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        records.append(TrialRecord(**{k: v for k, v in data.items() if k in known}))
-    return records
+    return [_load(p) for p in sorted(paths, key=lambda p: int(p.stem.removeprefix("trial_")))]

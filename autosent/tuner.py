@@ -8,14 +8,18 @@ what autosent needs around each trial: it times it, turns its Keras history into
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import keras_tuner
+from keras_tuner.src import utils as keras_tuner_utils
 
-from autosent.records import TrialRecord, history_rows, summarise, write_record
+from autosent import atomic
+from autosent.records import TrialRecord, history_rows, read_record, summarise, write_record
 
 
 class SearchListener:
@@ -39,6 +43,23 @@ def split_hyperparameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[
     model = {k: v for k, v in values.items() if not k.startswith("tuner/")}
     bookkeeping = {k.removeprefix("tuner/"): v for k, v in values.items() if k.startswith("tuner/")}
     return model, bookkeeping
+
+
+def _atomic_save_json(path: str, obj: Any) -> str:
+    text = json.dumps(obj)
+    atomic.write_text(path, text)
+    return text
+
+
+def make_keras_tuner_writes_atomic() -> None:
+    """Route keras-tuner's own state writes (oracle.json, trial.json) through `atomic`.
+
+    keras-tuner rewrites these files in place; a SIGKILL in the middle leaves a truncated
+    oracle.json and a run that can no longer resume. All its writes go through
+    `keras_tuner.src.utils.save_json`, looked up at call time, so replacing that one
+    function makes every one of them atomic.
+    """
+    keras_tuner_utils.save_json = _atomic_save_json
 
 
 class TimeLimitReached(Exception):
@@ -117,6 +138,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
             params=self._params,
             seconds=round(time.monotonic() - self._trial_started, 3),
             worker=self.tuner_id,
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             message=message[-1] if message else "",
             **summarise(history),
         )

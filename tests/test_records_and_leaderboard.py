@@ -1,0 +1,60 @@
+"""Trial records and the leaderboard built from them, rendered to a string."""
+
+from rich.console import Console
+
+from autosent.leaderboard import rank, rows, table
+from autosent.records import TrialRecord, history_rows, read_records, summarise, write_record
+
+
+def _record(trial_id: str, val_losses: list[float], losses: list[float], params: int = 100, **hps) -> TrialRecord:
+    history = history_rows(
+        list(range(len(val_losses))),
+        {"loss": losses, "accuracy": [0.9] * len(losses), "val_loss": val_losses, "val_accuracy": [0.8] * len(losses)},
+    )
+    return TrialRecord(
+        trial_id=trial_id, status="COMPLETED", hyperparameters={"encoder": "gru", "units": 8, **hps},
+        history=history, params=params, seconds=1.5, **summarise(history),
+    )  # fmt: skip
+
+
+def test_summary_flags_the_seed_notebooks_overfitting_signature():
+    # The notebook: val_loss 0.29 at epoch 2, then rising to 0.84 while train loss kept falling.
+    overfit = _record("0", [0.35, 0.29, 0.40, 0.84], [0.5, 0.3, 0.1, 0.02])
+    assert overfit.best_epoch == 2 and overfit.val_loss == 0.29
+    assert overfit.overfit and abs(overfit.val_loss_rise - 0.55) < 1e-9
+    assert abs(overfit.gap - 0.1) < 1e-9
+    healthy = _record("1", [0.5, 0.4, 0.35], [0.6, 0.5, 0.45])
+    assert healthy.best_epoch == 3 and not healthy.overfit and healthy.val_loss_rise == 0
+
+
+def test_ranking_is_by_val_loss_then_fewer_parameters_failed_last():
+    a = _record("0", [0.5], [0.5], params=10)
+    b = _record("1", [0.3], [0.5], params=50)
+    c = _record("2", [0.3], [0.5], params=20)
+    failed = TrialRecord(trial_id="3", status="FAILED", hyperparameters={"encoder": "gru"}, message="OOM")
+    assert [r.trial_id for r in rank([a, failed, b, c])] == ["2", "1", "0", "3"]
+    ranked = rows([a, failed, b, c])
+    assert [r["rank"] for r in ranked] == [1, 2, 3, None]
+    assert [r["trial"] for r in rows([a, failed, b, c], top=2)] == ["2", "1"]
+
+
+def test_table_renders_ranked_trials_to_text():
+    records = [_record("0", [0.5], [0.5], dropout=0.2, l2=1e-4), _record("1", [0.25, 0.3], [0.4, 0.3], dropout=0.1, l2=1e-3)]
+    console = Console(record=True, width=120)
+    console.print(table(records, top=5, title="leaders"))
+    text = console.export_text()
+    lines = [line for line in text.splitlines() if line.strip()]
+    header = next(line for line in lines if "val_loss" in line)
+    for column in ("trial", "encoder", "units", "drop", "l2", "ep", "val_acc", "gap", "overfit", "sec"):
+        assert column in header
+    first, second = [line for line in lines if line.strip().startswith(("1 ", "2 "))]
+    assert "0.2500" in first and "yes" in first  # trial 1: best val_loss, then rose
+    assert "0.5000" in second and "yes" not in second
+
+
+def test_records_round_trip_through_disk_in_trial_order(tmp_path):
+    for trial_id in ("10", "2", "1"):
+        write_record(tmp_path, _record(trial_id, [0.4], [0.4]))
+    loaded = read_records(tmp_path)
+    assert [r.trial_id for r in loaded] == ["1", "2", "10"]
+    assert loaded[0] == _record("1", [0.4], [0.4])

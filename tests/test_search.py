@@ -1,0 +1,65 @@
+"""A real (tiny) search through the library API: records, resume, vectorise once."""
+
+import json
+
+import keras
+import pytest
+
+from autosent.errors import UsageError
+from autosent.records import read_records
+from autosent.search import SearchConfig, run_search
+
+RECORD_FIELDS = {
+    "trial_id", "status", "hyperparameters", "hyperband", "history", "best_epoch", "val_loss",
+    "val_accuracy", "train_loss", "train_accuracy", "overfit", "val_loss_rise", "params", "seconds",
+    "worker", "finished_at", "message", "gap",
+}  # fmt: skip
+
+
+@pytest.fixture
+def adapt_calls(monkeypatch):
+    """Count real `TextVectorization.adapt` calls (the real method still runs)."""
+    calls = []
+    original = keras.layers.TextVectorization.adapt
+
+    def counting(self, *args, **kwargs):
+        calls.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.layers.TextVectorization, "adapt", counting)
+    return calls
+
+
+def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_space, adapt_calls):
+    config = SearchConfig(data="imdb", limit=200, space=str(tiny_space), budget=3, results=tmp_path, run="t")
+    outcome = run_search(config)
+    run_dir = tmp_path / "t"
+    assert len(adapt_calls) == 1, "the vectorizer must be adapted once per run, not per trial"
+    assert [r.trial_id for r in outcome.records] == ["0", "1", "2"]
+    for path in sorted((run_dir / "trials").glob("*.json")):
+        data = json.loads(path.read_text())
+        assert RECORD_FIELDS <= set(data), RECORD_FIELDS - set(data)
+        assert data["status"] == "COMPLETED"
+        assert len(data["history"]) >= 1 and data["best_epoch"] in [h["epoch"] for h in data["history"]]
+        assert data["val_loss"] == min(h["val_loss"] for h in data["history"])
+    assert any(r.hyperband.get("trial_id") for r in outcome.records), "Hyperband should continue a trial"
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["splits"] == {"train": 200, "val": 2500, "test": 2500}
+    assert run["identity"]["data"] == "imdb" and len(run["identity"]["fingerprint"]) == 64
+    assert (run_dir / "vocabulary.txt").read_text().startswith("the\n")
+
+    before = {p.name: p.read_bytes() for p in (run_dir / "trials").glob("*.json")}
+    resumed = run_search(SearchConfig(**{**config.__dict__, "budget": 4}))
+    assert len(adapt_calls) == 1, "a resumed run reuses the saved vocabulary"
+    assert len(resumed.records) == 4
+    assert all((run_dir / "trials" / name).read_bytes() == data for name, data in before.items())
+
+    with pytest.raises(UsageError, match="different space"):
+        run_search(SearchConfig(**{**config.__dict__, "space": "seed"}))
+    assert read_records(run_dir) == resumed.records, "a refused run must not touch the existing one"
+
+
+def test_time_limit_stops_between_trials(tmp_path, tiny_space):
+    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=3, results=tmp_path, time_limit=0.001)
+    outcome = run_search(config)
+    assert outcome.stopped_by_time and outcome.records == []
