@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,11 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self.listener.on_trial_begin(trial.trial_id, model_hps, bookkeeping.get("epochs", 0))
 
     def run_trial(self, trial, *args: Any, **kwargs: Any):
-        self._histories = super().run_trial(trial, *args, **kwargs)
+        with warnings.catch_warnings():
+            # A Hyperband continuation loads its parent's weights into a fresh optimizer on
+            # purpose; Keras warns that the optimizer's saved slots are skipped.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            self._histories = super().run_trial(trial, *args, **kwargs)
         return self._histories
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
