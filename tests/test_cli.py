@@ -1,0 +1,101 @@
+"""The real `autosent` command, end to end, in subprocesses: what a user runs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autosent.records import read_records
+from conftest import run_cli
+
+RECORD_FIELDS = {"trial_id", "status", "hyperparameters", "history", "best_epoch", "val_loss", "val_accuracy",
+                 "overfit", "val_loss_rise", "gap", "params", "seconds", "worker"}  # fmt: skip
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _assert_one_line_error(result: subprocess.CompletedProcess, mentions: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert mentions in lines[0]
+
+
+@pytest.mark.slow
+def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
+    result = run_cli("search", "--budget", "3", "--limit", "2000", "--max-epochs", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "search finished: 3 trial(s)" in result.stdout
+    run_dir = tmp_path / "results" / "imdb-default"
+    files = sorted((run_dir / "trials").glob("trial_*.json"))
+    assert len(files) == 3
+    for path in files:
+        record = json.loads(path.read_text())
+        assert RECORD_FIELDS <= set(record), RECORD_FIELDS - set(record)
+        assert record["status"] == "COMPLETED" and record["hyperparameters"]["encoder"] in ("conv1d", "gru", "bigru")
+        assert 0.0 < record["val_accuracy"] <= 1.0 and record["val_loss"] > 0
+
+    board = run_cli("leaderboard", "--json", cwd=tmp_path)
+    assert board.returncode == 0, board.stderr
+    rows = json.loads(board.stdout)
+    records = {r.trial_id: r for r in read_records(run_dir)}
+    assert sorted(row["trial"] for row in rows) == sorted(records)
+    for row in rows:
+        record = records[row["trial"]]
+        assert (row["val_loss"], row["val_accuracy"], row["best_epoch"], row["encoder"]) == (
+            record.val_loss, record.val_accuracy, record.best_epoch, record.hyperparameters["encoder"],
+        )  # fmt: skip
+    assert [row["val_loss"] for row in rows] == sorted(row["val_loss"] for row in rows)
+    assert [row["rank"] for row in rows] == [1, 2, 3]
+
+    table = run_cli("leaderboard", cwd=tmp_path)
+    assert table.returncode == 0 and rows[0]["trial"] in table.stdout and "val_loss" in table.stdout
+
+
+@pytest.mark.slow
+def test_sigkill_after_first_trial_then_rerun_completes_budget(tmp_path, tiny_space):
+    args = ["search", "--space", str(tiny_space), "--limit", "300", "--budget", "4", "--run", "k"]
+    first_record = tmp_path / "results" / "k" / "trials" / "trial_0.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autosent", *args], cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while not first_record.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert first_record.exists(), "the first trial never finished"
+    kept = first_record.read_bytes()
+
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = read_records(tmp_path / "results" / "k")
+    assert [r.trial_id for r in records] == ["0", "1", "2", "3"]
+    assert all(r.status == "COMPLETED" for r in records)
+    assert first_record.read_bytes() == kept
+
+
+def test_bad_input_gets_one_line_exit_2_and_leaves_results_alone(tmp_path, tiny_space):
+    results = tmp_path / "results"
+    (results / "x").mkdir(parents=True)
+    (results / "x" / "run.json").write_text('{"identity": {"data": "imdb"}}')
+    before = _snapshot(results)
+    _assert_one_line_error(run_cli("search", "--budget", "0", cwd=tmp_path), "--budget 0")
+    _assert_one_line_error(run_cli("search", "--budget", "-3", cwd=tmp_path), "--budget -3")
+    _assert_one_line_error(run_cli("search", "--max-epochs", "0", cwd=tmp_path), "--max-epochs 0")
+    _assert_one_line_error(run_cli("search", "--data", "missing.csv", cwd=tmp_path), "missing.csv")
+    _assert_one_line_error(run_cli("search", "--space", "nope.toml", cwd=tmp_path), "nope.toml")
+    _assert_one_line_error(run_cli("leaderboard", "--run", "ghost", cwd=tmp_path), "'ghost'")
+    _assert_one_line_error(
+        run_cli("search", "--run", "x", "--space", str(tiny_space), "--limit", "50", cwd=tmp_path), "different"
+    )
+    _assert_one_line_error(run_cli("search", "--bogus", cwd=tmp_path), "--bogus")
+    assert _snapshot(results) == before
