@@ -74,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_arguments(lb)
     lb.add_argument("--top", type=int, help="show only the best K trials")
     lb.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    ex = sub.add_parser("export", help="retrain a trial to its best epoch, test it, export a raw-text model")
+    ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
+    _add_run_arguments(ex)
+    ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
+    ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
+
+    pr = sub.add_parser("predict", help="label texts with an exported model")
+    pr.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label (default: lines of --file or stdin)")
+    pr.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
+    pr.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
+    pr.add_argument("--file", type=Path, help="read texts from this file, one per line")
+    pr.add_argument("--json", action="store_true", help="print one JSON object per line")
     return parser
 
 
@@ -98,10 +111,15 @@ def _native_stderr_silenced(enabled: bool) -> Iterator[None]:
         os.close(devnull)
 
 
-def _search(args: argparse.Namespace) -> int:
+def _load_tensorflow(args: argparse.Namespace) -> None:
+    """Import TensorFlow up front, with its C++ start-up logging hidden unless --debug."""
     with _native_stderr_silenced(not args.debug):
-        from autosent.live import LiveSearchView
-        from autosent.search import SearchConfig, run_search
+        import tensorflow  # noqa: F401
+
+
+def _search(args: argparse.Namespace) -> int:
+    from autosent.live import LiveSearchView
+    from autosent.search import SearchConfig, run_search
 
     config = SearchConfig(
         data=args.data,
@@ -118,6 +136,7 @@ def _search(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
     )
     config.validate()
+    _load_tensorflow(args)
     console = _console()
     with LiveSearchView(console, config.run_name, top=args.top) as view:
         outcome = run_search(config, listener=view)
@@ -144,7 +163,47 @@ def _leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"search": _search, "leaderboard": _leaderboard}
+def _export(args: argparse.Namespace) -> int:
+    from autosent.export import export_trial
+
+    _load_tensorflow(args)
+    result = export_trial(args.results, args.run, args.trial, args.out, args.full, verbose="auto")
+    test = result.metadata["test_metrics"]
+    print(
+        f"exported trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs) to {result.out}: "
+        f"test accuracy {test['accuracy']:.4f}, loss {test['loss']:.4f}, ROC-AUC {test['roc_auc']:.4f}"
+    )
+    return 0
+
+
+def _read_texts(args: argparse.Namespace) -> list[str]:
+    if args.texts:
+        return list(args.texts)
+    if args.file is not None:
+        try:
+            lines = args.file.read_bytes().decode("utf-8", errors="replace").splitlines()
+        except OSError as e:
+            raise UsageError(f"cannot read --file {args.file}: {e.strerror}") from None
+    else:
+        lines = sys.stdin.read().splitlines()
+    return [line for line in lines if line.strip()]
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from autosent.predict import Predictor, latest_export
+
+    texts = _read_texts(args)
+    _load_tensorflow(args)
+    predictor = Predictor(args.model if args.model is not None else latest_export(args.results))
+    for p in predictor.predict(texts):
+        if args.json:
+            print(json.dumps({"text": p.text, "label": p.label, "probability": p.probability, "probabilities": p.probabilities}))
+        else:
+            print(f"{p.label}\t{p.probability:.4f}\t{p.text}")
+    return 0
+
+
+COMMANDS = {"search": _search, "leaderboard": _leaderboard, "export": _export, "predict": _predict}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ with a mask) so the same code is fast on a GPU.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import keras_tuner
 import tensorflow as tf
@@ -68,10 +70,25 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         )
         return model
 
-    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x: tf.data.Dataset, *args, validation_data: tf.data.Dataset, **kwargs):
+    def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:
+        """The space with a recorded trial's values set: rebuilds exactly that trial's model."""
+        hp = keras_tuner.HyperParameters()
+        self.build(hp)  # registers the space
+        hp.values.update(values)
+        return hp
+
+    def fit(
+        self,
+        hp: keras_tuner.HyperParameters,
+        model: keras.Model,
+        x: tf.data.Dataset,
+        *args: Any,
+        validation_data: tf.data.Dataset | None = None,
+        **kwargs: Any,
+    ):
         """Batch the shared, unbatched datasets with this trial's batch size, then train."""
         batch_size = hp.get("batch_size")
         # A full-size buffer: the splits are stored class by class, a smaller one would not mix them.
         train = x.shuffle(int(x.cardinality()), seed=self.seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)
-        val = validation_data.batch(512).prefetch(tf.data.AUTOTUNE)
+        val = None if validation_data is None else validation_data.batch(512).prefetch(tf.data.AUTOTUNE)
         return model.fit(train, *args, validation_data=val, shuffle=False, **kwargs)

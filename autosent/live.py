@@ -15,7 +15,7 @@ from rich.text import Text
 
 from autosent.leaderboard import table
 from autosent.records import TrialRecord
-from autosent.tuner import SearchListener
+from autosent.events import SearchListener
 
 SHOWN_HYPERPARAMETERS = ("encoder", "units", "embedding_dim", "dropout", "l2", "learning_rate")
 

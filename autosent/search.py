@@ -18,7 +18,7 @@ from autosent.errors import UsageError
 from autosent.records import TrialRecord, read_records
 from autosent.rundir import TUNER_DIR, default_run_name, open_run
 from autosent.space import SearchSpace, load_space
-from autosent.tuner import SearchListener
+from autosent.events import SearchListener
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,8 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
         _identity(config, dataset, space, max_epochs),
         {
             "space_file": str(config.space),
+            "text_column": config.text_column,
+            "label_column": config.label_column,
             "limit": config.limit,
             "label_names": list(dataset.label_names),
             "splits": dataset.sizes(),
@@ -103,10 +105,11 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
 
     from autosent.hypermodel import SentimentHyperModel
     from autosent.tuner import RecordingHyperband, TimeLimitReached
-    from autosent.vectorize import vectorize
+    from autosent.vectorize import fitted_vectorizer, vectorize
 
     keras.utils.set_random_seed(config.seed)
-    data = vectorize(dataset, space.max_tokens, space.sequence_length, run_dir)
+    layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, run_dir)
+    data = vectorize(dataset, layer)
     listener = listener or SearchListener()
 
     with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."

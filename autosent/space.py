@@ -100,6 +100,11 @@ class SearchSpace:
         """The space as plain data, for run.json and for comparing runs."""
         return {**self.settings, "hyperparameters": self.hyperparameters}
 
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
+        """The inverse of `as_dict`: a run's space as it was, even if its file changed since."""
+        return cls(name, {table: dict(data[table]) for table in SETTINGS}, dict(data["hyperparameters"]))
+
     def declare(self, hp, name: str):
         """Register hyperparameter `name` on keras-tuner's `hp` and return its current value."""
         spec = self.hyperparameters.get(name, PARAMS[name].default)

@@ -20,23 +20,8 @@ import keras_tuner
 from keras_tuner.src import utils as keras_tuner_utils
 
 from autosent import atomic
+from autosent.events import SearchListener
 from autosent.records import TrialRecord, history_rows, read_record, summarise, write_record
-
-
-class SearchListener:
-    """Receives progress events from a search. Every method is optional; the base does nothing."""
-
-    def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None: ...
-
-    def on_trial_begin(self, trial_id: str, hyperparameters: dict[str, Any], epochs: int) -> None: ...
-
-    def on_epoch_begin(self, epoch: int, steps: int | None) -> None: ...
-
-    def on_batch_end(self, batch: int) -> None: ...
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
-
-    def on_trial_end(self, record: TrialRecord) -> None: ...
 
 
 def split_hyperparameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

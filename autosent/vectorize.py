@@ -72,12 +72,11 @@ def _ids(layer, split: Split) -> np.ndarray:
     return np.concatenate([b.numpy() for b in batches]).astype(np.int32)
 
 
-def vectorize(dataset: Dataset, max_tokens: int, sequence_length: int, run_dir: Path) -> Vectorized:
-    """Tokenise all three splits with the run's vectorizer."""
-    layer = fitted_vectorizer(dataset.train.texts, max_tokens, sequence_length, run_dir)
+def vectorize(dataset: Dataset, layer) -> Vectorized:
+    """Tokenise all three splits with the run's vectorizer (see `fitted_vectorizer`)."""
     return Vectorized(
         _ids(layer, dataset.train), dataset.train.labels,
         _ids(layer, dataset.val), dataset.val.labels,
         _ids(layer, dataset.test), dataset.test.labels,
         vocabulary_size=layer.vocabulary_size(),
-    )
+    )  # fmt: skip

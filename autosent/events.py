@@ -1,0 +1,27 @@
+"""What a running search reports, and to whom: the listener interface.
+
+Kept apart from the tuner so that views (the live leaderboard) depend on this small
+interface, not on keras-tuner or TensorFlow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autosent.records import TrialRecord
+
+
+class SearchListener:
+    """Receives progress events from a search. Every method is optional; the base does nothing."""
+
+    def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None: ...
+
+    def on_trial_begin(self, trial_id: str, hyperparameters: dict[str, Any], epochs: int) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, steps: int | None) -> None: ...
+
+    def on_batch_end(self, batch: int) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
+
+    def on_trial_end(self, record: TrialRecord) -> None: ...

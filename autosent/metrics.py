@@ -1,0 +1,83 @@
+"""Test-set metrics of a classifier from its predicted probabilities, in plain numpy.
+
+Kept here rather than taken from scikit-learn so the runtime stays TensorFlow + Keras; the
+formulas are the textbook ones (ROC-AUC as the Mann-Whitney rank statistic).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
+    """Probability that a random positive scores above a random negative (ties count half)."""
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    for start, count in zip(first, counts):
+        ranks[order[start : start + count]] = start + (count + 1) / 2
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _per_class(matrix: np.ndarray, k: int) -> dict[str, float]:
+    tp = matrix[k, k]
+    predicted, actual = matrix[:, k].sum(), matrix[k, :].sum()
+    precision = float(tp / predicted) if predicted else 0.0
+    recall = float(tp / actual) if actual else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": int(actual)}
+
+
+def class_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """(n, K) probabilities from a sigmoid head's (n, 1) output or a softmax head's (n, K)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim == 1 or p.shape[1] == 1:
+        p = p.reshape(-1)
+        return np.stack([1 - p, p], axis=1)
+    return p
+
+
+def predicted_classes(p: np.ndarray) -> np.ndarray:
+    """Argmax, except that a binary probability of exactly 0.5 counts as the positive class."""
+    return (p[:, 1] >= 0.5).astype(np.int64) if p.shape[1] == 2 else p.argmax(axis=1)
+
+
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_names: list[str]) -> dict[str, Any]:
+    """Accuracy, log loss, precision/recall/F1, ROC-AUC and the confusion matrix.
+
+    Binary problems report precision, recall, F1 and AUC of the second class (the
+    positive one); every problem also gets per-class figures and macro averages.
+    """
+    p = class_probabilities(probabilities)
+    y = np.asarray(labels, dtype=np.int64)
+    k = p.shape[1]
+    predicted = predicted_classes(p)
+    matrix = np.zeros((k, k), dtype=np.int64)
+    np.add.at(matrix, (y, predicted), 1)
+    per_class = {name: _per_class(matrix, i) for i, name in enumerate(label_names)}
+    aucs = {name: _auc(p[:, i], y == i) for i, name in enumerate(label_names)}
+    for name, auc in aucs.items():
+        per_class[name]["roc_auc"] = auc
+    eps = 1e-7
+    result: dict[str, Any] = {
+        "n": int(len(y)),
+        "accuracy": float((predicted == y).mean()),
+        "loss": float(-np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0)).mean()),
+        "macro_f1": float(np.mean([c["f1"] for c in per_class.values()])),
+        "confusion_matrix": matrix.tolist(),
+        "per_class": per_class,
+    }
+    if k == 2:
+        positive = per_class[label_names[1]]
+        result.update(precision=positive["precision"], recall=positive["recall"], f1=positive["f1"], roc_auc=aucs[label_names[1]])
+    else:
+        valid = [a for a in aucs.values() if a is not None]
+        result["roc_auc"] = float(np.mean(valid)) if valid else None
+    return result

@@ -1,0 +1,81 @@
+"""MODEL_CARD.md: what an exported model was trained on, how it was chosen, how it scored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autosent.leaderboard import rows
+from autosent.records import TrialRecord
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def _table(header: list[str], body: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
+    """The card as Markdown, from the export's metadata and the run's trial records."""
+    test = metadata["test_metrics"]
+    splits = metadata["splits"]
+    top = rows(records, top=5)
+    curve = metadata["retrain_history"]
+    lines = [
+        f"# autosent model: run `{metadata['run']}`, trial {metadata['trial_id']}",
+        "",
+        "## Training data",
+        f"- Source: `{metadata['data']}` (fingerprint `{metadata['data_fingerprint'][:16]}…`)",
+        f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test"
+        + (" (retrained on train + val)" if metadata["full"] else ""),
+        f"- Classes: {', '.join(metadata['label_names'])}",
+        "",
+        "## How it was chosen",
+        f"A keras-tuner Hyperband search of {len(records)} trials over the space `{metadata['space_name']}`, "
+        "ranked by validation loss. The chosen trial was retrained from scratch for the "
+        f"{metadata['epochs']} epoch(s) at which its validation loss was lowest, so the shipped model "
+        "is the best epoch, not an overfit last one.",
+        "",
+        "Top 5 trials of the search:",
+        "",
+        _table(
+            ["rank", "trial", "encoder", "units", "dropout", "l2", "best epoch", "val_loss", "val_accuracy", "overfit"],
+            [[r["rank"], r["trial"], r["encoder"], r["units"], r["dropout"], r["l2"], r["best_epoch"],
+              r["val_loss"], r["val_accuracy"], "yes" if r["overfit"] else "no"] for r in top],
+        ),  # fmt: skip
+        "",
+        "Hyperparameters of the exported model:",
+        "",
+        _table(["name", "value"], [[k, v] for k, v in metadata["hyperparameters"].items()]),
+        "",
+        "## Test metrics",
+        f"On {test['n']:,} test texts that no search step saw:",
+        "",
+        _table(
+            ["accuracy", "loss", "precision", "recall", "F1", "ROC-AUC"],
+            [[test["accuracy"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1", test["macro_f1"]), test["roc_auc"]]],
+        ),
+        "",
+        "Confusion matrix (rows: true class, columns: predicted):",
+        "",
+        _table(["", *metadata["label_names"]], [[name, *row] for name, row in zip(metadata["label_names"], test["confusion_matrix"])]),
+        "",
+        "## Learning curve of the retrain",
+        "",
+        _table(["epoch", "loss", "accuracy", "val_loss", "val_accuracy"],
+               [[h["epoch"], h.get("loss"), h.get("accuracy"), h.get("val_loss"), h.get("val_accuracy")] for h in curve]),
+        "",
+        "## Known limits",
+        f"- Reads at most {metadata['sequence_length']} tokens per text and knows {metadata['max_tokens']:,} "
+        "words (lower-cased, punctuation stripped); longer texts are truncated, unknown words ignored.",
+        "- Trained from scratch on the data above: expect lower accuracy on other domains, languages "
+        "or much shorter texts (tweets, titles).",
+        "- Probabilities are not calibrated beyond what the training loss gives.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,142 @@
+"""Export of a real tiny search's best trial, and predicting with it."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from autosent.errors import UsageError
+from autosent.export import export_trial, recover
+from autosent.predict import Predictor
+from autosent.records import read_records
+from autosent.search import SearchConfig, run_search
+from conftest import TINY_SPACE, run_cli, write_reviews_csv
+
+TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    """A finished tiny search on a small learnable CSV (module-wide: searching takes seconds)."""
+    root = tmp_path_factory.mktemp("export")
+    data = write_reviews_csv(root / "reviews.csv", n=300)
+    run_search(SearchConfig(data=str(data), space=str(TINY_SPACE), budget=3, results=root / "results", run="r"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def exported(searched):
+    return export_trial(searched / "results", "r")
+
+
+def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(searched, exported):
+    out = searched / "results" / "r" / "export"
+    assert exported.out == out
+    for name in ("model.keras", "saved_model/saved_model.pb", "metadata.json", "MODEL_CARD.md"):
+        assert (out / name).is_file(), name
+    best = min((r for r in read_records(searched / "results" / "r")), key=lambda r: (r.val_loss, r.params))
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["trial_id"] == best.trial_id
+    assert metadata["epochs"] == best.best_epoch
+    assert [h["epoch"] for h in metadata["retrain_history"]] == list(range(1, best.best_epoch + 1))
+    for key in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc", "confusion_matrix"):
+        assert key in metadata["test_metrics"]
+    assert sum(map(sum, metadata["test_metrics"]["confusion_matrix"])) == metadata["splits"]["test"]
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"trial {best.trial_id}" in card and "## Test metrics" in card and "## Learning curve" in card
+
+
+def test_keras_file_and_saved_model_agree(exported):
+    predictor = Predictor(exported.out)
+    from_keras = predictor.model.predict_on_batch(tf.constant(TEXTS))
+    saved_model = tf.saved_model.load(str(exported.out / "saved_model"))  # keep it alive while serving
+    served = saved_model.serve(tf.constant(TEXTS)).numpy()
+    np.testing.assert_allclose(from_keras, served, atol=1e-5)
+
+
+def test_test_metrics_are_those_of_the_exported_model(searched, exported):
+    from autosent.data import load_dataset
+
+    test = load_dataset(str(searched / "reviews.csv")).test
+    predicted = [p.label for p in Predictor(exported.out).predict(test.texts)]
+    names = exported.metadata["label_names"]
+    accuracy = np.mean([names.index(p) == y for p, y in zip(predicted, test.labels)])
+    assert accuracy == pytest.approx(exported.metadata["test_metrics"]["accuracy"])
+
+
+def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, exported, tmp_path):
+    full = export_trial(searched / "results", "r", out=tmp_path / "full", full=True)
+    assert full.metadata["full"] and full.metadata["epochs"] == exported.metadata["epochs"]
+    assert len(full.metadata["retrain_history"]) == exported.metadata["epochs"]
+    assert "val_loss" not in full.metadata["retrain_history"][0]
+
+
+def test_predictions_survive_a_reload_in_a_fresh_process(searched, exported):
+    expected = Predictor(exported.out).predict(TEXTS)
+    result = run_cli("predict", "--json", "--model", str(exported.out), *TEXTS, cwd=searched)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["text"] for line in lines] == TEXTS
+    for line, mine in zip(lines, expected):
+        assert line["label"] == mine.label
+        assert line["probability"] == pytest.approx(mine.probability, abs=1e-6)
+
+
+def test_predict_reads_args_file_and_stdin(searched, exported):
+    (searched / "texts.txt").write_text("\n".join(TEXTS[:2]) + "\n\n")
+    from_args = run_cli("predict", *TEXTS[:2], cwd=searched)
+    from_file = run_cli("predict", "--file", "texts.txt", cwd=searched)
+    from_stdin = subprocess.run(
+        [sys.executable, "-m", "autosent", "predict"], input="\n".join(TEXTS[:2]), cwd=searched,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    for result in (from_args, from_file, from_stdin):
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert len(lines) == 2 and lines[0].split("\t")[2] == TEXTS[0]
+        assert lines[0].split("\t")[0] in ("negative", "positive", "neg", "pos")
+    assert from_args.stdout == from_file.stdout == from_stdin.stdout
+
+
+def test_export_killed_mid_write_leaves_the_previous_export_loadable(searched, exported):
+    previous = (exported.out / "metadata.json").read_bytes()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autosent", "export", "--run", "r"], cwd=searched,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    staging = []
+    while not staging and process.poll() is None and time.monotonic() < deadline:
+        staging = list(exported.out.parent.glob(".export.staging-*/*"))  # it has started writing
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert staging, "the export never started writing"
+    assert (exported.out / "metadata.json").read_bytes() == previous
+    assert Predictor(exported.out).predict(TEXTS[:1])
+
+
+def test_a_swap_cut_between_its_renames_is_recovered(tmp_path):
+    out = tmp_path / "export"
+    backup = tmp_path / ".export.previous"
+    backup.mkdir()
+    (backup / "metadata.json").write_text("{}")
+    recover(out)  # the state a kill between "export -> backup" and "staging -> export" leaves
+    assert (out / "metadata.json").read_text() == "{}" and not backup.exists()
+
+
+def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched, tmp_path):
+    with pytest.raises(UsageError, match="no finished trial '99'"):
+        export_trial(searched / "results", "r", trial="99")
+    empty = tmp_path / "results" / "e"
+    empty.mkdir(parents=True)
+    (empty / "run.json").write_text(json.dumps({"identity": {}}))
+    result = run_cli("export", "best", "--run", "e", cwd=tmp_path)
+    assert result.returncode == 2 and "no finished trial" in result.stderr and "Traceback" not in result.stderr
+    not_export = run_cli("predict", "--model", str(tmp_path), "hi", cwd=tmp_path)
+    assert not_export.returncode == 2 and "not an autosent export" in not_export.stderr
