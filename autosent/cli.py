@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -121,20 +122,8 @@ def _search(args: argparse.Namespace) -> int:
     from autosent.live import LiveSearchView
     from autosent.search import SearchConfig, run_search
 
-    config = SearchConfig(
-        data=args.data,
-        text_column=args.text_column,
-        label_column=args.label_column,
-        space=args.space,
-        budget=args.budget,
-        max_epochs=args.max_epochs,
-        time_limit=args.time_limit,
-        run=args.run,
-        results=args.results,
-        seed=args.seed,
-        limit=args.limit,
-        overwrite=args.overwrite,
-    )
+    # Every SearchConfig field has a search flag of the same name.
+    config = SearchConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig)})
     config.validate()
     _load_tensorflow(args)
     console = _console()
