@@ -156,7 +156,9 @@ def _export(args: argparse.Namespace) -> int:
     from autosent.export import export_trial
 
     _load_tensorflow(args)
-    result = export_trial(args.results, args.run, args.trial, args.out, args.full, verbose="auto")
+    # Keras' live progress bar in a terminal, one line per epoch in a log.
+    verbose = 1 if sys.stdout.isatty() else 2
+    result = export_trial(args.results, args.run, args.trial, args.out, args.full, verbose=verbose)
     test = result.metadata["test_metrics"]
     print(
         f"exported trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs) to {result.out}: "
