@@ -135,6 +135,8 @@ def _search(args: argparse.Namespace) -> int:
     console.print(f"{why}: {len(outcome.records)} trial(s) in {outcome.run_dir}")
     if outcome.stopped_by_time:
         console.print("re-run the same command to continue")
+    elif len(outcome.records) < config.budget:
+        console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
     return 0
 
 
