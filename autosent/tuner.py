@@ -74,7 +74,29 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self._trial_started = 0.0
         self._histories: list = []
         self._params: int | None = None
+        make_keras_tuner_writes_atomic()
         super().__init__(**kwargs)
+
+    def reload(self) -> None:
+        """keras-tuner's resume, then finish trials whose record was written before a crash.
+
+        keras-tuner re-queues every trial that was running when the process died. A trial
+        whose record we had already written finished training; re-running it would waste
+        its time and replace its record, so it is ended in the oracle as completed instead.
+        """
+        super().reload()
+        oracle = self.oracle
+        oracle.verbose = 0  # autosent's live view replaces keras-tuner's printed display
+        for trial_id in list(oracle._retry_queue):  # keras-tuner keeps no public view of it
+            record = read_record(self.run_dir, trial_id)
+            if record is None or record.status != "COMPLETED" or record.val_loss is None:
+                continue
+            oracle._retry_queue.remove(trial_id)
+            trial = oracle.trials[trial_id]
+            if not trial.metrics.exists(oracle.objective.name):
+                oracle.update_trial(trial_id, {oracle.objective.name: record.val_loss}, step=record.best_epoch - 1)
+            trial.status = "COMPLETED"
+            oracle.end_trial(trial)
 
     def pre_create_trial(self) -> None:
         if self.deadline is not None and time.monotonic() >= self.deadline:
