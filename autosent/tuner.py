@@ -98,6 +98,17 @@ class RecordingHyperband(keras_tuner.Hyperband):
             trial.status = "COMPLETED"
             oracle.end_trial(trial)
 
+    def on_search_begin(self) -> None:
+        """Save the tuner and oracle before the first trial, so that any kill after this resumes.
+
+        keras-tuner writes its tuner file only when a trial ends and reloads a project only
+        if that file exists; a kill right after the first trial's record would otherwise
+        start the run from scratch and train (and overwrite) trial 0 again.
+        """
+        super().on_search_begin()
+        self.oracle.save()
+        self.save()
+
     def pre_create_trial(self) -> None:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise TimeLimitReached

@@ -6,6 +6,7 @@ import pytest
 from keras_tuner.src import utils as keras_tuner_utils
 
 from autosent import atomic
+from autosent import tuner as tuner_module
 from autosent.search import SearchConfig, run_search
 from autosent.tuner import make_keras_tuner_writes_atomic
 
@@ -29,28 +30,24 @@ def test_keras_tuner_state_writes_leave_the_old_file_when_cut_short(tmp_path, mo
     assert [p.name for p in tmp_path.iterdir()] == ["oracle.json"], "no temp file left behind"
 
 
-def test_a_trial_recorded_just_before_a_crash_is_not_run_again(tmp_path, tiny_space):
-    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=2, results=tmp_path, run="c")
-    run_search(config)
-    run_dir = tmp_path / "c"
-    record = run_dir / "trials" / "trial_1.json"
+def test_a_crash_right_after_a_trial_record_neither_loses_nor_reruns_it(tmp_path, tiny_space, monkeypatch):
+    """Die between our record write and keras-tuner's bookkeeping, then resume."""
+    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=3, results=tmp_path, run="c")
+    real_write = tuner_module.write_record
+
+    def write_then_die(run_dir, record):
+        real_write(run_dir, record)
+        raise Crash  # the oracle never hears that trial 0 ended; no tuner state is saved after it
+
+    monkeypatch.setattr(tuner_module, "write_record", write_then_die)
+    with pytest.raises(Crash):
+        run_search(config)
+    monkeypatch.setattr(tuner_module, "write_record", real_write)
+    record = tmp_path / "c" / "trials" / "trial_0.json"
     kept = record.read_bytes()
 
-    # Put keras-tuner's state back to where a kill between our record write and the oracle's
-    # end_trial leaves it: trial 1 still running, not ended.
-    oracle_path = run_dir / "tuner" / "oracle.json"
-    state = json.loads(oracle_path.read_text())
-    state["ongoing_trials"] = {"tuner0": "1"}
-    state["end_order"].remove("1")
-    state["run_times"].pop("1")
-    oracle_path.write_text(json.dumps(state))
-    trial_path = run_dir / "tuner" / "trial_1" / "trial.json"
-    trial = json.loads(trial_path.read_text())
-    trial["status"] = "RUNNING"
-    trial_path.write_text(json.dumps(trial))
-
     resumed = run_search(config)
-    assert [r.trial_id for r in resumed.records] == ["0", "1"]
-    assert record.read_bytes() == kept, "trial 1 was trained again"
-    assert json.loads(trial_path.read_text())["status"] == "COMPLETED"
-    assert json.loads(oracle_path.read_text())["ongoing_trials"] == {}
+    assert [r.trial_id for r in resumed.records] == ["0", "1", "2"]
+    assert record.read_bytes() == kept, "trial 0 was trained again"
+    trial_state = json.loads((tmp_path / "c" / "tuner" / "trial_0" / "trial.json").read_text())
+    assert trial_state["status"] == "COMPLETED"
