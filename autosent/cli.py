@@ -53,10 +53,13 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autosent", description="Find, train and ship the best Keras sentiment classifier.")
+    # --debug is accepted before or after the command name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    s = sub.add_parser("search", help="Hyperband search with a live leaderboard (re-run to resume)")
+    s = sub.add_parser("search", parents=[common], help="Hyperband search with a live leaderboard (re-run to resume)")
     s.add_argument("--data", default="imdb", help="imdb (bundled, default), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
     s.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
     s.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
@@ -71,18 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
     s.add_argument("--top", type=int, default=5, help="trials shown in the live leaderboard (default: 5)")
 
-    lb = sub.add_parser("leaderboard", help="ranked trials of a run, any time, even during a search")
+    lb = sub.add_parser("leaderboard", parents=[common], help="ranked trials of a run, any time, even during a search")
     _add_run_arguments(lb)
     lb.add_argument("--top", type=int, help="show only the best K trials")
     lb.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    ex = sub.add_parser("export", help="retrain a trial to its best epoch, test it, export a raw-text model")
+    ex = sub.add_parser("export", parents=[common], help="retrain a trial to its best epoch, test it, export a raw-text model")
     ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
     _add_run_arguments(ex)
     ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
 
-    pr = sub.add_parser("predict", help="label texts with an exported model")
+    pr = sub.add_parser("predict", parents=[common], help="label texts with an exported model")
     pr.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label (default: lines of --file or stdin)")
     pr.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
     pr.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
