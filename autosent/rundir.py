@@ -8,16 +8,19 @@ refused unless the user asks to overwrite.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import shutil
 from datetime import datetime, timezone
 from importlib import metadata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from autosent import atomic
 from autosent.errors import UsageError
+from autosent.lock import LOCK_FILE, run_lock
 
 RUN_FILE = "run.json"
 TUNER_DIR = "tuner"
@@ -51,35 +54,49 @@ def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
     return next(iter(old))
 
 
-def open_run(results: Path, name: str, identity: dict[str, Any], details: dict[str, Any], overwrite: bool) -> Path:
-    """Create or resume `results/<name>`; refuse to mix a different identity into it."""
+@contextlib.contextmanager
+def open_run(
+    results: Path, name: str, identity: dict[str, Any], details: dict[str, Any], overwrite: bool
+) -> Iterator[Path]:
+    """Create or resume `results/<name>` and hold its lock while the caller works in it.
+
+    A run made from a different identity is refused before anything is written, unless
+    `overwrite`, which clears it (under the lock) and starts afresh.
+    """
     if results.exists() and not results.is_dir():
         raise UsageError(f"--results {results} is a file, not a folder")
     run_dir = results / name
-    if (run_dir / RUN_FILE).exists():
-        old = read_run(run_dir)
-        if old.get("identity") != identity:
-            if not overwrite:
-                key = _first_difference(old.get("identity", {}), identity)
-                raise UsageError(
-                    f"run {name!r} in {results} was made with a different {key} "
-                    f"({old.get('identity', {}).get(key)!r}); use another --run NAME or pass --overwrite"
-                )
-            shutil.rmtree(run_dir)
-        else:
-            return run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_json(
-        run_dir / RUN_FILE,
-        {
-            "run": name,
-            "identity": identity,
-            **details,
-            "versions": versions(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        },
-    )
-    return run_dir
+    old = read_run(run_dir) if (run_dir / RUN_FILE).exists() else None
+    differs = old is not None and old.get("identity") != identity
+    if differs and not overwrite:
+        key = _first_difference(old.get("identity", {}), identity)
+        raise UsageError(
+            f"run {name!r} in {results} was made with a different {key} "
+            f"({old.get('identity', {}).get(key)!r}); use another --run NAME or pass --overwrite"
+        )
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create {run_dir}: {e.strerror}; pass --results DIR with a writable folder") from None
+    with run_lock(run_dir):
+        if differs:
+            for entry in run_dir.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                elif entry.name != LOCK_FILE:
+                    entry.unlink()
+        if old is None or differs:
+            atomic.write_json(
+                run_dir / RUN_FILE,
+                {
+                    "run": name,
+                    "identity": identity,
+                    **details,
+                    "versions": versions(),
+                    "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                },
+            )
+        yield run_dir
 
 
 def find_run(results: Path, name: str | None) -> Path:

@@ -84,7 +84,7 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
         seed=config.seed,
     )
     max_epochs = config.max_epochs or space.max_epochs
-    run_dir = open_run(
+    with open_run(
         config.results,
         config.run_name,
         _identity(config, dataset, space, max_epochs),
@@ -98,8 +98,20 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
             "dropped_empty_texts": dataset.dropped_empty,
         },
         config.overwrite,
-    )
+    ) as run_dir:
+        return _search_in(run_dir, config, dataset, space, max_epochs, started, listener)
 
+
+def _search_in(
+    run_dir: Path,
+    config: SearchConfig,
+    dataset: Dataset,
+    space: SearchSpace,
+    max_epochs: int,
+    started: float,
+    listener: SearchListener | None,
+) -> SearchOutcome:
+    """The search itself, inside a run folder whose lock this process holds."""
     import keras
     import tensorflow as tf
 

@@ -99,3 +99,36 @@ def test_bad_input_gets_one_line_exit_2_and_leaves_results_alone(tmp_path, tiny_
     )
     _assert_one_line_error(run_cli("search", "--bogus", cwd=tmp_path), "--bogus")
     assert _snapshot(results) == before
+
+
+@pytest.mark.slow
+def test_a_running_search_locks_its_run_and_ctrl_c_stops_it_with_130(tmp_path, tiny_space):
+    args = ["search", "--space", str(tiny_space), "--limit", "300", "--budget", "30", "--run", "busy"]
+    first_record = tmp_path / "results" / "busy" / "trials" / "trial_00.json"  # ids are as wide as the budget
+    process = subprocess.Popen(
+        [sys.executable, "-m", "autosent", *args], cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        # As in a terminal: a test runner started in the background hands its children an
+        # ignored SIGINT, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while not first_record.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert process.poll() is None, "the search ended before the test could race it"
+
+        second = run_cli(*args, cwd=tmp_path)
+        _assert_one_line_error(second, f"pid {process.pid}")
+
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "re-run the same command to resume" in stderr and "Traceback" not in stderr
+    done = len(read_records(tmp_path / "results" / "busy"))
+
+    resumed = run_cli(*args[:-4], "--budget", str(done + 1), "--run", "busy", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr  # the interrupted search left no lock behind
+    assert len(read_records(tmp_path / "results" / "busy")) == done + 1

@@ -1,0 +1,42 @@
+"""One search per run folder at a time.
+
+An advisory `flock` on `results/<run>/.lock`: the kernel releases it when the holding
+process dies, however it dies, so a killed search never blocks the next one. The file
+holds the holder's pid and start time, so a refused user learns who is running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from autosent.errors import UsageError
+
+LOCK_FILE = ".lock"
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold the run's lock, or raise `UsageError` naming the process that holds it."""
+    fd = os.open(run_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode("utf-8", errors="replace").strip() or "another process"
+            raise UsageError(
+                f"run {run_dir.name!r} is already being searched by {holder}; "
+                "wait for it to finish, stop it, or use another --run"
+            ) from None
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {started} ({' '.join(sys.argv)})\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
