@@ -78,20 +78,24 @@ class RecordingHyperband(keras_tuner.Hyperband):
         super().__init__(**kwargs)
 
     def reload(self) -> None:
-        """keras-tuner's resume, then finish trials whose record was written before a crash.
+        """keras-tuner's resume, repaired for the moments a kill can fall in.
 
-        keras-tuner re-queues every trial that was running when the process died. A trial
-        whose record we had already written finished training; re-running it would waste
-        its time and replace its record, so it is ended in the oracle as completed instead.
+        keras-tuner re-queues the trials its oracle.json lists as running. A trial created
+        just before the kill may be on disk (trial.json, RUNNING) but missing from that
+        list; it would count towards the budget and never run, so it is queued too. A
+        trial whose record we had already written finished training; re-running it would
+        waste its time and replace its record, so it is ended as completed instead.
         """
         super().reload()
         oracle = self.oracle
         oracle.verbose = 0  # autosent's live view replaces keras-tuner's printed display
-        for trial_id in list(oracle._retry_queue):  # keras-tuner keeps no public view of it
+        queue = oracle._retry_queue  # keras-tuner keeps no public view of it
+        queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
+        for trial_id in list(queue):
             record = read_record(self.run_dir, trial_id)
             if record is None or record.status != "COMPLETED" or record.val_loss is None:
                 continue
-            oracle._retry_queue.remove(trial_id)
+            queue.remove(trial_id)
             trial = oracle.trials[trial_id]
             if not trial.metrics.exists(oracle.objective.name):
                 oracle.update_trial(trial_id, {oracle.objective.name: record.val_loss}, step=record.best_epoch - 1)

@@ -51,3 +51,25 @@ def test_a_crash_right_after_a_trial_record_neither_loses_nor_reruns_it(tmp_path
     assert record.read_bytes() == kept, "trial 0 was trained again"
     trial_state = json.loads((tmp_path / "c" / "tuner" / "trial_0" / "trial.json").read_text())
     assert trial_state["status"] == "COMPLETED"
+
+
+def test_a_trial_created_just_before_a_kill_is_run_on_resume(tmp_path, tiny_space):
+    """Die inside keras-tuner's create_trial: trial.json written, oracle.json not yet."""
+    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=2, results=tmp_path, run="k")
+    run_search(config)
+    run_dir = tmp_path / "k"
+    (run_dir / "trials" / "trial_1.json").unlink()
+    oracle_path = run_dir / "tuner" / "oracle.json"
+    state = json.loads(oracle_path.read_text())
+    for key in ("start_order", "end_order"):
+        state[key].remove("1")
+    state["run_times"].pop("1")
+    oracle_path.write_text(json.dumps(state))
+    trial_path = run_dir / "tuner" / "trial_1" / "trial.json"
+    trial = json.loads(trial_path.read_text())
+    trial["status"], trial["metrics"] = "RUNNING", {"metrics": {}}
+    trial_path.write_text(json.dumps(trial))
+
+    resumed = run_search(config)
+    assert [r.trial_id for r in resumed.records] == ["0", "1"]
+    assert json.loads(trial_path.read_text())["status"] == "COMPLETED"
