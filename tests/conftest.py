@@ -14,6 +14,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 TESTS = Path(__file__).parent
 TINY_SPACE = TESTS / "spaces" / "tiny.toml"
 
+#: Every field a trial record on disk must have.
+RECORD_FIELDS = {
+    "trial_id", "status", "hyperparameters", "hyperband", "history", "best_epoch", "val_loss",
+    "val_accuracy", "train_loss", "train_accuracy", "overfit", "val_loss_rise", "params", "seconds",
+    "worker", "finished_at", "message", "gap",
+}  # fmt: skip
+
 
 @pytest.fixture
 def tiny_space() -> Path:

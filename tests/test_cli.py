@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from autosent.records import read_records
-from conftest import run_cli
+from conftest import RECORD_FIELDS, run_cli
 
-RECORD_FIELDS = {"trial_id", "status", "hyperparameters", "history", "best_epoch", "val_loss", "val_accuracy",
-                 "overfit", "val_loss_rise", "gap", "params", "seconds", "worker"}  # fmt: skip
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

@@ -8,12 +8,8 @@ import pytest
 from autosent.errors import UsageError
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
+from conftest import RECORD_FIELDS
 
-RECORD_FIELDS = {
-    "trial_id", "status", "hyperparameters", "hyperband", "history", "best_epoch", "val_loss",
-    "val_accuracy", "train_loss", "train_accuracy", "overfit", "val_loss_rise", "params", "seconds",
-    "worker", "finished_at", "message", "gap",
-}  # fmt: skip
 
 
 @pytest.fixture
