@@ -37,7 +37,7 @@ class ExportResult:
 
 def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
     """`best` (lowest val_loss, ties: fewer parameters) or a finished trial by id."""
-    finished = [r for r in rank(records) if r.status == "COMPLETED" and r.best_epoch]
+    finished = [r for r in rank(records) if r.finished]
     if not finished:
         raise UsageError("the run has no finished trial yet; run `autosent search` first")
     if trial == "best":

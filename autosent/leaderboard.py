@@ -16,7 +16,7 @@ from autosent.records import TrialRecord
 
 def rank(records: list[TrialRecord]) -> list[TrialRecord]:
     """Completed trials by val_loss (ties: fewer parameters), then the rest in trial order."""
-    done = [r for r in records if r.status == "COMPLETED" and r.val_loss is not None]
+    done = [r for r in records if r.finished]
     done.sort(key=lambda r: (r.val_loss, r.params or 0, int(r.trial_id)))
     rest = [r for r in records if r not in done]
     return done + rest
@@ -30,7 +30,7 @@ def rows(records: list[TrialRecord], top: int | None = None) -> list[dict[str, A
         hps = r.hyperparameters
         out.append(
             {
-                "rank": position if r.status == "COMPLETED" and r.val_loss is not None else None,
+                "rank": position if r.finished else None,
                 "trial": r.trial_id,
                 "status": r.status,
                 "encoder": hps.get("encoder"),

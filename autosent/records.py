@@ -44,6 +44,11 @@ class TrialRecord:
     message: str = ""
 
     @property
+    def finished(self) -> bool:
+        """Trained to the end with a finite val_loss: rankable and exportable."""
+        return self.status == "COMPLETED" and self.val_loss is not None
+
+    @property
     def gap(self) -> float | None:
         """Train minus val accuracy at the best epoch: how much the model memorised."""
         if self.train_accuracy is None or self.val_accuracy is None:

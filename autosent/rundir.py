@@ -12,9 +12,9 @@ import contextlib
 import json
 import platform
 import shutil
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from importlib import metadata
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 

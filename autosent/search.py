@@ -15,10 +15,10 @@ from pathlib import Path
 
 from autosent.data import Dataset, load_dataset
 from autosent.errors import UsageError
+from autosent.events import SearchListener
 from autosent.records import TrialRecord, read_records
 from autosent.rundir import TUNER_DIR, default_run_name, open_run
 from autosent.space import SearchSpace, load_space
-from autosent.events import SearchListener
 
 
 @dataclass(frozen=True)

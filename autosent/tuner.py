@@ -93,7 +93,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
         for trial_id in list(queue):
             record = read_record(self.run_dir, trial_id)
-            if record is None or record.status != "COMPLETED" or record.val_loss is None:
+            if record is None or not record.finished:
                 continue
             queue.remove(trial_id)
             trial = oracle.trials[trial_id]
