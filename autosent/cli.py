@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import re
@@ -17,9 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autosent.errors import UsageError
+from autosent.records import TrialRecord
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+#: Errors of the disk under results/, not of autosent: a full disk, a quota, a read-only mount.
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,7 +124,10 @@ def _native_stderr_silenced(enabled: bool) -> Iterator[None]:
 def _load_tensorflow(args: argparse.Namespace) -> None:
     """Import TensorFlow up front, with its C++ start-up logging hidden unless --debug."""
     with _native_stderr_silenced(not args.debug):
-        import tensorflow  # noqa: F401
+        import tensorflow as tf
+    if not args.debug:
+        # Retracing notices and the like: advice for TensorFlow developers, noise for users.
+        tf.get_logger().setLevel("ERROR")
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -134,13 +143,32 @@ def _search(args: argparse.Namespace) -> int:
         outcome = run_search(config, listener=view)
     if not console.is_terminal:
         console.line()  # rich leaves the last frame of a non-terminal Live without a newline
+    if outcome.failed_in_a_row:
+        _print_failures(outcome.failed_in_a_row)
+        return EXIT_FAILED
+    failed = sum(r.failed for r in outcome.records)
     why = "time limit reached" if outcome.stopped_by_time else "search finished"
-    console.print(f"{why}: {len(outcome.records)} trial(s) in {outcome.run_dir}")
+    console.print(
+        f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
+    )
     if outcome.stopped_by_time:
         console.print("re-run the same command to continue")
     elif len(outcome.records) < config.budget:
         console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
     return 0
+
+
+def _print_failures(failed: list[TrialRecord]) -> None:
+    """The summary a search stopped by repeated failures ends with: which trials, and why."""
+    from autosent.live import describe
+
+    print(f"autosent: stopped: the last {len(failed)} trials failed in a row:", file=sys.stderr)
+    for record in failed:
+        print(f"  trial {record.trial_id} ({describe(record.hyperparameters)}): {record.message}", file=sys.stderr)
+    print(
+        "fix the search space (e.g. a lower learning_rate or smaller sizes), or re-run the same command to resume",
+        file=sys.stderr,
+    )
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
@@ -216,3 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("autosent: interrupted; re-run the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as e:
+        if debug or e.errno not in DISK_ERRORS:
+            raise
+        # Every results file is written atomically, so what was there before is intact.
+        print(f"autosent: error: cannot write {e.filename}: {e.strerror}; free space or fix permissions, then re-run the same command", file=sys.stderr)
+        return EXIT_FAILED

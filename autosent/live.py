@@ -38,6 +38,7 @@ class LiveSearchView(SearchListener):
         self.top = top
         self.records: list[TrialRecord] = []
         self.current = Text("preparing data…", style="dim")
+        self.data = Text("")
         self._trial = ""
         self._epochs = 0
         self.progress = Progress(
@@ -56,6 +57,7 @@ class LiveSearchView(SearchListener):
     def __rich__(self) -> RenderableType:
         return Group(
             Text(f"autosent search · run {self.run_name}", style="bold"),
+            self.data,
             self.progress,
             self.current,
             table(self.records, self.top, title=f"top {self.top} by val_loss"),
@@ -67,6 +69,13 @@ class LiveSearchView(SearchListener):
 
     def __exit__(self, *exc: object) -> None:
         self.live.stop()
+
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int) -> None:
+        line = "data: " + " · ".join(f"{name} {size:,}" for name, size in sizes.items())
+        if dropped_empty:
+            line += f" ({dropped_empty:,} empty or whitespace-only texts dropped)"
+        self.data = Text(line, style="dim")
+        self.current = Text("vectorising…", style="dim")
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         self.records = list(finished)

@@ -19,6 +19,7 @@ from autosent import atomic
 
 TRIALS_DIR = "trials"
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+COMPLETED, FAILED = "COMPLETED", "FAILED"
 
 
 @dataclass
@@ -46,7 +47,12 @@ class TrialRecord:
     @property
     def finished(self) -> bool:
         """Trained to the end with a finite val_loss: rankable and exportable."""
-        return self.status == "COMPLETED" and self.val_loss is not None
+        return self.status == COMPLETED and self.val_loss is not None
+
+    @property
+    def failed(self) -> bool:
+        """Raised, ran out of memory or diverged; `message` says why. Never re-run."""
+        return self.status == FAILED
 
     @property
     def gap(self) -> float | None:
@@ -79,12 +85,14 @@ def summarise(history: list[dict[str, float]]) -> dict[str, Any]:
     }
 
 
+def epoch_row(epoch: int, logs: dict[str, float]) -> dict[str, float]:
+    """One epoch's metrics from Keras' 0-based epoch index and its logs, numbered from 1."""
+    return {"epoch": epoch + 1, **{m: float(logs[m]) for m in METRICS if m in logs}}
+
+
 def history_rows(epochs: list[int], history: dict[str, list[float]]) -> list[dict[str, float]]:
     """Keras' column-wise `History.history` as one row per epoch, numbered from 1."""
-    return [
-        {"epoch": epoch + 1, **{m: float(history[m][i]) for m in METRICS if m in history}}
-        for i, epoch in enumerate(epochs)
-    ]
+    return [epoch_row(epoch, {m: values[i] for m, values in history.items()}) for i, epoch in enumerate(epochs)]
 
 
 def record_path(run_dir: Path, trial_id: str) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autosent.data import Dataset, load_dataset
@@ -56,9 +56,12 @@ class SearchConfig:
 
 @dataclass(frozen=True)
 class SearchOutcome:
+    """How a search ended. `failed_in_a_row` holds the failures that stopped it, if they did."""
+
     run_dir: Path
     records: list[TrialRecord]
-    stopped_by_time: bool
+    stopped_by_time: bool = False
+    failed_in_a_row: list[TrialRecord] = field(default_factory=list)
 
 
 def _identity(config: SearchConfig, dataset: Dataset, space: SearchSpace, max_epochs: int) -> dict:
@@ -83,6 +86,8 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
         limit=config.limit,
         seed=config.seed,
     )
+    listener = listener or SearchListener()
+    listener.on_data_ready(dataset.sizes(), dataset.dropped_empty)
     max_epochs = config.max_epochs or space.max_epochs
     with open_run(
         config.results,
@@ -109,20 +114,19 @@ def _search_in(
     space: SearchSpace,
     max_epochs: int,
     started: float,
-    listener: SearchListener | None,
+    listener: SearchListener,
 ) -> SearchOutcome:
     """The search itself, inside a run folder whose lock this process holds."""
     import keras
     import tensorflow as tf
 
     from autosent.hypermodel import SentimentHyperModel
-    from autosent.tuner import RecordingHyperband, TimeLimitReached
+    from autosent.tuner import RecordingHyperband, TimeLimitReached, TooManyFailures
     from autosent.vectorize import fitted_vectorizer, vectorize
 
     keras.utils.set_random_seed(config.seed)
     layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, run_dir)
     data = vectorize(dataset, layer)
-    listener = listener or SearchListener()
 
     with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
         tuner = RecordingHyperband(
@@ -147,9 +151,10 @@ def _search_in(
     early_stopping = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=space.patience, restore_best_weights=True
     )
-    stopped_by_time = False
     try:
         tuner.search(train, validation_data=val, callbacks=[early_stopping], verbose=0)
     except TimeLimitReached:
-        stopped_by_time = True
-    return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time)
+        return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True)
+    except TooManyFailures as stop:
+        return SearchOutcome(run_dir, read_records(run_dir), failed_in_a_row=stop.failed)
+    return SearchOutcome(run_dir, read_records(run_dir))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -17,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import keras_tuner
+from keras_tuner.src import config as keras_tuner_config
 from keras_tuner.src import utils as keras_tuner_utils
 
 from autosent import atomic
 from autosent.events import SearchListener
-from autosent.records import TrialRecord, history_rows, read_record, summarise, write_record
+from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_record, summarise, write_record
+
+#: A search stops after this many failed trials in a row: the space, not bad luck, is at fault.
+MAX_CONSECUTIVE_FAILURES = 5
 
 
 def split_hyperparameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -52,6 +57,26 @@ class TimeLimitReached(Exception):
     """Raised between trials once the deadline has passed; the tuner's state is saved by then."""
 
 
+class TooManyFailures(Exception):
+    """Raised after `MAX_CONSECUTIVE_FAILURES` failed trials in a row; the state is saved by then."""
+
+    def __init__(self, failed: list[TrialRecord]):
+        self.failed = failed
+        super().__init__(f"{len(failed)} trials failed in a row")
+
+
+def _check_finite(name: str, value: Any, where: str) -> None:
+    """Fail the trial the moment a loss diverges: its later epochs could only waste time."""
+    if value is not None and not math.isfinite(float(value)):
+        raise keras_tuner.errors.FailedTrialError(f"{name} became {float(value)} {where}")
+
+
+def _one_line(error: Exception) -> str:
+    """`OutOfMemoryError: first line of its message`: TensorFlow's messages run for pages."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+
+
 class RecordingHyperband(keras_tuner.Hyperband):
     """Hyperband that records every trial under `run_dir/trials/` and reports progress.
 
@@ -72,10 +97,16 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self.deadline = deadline
         self.listener = listener or SearchListener()
         self._trial_started = 0.0
-        self._histories: list = []
+        self._history: list[dict[str, float]] = []
+        self._epoch = 0
         self._params: int | None = None
+        self._failure = ""
         make_keras_tuner_writes_atomic()
-        super().__init__(**kwargs)
+        # keras-tuner prints every failed trial's traceback to stderr; it also keeps it in the
+        # trial's trial.json, and our record has the one-line reason the user needs.
+        keras_tuner_config.DEBUG = False
+        # keras-tuner's own limit raises before it saves its state; ours stops after saving.
+        super().__init__(max_consecutive_failed_trials=sys.maxsize, **kwargs)
 
     def reload(self) -> None:
         """keras-tuner's resume, repaired for the moments a kill can fall in.
@@ -83,8 +114,8 @@ class RecordingHyperband(keras_tuner.Hyperband):
         keras-tuner re-queues the trials its oracle.json lists as running. A trial created
         just before the kill may be on disk (trial.json, RUNNING) but missing from that
         list; it would count towards the budget and never run, so it is queued too. A
-        trial whose record we had already written finished training; re-running it would
-        waste its time and replace its record, so it is ended as completed instead.
+        trial whose record we had already written finished (or failed); re-running it would
+        waste its time and replace its record, so it is ended as its record says instead.
         """
         super().reload()
         oracle = self.oracle
@@ -93,13 +124,13 @@ class RecordingHyperband(keras_tuner.Hyperband):
         queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
         for trial_id in list(queue):
             record = read_record(self.run_dir, trial_id)
-            if record is None or not record.finished:
+            if record is None or not (record.finished or record.failed):
                 continue
             queue.remove(trial_id)
             trial = oracle.trials[trial_id]
-            if not trial.metrics.exists(oracle.objective.name):
+            if record.finished and not trial.metrics.exists(oracle.objective.name):
                 oracle.update_trial(trial_id, {oracle.objective.name: record.val_loss}, step=record.best_epoch - 1)
-            trial.status = "COMPLETED"
+            trial.status, trial.message = record.status, record.message
             oracle.end_trial(trial)
 
     def on_search_begin(self) -> None:
@@ -120,7 +151,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
     def on_trial_begin(self, trial) -> None:
         super().on_trial_begin(trial)
         self._trial_started = time.monotonic()
-        self._histories, self._params = [], None
+        self._history, self._params, self._failure = [], None, ""
         model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
         self.listener.on_trial_begin(trial.trial_id, model_hps, bookkeeping.get("epochs", 0))
 
@@ -129,43 +160,62 @@ class RecordingHyperband(keras_tuner.Hyperband):
             # A Hyperband continuation loads its parent's weights into a fresh optimizer on
             # purpose; Keras warns that the optimizer's saved slots are skipped.
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-            self._histories = super().run_trial(trial, *args, **kwargs)
-        return self._histories
+            try:
+                return super().run_trial(trial, *args, **kwargs)
+            except Exception as e:  # keras-tuner keeps only the traceback; the record wants one line
+                self._failure = _one_line(e)
+                raise
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         if self._params is None:
             self._params = int(model.count_params())
         steps = math.ceil(self.train_size / trial.hyperparameters.get("batch_size"))
+        self._epoch = epoch + 1
         self.listener.on_epoch_begin(epoch + 1, steps)
 
     def on_batch_end(self, trial, model, batch, logs=None) -> None:
+        _check_finite("loss", (logs or {}).get("loss"), f"in epoch {self._epoch}, batch {batch + 1}")
         self.listener.on_batch_end(batch + 1)
 
     def on_epoch_end(self, trial, model, epoch, logs=None) -> None:
-        self.listener.on_epoch_end(epoch + 1, dict(logs or {}))
+        logs = dict(logs or {})
+        self._history.append(epoch_row(epoch, logs))
+        self.listener.on_epoch_end(epoch + 1, logs)
+        _check_finite("val_loss", logs.get("val_loss"), f"in epoch {epoch + 1}")
 
     def on_trial_end(self, trial) -> None:
         record = self._record(trial)
+        if record.failed:  # no retries: a diverging or crashing configuration does so again
+            trial.status, trial.message = FAILED, record.message
         write_record(self.run_dir, record)  # before the oracle: a finished trial is never lost
         super().on_trial_end(trial)
         self.listener.on_trial_end(record)
+        self._stop_after_repeated_failures()
+
+    def _stop_after_repeated_failures(self) -> None:
+        oracle = self.oracle
+        streak = []
+        for trial_id in reversed(oracle.end_order):
+            if oracle.trials[trial_id].status != FAILED:
+                break
+            streak.append(trial_id)
+        if len(streak) >= MAX_CONSECUTIVE_FAILURES:
+            raise TooManyFailures([r for t in reversed(streak) if (r := read_record(self.run_dir, t))])
 
     def _record(self, trial) -> TrialRecord:
         model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
-        history = []
-        for h in self._histories or []:
-            history.extend(history_rows(h.epoch, h.history))
-        message = (trial.message or "").strip().splitlines()
+        summary = summarise(self._history)
+        completed = trial.status == COMPLETED and summary
         return TrialRecord(
             trial_id=trial.trial_id,
-            status=str(trial.status),
+            status=COMPLETED if completed else FAILED,
             hyperparameters=model_hps,
             hyperband=bookkeeping,
-            history=history,
+            history=self._history,
             params=self._params,
             seconds=round(time.monotonic() - self._trial_started, 3),
             worker=self.tuner_id,
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            message=message[-1] if message else "",
-            **summarise(history),
+            message="" if completed else (self._failure or "no finite val_loss in any epoch"),
+            **summary,
         )

@@ -1,0 +1,48 @@
+"""Trials that diverge are recorded as failed with their reason; only a streak stops a search."""
+
+import json
+from pathlib import Path
+
+from autosent.search import SearchConfig, run_search
+from autosent.tuner import MAX_CONSECUTIVE_FAILURES
+from conftest import TINY_SPACE
+
+
+def _space_with_learning_rate(folder: Path, value: str) -> Path:
+    """The tiny space, with a learning rate large enough to overflow the weights to NaN."""
+    text = TINY_SPACE.read_text().replace("learning_rate = 0.003", f"learning_rate = {value}")
+    path = folder / "diverging.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_diverging_trial_is_recorded_as_failed_and_the_search_goes_on(tmp_path):
+    space = _space_with_learning_rate(tmp_path, "{ choice = [1e30, 0.003] }")
+    config = SearchConfig(limit=200, space=str(space), budget=6, results=tmp_path, run="mixed")
+    outcome = run_search(config)
+
+    assert not outcome.failed_in_a_row
+    assert len(outcome.records) == 6
+    failed = [r for r in outcome.records if r.failed]
+    done = [r for r in outcome.records if r.finished]
+    assert failed and done, [(r.trial_id, r.status) for r in outcome.records]
+    for record in failed:
+        assert record.hyperparameters["learning_rate"] == 1e30
+        assert record.message.startswith("FailedTrialError: loss became nan in epoch 1")
+        trial_state = json.loads((tmp_path / "mixed" / "tuner" / f"trial_{record.trial_id}" / "trial.json").read_text())
+        assert trial_state["status"] == "FAILED"  # keras-tuner will neither retry it nor pick it for a bracket
+    assert all(r.hyperparameters["learning_rate"] == 0.003 for r in done)
+
+
+def test_failures_in_a_row_stop_the_search_with_their_reasons_and_resume_goes_on(tmp_path):
+    space = _space_with_learning_rate(tmp_path, "1e30")
+    config = SearchConfig(limit=200, space=str(space), budget=20, results=tmp_path, run="nan")
+
+    outcome = run_search(config)
+    assert [r.trial_id for r in outcome.failed_in_a_row] == [str(i).zfill(2) for i in range(MAX_CONSECUTIVE_FAILURES)]
+    assert all("loss became nan" in r.message for r in outcome.failed_in_a_row)
+    assert len(outcome.records) == MAX_CONSECUTIVE_FAILURES
+
+    resumed = run_search(config)  # state was saved before stopping: the next trial runs, and fails
+    assert len(resumed.records) == MAX_CONSECUTIVE_FAILURES + 1
+    assert len(resumed.failed_in_a_row) == MAX_CONSECUTIVE_FAILURES + 1
