@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", default="imdb", help="imdb (bundled, default), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
     s.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
     s.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
+    s.add_argument("--encoding", default="utf-8", help="text encoding of data files; undecodable files are refused (default: utf-8)")
     s.add_argument("--space", default="default", help="search space: a bundled name (default, seed) or a .toml file")
     s.add_argument("--budget", type=int, default=50, help="total number of trials, across resumes (default: 50)")
     s.add_argument("--max-epochs", type=int, help="most epochs per trial (default: from the space file)")
@@ -132,15 +133,17 @@ def _load_tensorflow(args: argparse.Namespace) -> None:
 
 def _search(args: argparse.Namespace) -> int:
     from autosent.live import LiveSearchView
-    from autosent.search import SearchConfig, run_search
+    from autosent.search import SearchConfig, prepare_search, run_prepared
 
     # Every SearchConfig field has a search flag of the same name.
     config = SearchConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig)})
-    config.validate()
+    if config.data.startswith("tfds:"):
+        _load_tensorflow(args)  # tensorflow-datasets imports it; hide its start-up logging first
+    prepared = prepare_search(config)  # bad input fails here, in a moment, before TensorFlow loads
     _load_tensorflow(args)
     console = _console()
     with LiveSearchView(console, config.run_name, top=args.top) as view:
-        outcome = run_search(config, listener=view)
+        outcome = run_prepared(prepared, listener=view)
     if not console.is_terminal:
         console.line()  # rich leaves the last frame of a non-terminal Live without a newline
     if outcome.failed_in_a_row:

@@ -110,6 +110,7 @@ def export_trial(
         identity["data"],
         text_column=info.get("text_column", "text"),
         label_column=info.get("label_column", "label"),
+        encoding=info.get("encoding", "utf-8"),
         limit=info.get("limit"),
         seed=identity["seed"],
     )

@@ -7,6 +7,7 @@ finished trials are kept and count towards the budget.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import time
@@ -28,6 +29,7 @@ class SearchConfig:
     data: str = "imdb"
     text_column: str = "text"
     label_column: str = "label"
+    encoding: str = "utf-8"
     space: str = "default"
     budget: int = 50
     max_epochs: int | None = None
@@ -48,6 +50,10 @@ class SearchConfig:
             raise UsageError(f"--limit {self.limit} must be at least 1")
         if self.time_limit is not None and self.time_limit <= 0:
             raise UsageError(f"--time-limit {self.time_limit} must be positive")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise UsageError(f"--encoding {self.encoding}: unknown text encoding (e.g. utf-8, latin-1, cp1252)") from None
 
     @property
     def run_name(self) -> str:
@@ -64,18 +70,36 @@ class SearchOutcome:
     failed_in_a_row: list[TrialRecord] = field(default_factory=list)
 
 
-def _identity(config: SearchConfig, dataset: Dataset, space: SearchSpace, max_epochs: int) -> dict:
-    return {
-        "data": config.data,
-        "fingerprint": dataset.fingerprint(),
-        "space": space.as_dict(),
-        "max_epochs": max_epochs,
-        "seed": config.seed,
-    }
+@dataclass(frozen=True)
+class PreparedSearch:
+    """A validated config with its space and data loaded: everything that can fail on bad input.
+
+    Preparing needs no TensorFlow, so a mistake in the command is reported in a moment,
+    before the slow part starts.
+    """
+
+    config: SearchConfig
+    space: SearchSpace
+    dataset: Dataset
+    started: float
+
+    @property
+    def max_epochs(self) -> int:
+        return self.config.max_epochs or self.space.max_epochs
+
+    def identity(self) -> dict:
+        """What a run folder must have been made from for this search to resume it."""
+        return {
+            "data": self.config.data,
+            "fingerprint": self.dataset.fingerprint(),
+            "space": self.space.as_dict(),
+            "max_epochs": self.max_epochs,
+            "seed": self.config.seed,
+        }
 
 
-def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:
-    """Run (or resume) a Hyperband search until the budget or the time limit is spent."""
+def prepare_search(config: SearchConfig) -> PreparedSearch:
+    """Validate the config and load its space and data; raises `UsageError` on bad input."""
     config.validate()
     started = time.monotonic()
     space = load_space(config.space)
@@ -83,20 +107,32 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
         config.data,
         text_column=config.text_column,
         label_column=config.label_column,
+        encoding=config.encoding,
         limit=config.limit,
         seed=config.seed,
     )
+    return PreparedSearch(config, space, dataset, started)
+
+
+def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:
+    """Run (or resume) a Hyperband search until the budget or the time limit is spent."""
+    return run_prepared(prepare_search(config), listener)
+
+
+def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = None) -> SearchOutcome:
+    """Run a prepared search in its run folder, holding the folder's lock throughout."""
+    config, dataset = prepared.config, prepared.dataset
     listener = listener or SearchListener()
     listener.on_data_ready(dataset.sizes(), dataset.dropped_empty)
-    max_epochs = config.max_epochs or space.max_epochs
     with open_run(
         config.results,
         config.run_name,
-        _identity(config, dataset, space, max_epochs),
+        prepared.identity(),
         {
             "space_file": str(config.space),
             "text_column": config.text_column,
             "label_column": config.label_column,
+            "encoding": config.encoding,
             "limit": config.limit,
             "label_names": list(dataset.label_names),
             "splits": dataset.sizes(),
@@ -104,18 +140,10 @@ def run_search(config: SearchConfig, listener: SearchListener | None = None) -> 
         },
         config.overwrite,
     ) as run_dir:
-        return _search_in(run_dir, config, dataset, space, max_epochs, started, listener)
+        return _search_in(run_dir, prepared, listener)
 
 
-def _search_in(
-    run_dir: Path,
-    config: SearchConfig,
-    dataset: Dataset,
-    space: SearchSpace,
-    max_epochs: int,
-    started: float,
-    listener: SearchListener,
-) -> SearchOutcome:
+def _search_in(run_dir: Path, prepared: PreparedSearch, listener: SearchListener) -> SearchOutcome:
     """The search itself, inside a run folder whose lock this process holds."""
     import keras
     import tensorflow as tf
@@ -123,6 +151,8 @@ def _search_in(
     from autosent.hypermodel import SentimentHyperModel
     from autosent.tuner import RecordingHyperband, TimeLimitReached, TooManyFailures
     from autosent.vectorize import fitted_vectorizer, vectorize
+
+    config, dataset, space = prepared.config, prepared.dataset, prepared.space
 
     keras.utils.set_random_seed(config.seed)
     layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, run_dir)
@@ -133,10 +163,10 @@ def _search_in(
             run_dir=run_dir,
             train_size=len(data.y_train),
             listener=listener,
-            deadline=None if config.time_limit is None else started + config.time_limit,
+            deadline=None if config.time_limit is None else prepared.started + config.time_limit,
             hypermodel=SentimentHyperModel(space, data.vocabulary_size, dataset.num_classes, config.seed),
             objective="val_loss",
-            max_epochs=max_epochs,
+            max_epochs=prepared.max_epochs,
             factor=space.factor,
             hyperband_iterations=None,  # keep making brackets: the budget ends the search
             seed=config.seed,

@@ -133,8 +133,10 @@ def load_space(space: str) -> SearchSpace:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"space file not found: {path} (bundled: {', '.join(bundled_spaces())})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read space file {path}: {e}") from None
+    except OSError as e:
+        raise UsageError(f"cannot read space file {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read space file {path}: it is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"space file {path} is not valid TOML: {e}") from None
     unknown = set(raw) - set(SETTINGS) - {"hyperparameters"}

@@ -27,15 +27,20 @@ def tiny_space() -> Path:
     return TINY_SPACE
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run `python -m autosent ARGS` in `cwd`, as a user would, and capture everything."""
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 600, env: dict[str, str] | None = None, prefix: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run `python -m autosent ARGS` in `cwd`, as a user would, and capture everything.
+
+    `prefix` wraps the command (e.g. to drop privileges); `env` adds variables.
+    """
     return subprocess.run(
-        [sys.executable, "-m", "autosent", *args],
+        [*(prefix or []), sys.executable, "-m", "autosent", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "COLUMNS": "120"},
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
 
 

@@ -71,3 +71,26 @@ def test_bad_tables_name_the_problem(tmp_path, content, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(UsageError, match="not found"):
         load_dataset(str(tmp_path / "nope.csv"))
+
+
+def test_a_latin1_file_reads_with_encoding_and_is_refused_without(tmp_path):
+    path = write_reviews_csv(tmp_path / "r.csv", n=60)
+    path.write_bytes(path.read_bytes() + "\"caf\u00e9 cr\u00e8me film\",pos\n".encode("latin-1"))
+    with pytest.raises(UsageError, match=r"line 62: byte 0xe9 is not valid utf-8"):
+        load_dataset(str(path))
+    dataset = load_dataset(str(path), encoding="latin-1")
+    texts = dataset.train.texts + dataset.val.texts + dataset.test.texts
+    assert "café crème film" in texts
+
+
+def test_a_huge_single_text_is_cut_to_the_sequence_length(tmp_path):
+    from autosent.vectorize import fitted_vectorizer, vectorize
+
+    path = write_reviews_csv(tmp_path / "r.csv", n=60)
+    huge = " ".join(f"word{i % 5000}" for i in range(1_000_000))  # ~8 MB, a million tokens
+    path.write_text(path.read_text() + f'"{huge}",pos\n')
+    dataset = load_dataset(str(path))
+    layer = fitted_vectorizer(dataset.train.texts, max_tokens=1000, sequence_length=64, run_dir=tmp_path)
+    data = vectorize(dataset, layer)
+    assert data.x_train.shape == (len(dataset.train), 64)
+    assert max(map(len, dataset.train.texts + dataset.val.texts + dataset.test.texts)) == len(huge)

@@ -99,12 +99,14 @@ def load_dataset(
     *,
     text_column: str = "text",
     label_column: str = "label",
+    encoding: str = "utf-8",
     limit: int | None = None,
     seed: int = 0,
 ) -> Dataset:
     """Load `source` (`imdb`, `tfds:NAME` or a path) and split it.
 
-    Empty and whitespace-only texts are dropped and counted. `limit` subsamples the
+    Empty and whitespace-only texts are dropped and counted. `encoding` applies to user
+    files, which are refused (not silently mangled) if they do not decode. `limit` subsamples the
     training split only (seeded), so val and test stay comparable across runs.
     """
     dropped = 0
@@ -115,7 +117,7 @@ def load_dataset(
     elif source.startswith("tfds:"):
         train, val, test, names = _from_tfds(source.removeprefix("tfds:"))
     else:
-        texts, raw = load_path(Path(source), text_column, label_column)
+        texts, raw = load_path(Path(source), text_column, label_column, encoding)
         if not texts:
             raise UsageError(f"{source}: no data rows found (the file is empty or has only a header)")
         labels, names = encode_labels(raw, source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,23 +15,41 @@ RawRows = tuple[list[str], list[object]]
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 
 
-def load_path(path: Path, text_column: str, label_column: str) -> RawRows:
+def load_path(path: Path, text_column: str, label_column: str, encoding: str = "utf-8") -> RawRows:
     """Read texts and raw labels from a table file or a class-per-folder tree."""
     if not path.exists():
         raise UsageError(f"data file not found: {path} (give --data imdb, tfds:NAME, or an existing path)")
     if path.is_dir():
-        return _load_folder(path)
+        return _load_folder(path, encoding)
     suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        return _load_table(path, TABLE_SUFFIXES[suffix], text_column, label_column)
+    if suffix not in (*TABLE_SUFFIXES, ".jsonl"):
+        raise UsageError(f"unsupported data file type {suffix!r} for {path}: use .csv, .tsv, .jsonl or a folder")
+    text = _read_text(path, encoding)
+    if not text.strip():
+        raise UsageError(f"{path}: the file is empty; it needs a header line and one row per text")
     if suffix == ".jsonl":
-        return _load_jsonl(path, text_column, label_column)
-    raise UsageError(f"unsupported data file type {suffix!r} for {path}: use .csv, .tsv, .jsonl or a folder")
+        return _load_jsonl(path, text, text_column, label_column)
+    return _load_table(path, text, TABLE_SUFFIXES[suffix], text_column, label_column)
 
 
-def _read_text(path: Path) -> str:
-    """Decode as UTF-8, replacing undecodable bytes: one bad byte must not cost a review."""
-    return path.read_bytes().decode("utf-8", errors="replace")
+def _read_text(path: Path, encoding: str) -> str:
+    """Decode the whole file, or refuse it naming the first bad line.
+
+    Decoding with replacement would quietly turn every accented word of a Latin-1 file
+    into a different token; a user who is told can pass the right `--encoding` instead.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise UsageError(
+            f"{path}, line {line}: byte {data[e.start]:#04x} is not valid {encoding}; "
+            f"pass --encoding (e.g. --encoding latin-1) or re-save the file as UTF-8"
+        ) from None
 
 
 def _missing_column(path: Path, kind: str, name: str, available: list[str]) -> UsageError:
@@ -40,28 +59,35 @@ def _missing_column(path: Path, kind: str, name: str, available: list[str]) -> U
     )
 
 
-def _load_table(path: Path, delimiter: str, text_column: str, label_column: str) -> RawRows:
+def _load_table(path: Path, content: str, delimiter: str, text_column: str, label_column: str) -> RawRows:
     csv.field_size_limit(sys.maxsize)
-    reader = csv.DictReader(_read_text(path).splitlines(), delimiter=delimiter)
-    columns = list(reader.fieldnames or [])
-    for kind, name in (("text", text_column), ("label", label_column)):
-        if name not in columns:
-            raise _missing_column(path, kind, name, columns)
+    reader = csv.DictReader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     texts: list[str] = []
     labels: list[object] = []
-    for line, row in enumerate(reader, start=2):
-        text, label = row.get(text_column), row.get(label_column)
-        if text is None or label is None or label == "":
-            raise UsageError(f"{path}, row {line}: missing {text_column!r} or {label_column!r} value")
-        texts.append(text)
-        labels.append(label)
+    try:
+        columns = list(reader.fieldnames or [])
+        for kind, name in (("text", text_column), ("label", label_column)):
+            if name not in columns:
+                raise _missing_column(path, kind, name, columns)
+        for row in reader:
+            text, label = row.get(text_column), row.get(label_column)
+            if text is None or label is None or not label.strip():
+                raise UsageError(
+                    f"{path}, line {reader.line_num}: no {label_column!r} value "
+                    f"(a row needs {len(columns)} fields: {', '.join(columns)}; quote texts that contain {delimiter!r})"
+                )
+            texts.append(text)
+            labels.append(label)
+    except csv.Error as e:
+        # line_num counts the lines before the row that failed
+        raise UsageError(f"{path}, line {reader.line_num + 1}: cannot parse the row ({e}); check its quoting") from None
     return texts, labels
 
 
-def _load_jsonl(path: Path, text_column: str, label_column: str) -> RawRows:
+def _load_jsonl(path: Path, content: str, text_column: str, label_column: str) -> RawRows:
     texts: list[str] = []
     labels: list[object] = []
-    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+    for line_no, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -78,13 +104,13 @@ def _load_jsonl(path: Path, text_column: str, label_column: str) -> RawRows:
     return texts, labels
 
 
-def _load_folder(path: Path) -> RawRows:
+def _load_folder(path: Path, encoding: str) -> RawRows:
     """aclImdb layout: `path/<class>/*.txt`, the sub-folder name is the label."""
     texts: list[str] = []
     labels: list[object] = []
     for class_dir in sorted(p for p in path.iterdir() if p.is_dir()):
         for file in sorted(f for f in class_dir.iterdir() if f.is_file()):
-            texts.append(_read_text(file))
+            texts.append(_read_text(file, encoding))
             labels.append(class_dir.name)
     if not texts:
         raise UsageError(f"{path}: no files found; a data folder needs one sub-folder per class (e.g. pos/, neg/)")

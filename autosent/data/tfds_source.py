@@ -7,6 +7,7 @@ tell the user to use a local source within seconds instead.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 
@@ -30,6 +31,9 @@ def _download_host_reachable(address: str, timeout: float = 3.0) -> bool:
 def _builder(name: str):
     import tensorflow_datasets as tfds
 
+    # tfds warns through absl about folders of data sets that are not prepared yet; we
+    # tell the user what that means for them below.
+    logging.getLogger("absl").setLevel(logging.ERROR)
     try:
         return tfds.builder(name)
     except tfds.core.registered.DatasetNotFoundError:

@@ -1,0 +1,141 @@
+"""Every mistake a user can make on the command line: exit 2, one line naming it, results untouched.
+
+Each case runs the real `autosent` in a folder that already holds a run, and checks that
+the error is a single stderr line mentioning the offending value, that there is no
+traceback, and that `results/` is byte-for-byte what it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import TINY_SPACE, run_cli, write_reviews_csv
+
+
+def _snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every path under `folder`, with file contents; folders map to None."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+
+
+def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        path = folder / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    return setup
+
+
+def _space(name: str, old: str, new: str) -> Callable[[Path], None]:
+    """The tiny test space with one line changed."""
+    text = TINY_SPACE.read_text()
+    assert old in text
+    return _write(name, text.replace(old, new))
+
+
+def _reviews(name: str, **kwargs) -> Callable[[Path], None]:
+    return lambda folder: write_reviews_csv(folder / name, **kwargs)
+
+
+def _read_only_folder(folder: Path) -> None:
+    (folder / "locked").mkdir()
+    (folder / "locked").chmod(0o555)
+
+
+def _not_an_export(folder: Path) -> None:
+    (folder / "notexport").mkdir()
+    (folder / "notexport" / "model.txt").write_text("not a model")
+
+
+def _nothing(folder: Path) -> None:
+    pass
+
+
+def _without_root_override() -> list[str]:
+    """root writes into read-only folders; `setpriv` drops the capabilities that let it."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: a read-only folder cannot be simulated")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--"]
+
+
+SEARCH = ["search", "--space", str(TINY_SPACE), "--limit", "50"]
+
+#: (id, setup, arguments, text the one error line must contain)
+CASES = [
+    ("missing-file", _nothing, [*SEARCH, "--data", "missing.csv"], "missing.csv"),
+    ("empty-file", _write("empty.csv", ""), [*SEARCH, "--data", "empty.csv"], "empty.csv: the file is empty"),
+    ("header-only", _write("header.csv", "text,label\n"), [*SEARCH, "--data", "header.csv"], "only a header"),
+    ("one-class", _reviews("one.csv", labels=("pos",)), [*SEARCH, "--data", "one.csv"], "only one class ('pos')"),
+    ("label-column-missing", _reviews("r.csv"), [*SEARCH, "--data", "r.csv", "--label-column", "sentiment"], "'sentiment'"),
+    ("label-column-misnamed", _write("m.csv", "text,lable\ngood,1\nbad,0\n"), [*SEARCH, "--data", "m.csv"], "columns: text, lable"),
+    ("text-column-missing", _write("t.csv", "review,label\ngood,1\nbad,0\n"), [*SEARCH, "--data", "t.csv"], "--text-column"),
+    ("unparsable-csv-row", _write("u.csv", "text,label\ngood film,1\njust some words\n"), [*SEARCH, "--data", "u.csv"], "u.csv, line 3"),
+    ("unparsable-csv-quote", _write("q.csv", 'text,label\ngood,1\n"bad "film,0\n'), [*SEARCH, "--data", "q.csv"], "q.csv, line 3: cannot parse"),
+    ("unparsable-jsonl", _write("u.jsonl", '{"text": "good", "label": 1}\n{"text": "bad", \n'), [*SEARCH, "--data", "u.jsonl"], "u.jsonl, line 2"),
+    ("non-utf8", _write("latin.csv", "text,label\ngood,1\nbad,0\n".encode() + "caf\u00e9 film,1\n".encode("latin-1")), [*SEARCH, "--data", "latin.csv"], "line 4: byte 0xe9 is not valid utf-8"),
+    ("unknown-encoding", _reviews("r.csv"), [*SEARCH, "--data", "r.csv", "--encoding", "klingon"], "--encoding klingon"),
+    ("only-empty-texts", _write("blank.csv", 'text,label\n"  ",1\n"",0\n"\t",1\n'), [*SEARCH, "--data", "blank.csv"], "every text is empty"),
+    ("unsupported-file-type", _write("data.xlsx", "x"), [*SEARCH, "--data", "data.xlsx"], "'.xlsx'"),
+    ("unknown-tfds-name", _nothing, [*SEARCH, "--data", "tfds:no_such_dataset"], "'no_such_dataset'"),
+    ("tfds-offline", _nothing, [*SEARCH, "--data", "tfds:imdb_reviews"], "tfds:imdb_reviews is not downloaded"),
+    ("budget-zero", _nothing, ["search", "--budget", "0"], "--budget 0"),
+    ("budget-negative", _nothing, ["search", "--budget", "-3"], "--budget -3"),
+    ("max-epochs-zero", _nothing, ["search", "--max-epochs", "0"], "--max-epochs 0"),
+    ("budget-not-a-number", _nothing, ["search", "--budget", "lots"], "'lots'"),
+    ("unknown-flag", _nothing, ["search", "--bogus"], "--bogus"),
+    ("space-missing", _nothing, ["search", "--space", "nope.toml"], "nope.toml"),
+    ("space-unreadable", lambda f: (f / "dir.toml").mkdir(), ["search", "--space", "dir.toml"], "dir.toml"),
+    ("space-not-toml", _write("bad.toml", "[vectorizer\nmax_tokens = 1"), ["search", "--space", "bad.toml"], "bad.toml is not valid TOML"),
+    ("space-bad-value", _space("v.toml", "max_epochs = 2", "max_epochs = -2"), ["search", "--space", "v.toml"], "hyperband.max_epochs = -2"),
+    ("space-unknown-key", _space("k.toml", "patience = 1", "patients = 1"), ["search", "--space", "k.toml"], "training.patients (allowed: patience"),
+    ("space-unknown-encoder", _space("e.toml", '"bigru"]', '"bigru", "transformer"]'), ["search", "--space", "e.toml"], "'transformer' is not allowed (allowed: conv1d, gru, bigru)"),
+    ("results-is-a-file", _write("afile", "x"), [*SEARCH, "--results", "afile"], "afile is a file"),
+    ("results-read-only", _read_only_folder, [*SEARCH, "--results", "locked"], "locked"),
+    ("run-made-from-other-data", _nothing, [*SEARCH, "--run", "old"], "different"),
+    ("leaderboard-missing-run", _nothing, ["leaderboard", "--run", "ghost"], "'ghost'"),
+    ("export-missing-run", _nothing, ["export", "--run", "ghost"], "'ghost'"),
+    ("export-no-finished-trial", _nothing, ["export", "--run", "old"], "no finished trial"),
+    ("predict-not-an-export", _not_an_export, ["predict", "--model", "notexport", "good film"], "notexport is not an autosent export"),
+    ("predict-no-export", _nothing, ["predict", "good film"], "no exported model"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A user's folder with one earlier run in results/ (a failed trial only)."""
+    run = tmp_path / "results" / "old"
+    (run / "trials").mkdir(parents=True)
+    (run / "run.json").write_text('{"run": "old", "identity": {"data": "imdb", "fingerprint": "0"}}\n')
+    (run / "trials" / "trial_0.json").write_text('{"trial_id": "0", "status": "FAILED", "hyperparameters": {}}\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize("setup, args, mentions", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_bad_input_is_one_line_exit_2_and_results_stay_byte_identical(workdir, setup, args, mentions):
+    setup(workdir)
+    before = _snapshot(workdir / "results")
+    offline = {"AUTOSENT_TFDS_PROBE": "127.0.0.1:9", "TFDS_DATA_DIR": str(workdir / "tfds")}
+    prefix = _without_root_override() if setup is _read_only_folder else None
+
+    started = time.monotonic()
+    result = run_cli(*args, cwd=workdir, env=offline, prefix=prefix, timeout=120)
+    seconds = time.monotonic() - started
+
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("autosent: error: ") and mentions in lines[0], lines[0]
+    assert _snapshot(workdir / "results") == before
+    assert seconds < 60, f"took {seconds:.0f}s to refuse"  # e.g. an offline tfds download retrying for minutes
+
+
+def test_debug_shows_the_traceback_instead(workdir):
+    result = run_cli("search", "--budget", "0", "--debug", cwd=workdir)
+    assert result.returncode != 0 and "Traceback" in result.stderr and "UsageError: --budget 0" in result.stderr
