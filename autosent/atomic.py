@@ -20,13 +20,14 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
+TEMP_SUFFIX = ".tmp"
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Write `text` to `path` via a temp file in the same folder, fsync, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are meant to be shared
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -38,6 +39,17 @@ def write_text(path: str | os.PathLike, text: str) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete the temp files of writes a crash cut short; call only while holding the folder's lock.
+
+    They hold nothing of value (their target is intact, old or new) and only litter the run.
+    """
+    stale = sorted(folder.rglob(f".*{TEMP_SUFFIX}"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:

@@ -79,6 +79,7 @@ def open_run(
     except OSError as e:
         raise UsageError(f"cannot create {run_dir}: {e.strerror}; pass --results DIR with a writable folder") from None
     with run_lock(run_dir):
+        atomic.remove_stale_temp_files(run_dir)
         if differs:
             for entry in run_dir.iterdir():
                 if entry.is_dir():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autosent.records import read_records
-from conftest import RECORD_FIELDS, run_cli
+from conftest import RECORD_FIELDS, TESTS, run_cli
 
 
 
@@ -54,30 +54,40 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
     assert table.returncode == 0 and rows[0]["trial"] in table.stdout and "val_loss" in table.stdout
 
 
+#: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.
+KILL_POINTS = [
+    "write:run.json",  # data prepared, the run folder being created
+    "write:vocabulary.txt",  # the vectorizer adapted, its vocabulary being saved
+    "batch:2",  # mid-epoch in a trial
+    "write:trial_*.json",  # our trial record half-written
+    "write:oracle.json#3",  # keras-tuner's oracle state being rewritten after a trial
+    "write:trial.json#2",  # keras-tuner's per-trial state
+]
+
+
 @pytest.mark.slow
-def test_sigkill_after_first_trial_then_rerun_completes_budget(tmp_path, tiny_space):
-    args = ["search", "--space", str(tiny_space), "--limit", "300", "--budget", "4", "--run", "k"]
-    first_record = tmp_path / "results" / "k" / "trials" / "trial_0.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "autosent", *args], cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 300
-    while not first_record.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert first_record.exists(), "the first trial never finished"
-    kept = first_record.read_bytes()
+def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_record(tmp_path, tiny_space):
+    args = ["search", "--space", str(tiny_space), "--limit", "200", "--budget", "6", "--run", "k"]
+    run_dir = tmp_path / "results" / "k"
+    kept: dict[str, bytes] = {}  # every record on disk after each kill
+    for when in KILL_POINTS:
+        killed = subprocess.run(
+            [sys.executable, str(TESTS / "kill_at.py"), when, *args], cwd=tmp_path, capture_output=True, timeout=600
+        )
+        assert killed.returncode == -signal.SIGKILL, f"not killed at {when}: {killed.stderr[-3000:]}"
+        for name, data in kept.items():
+            assert (run_dir / "trials" / name).read_bytes() == data, f"{name} changed by the run killed at {when}"
+        kept |= {p.name: p.read_bytes() for p in (run_dir / "trials").glob("trial_*.json")}
+    assert kept, "no trial finished between the kills"
 
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    records = read_records(tmp_path / "results" / "k")
-    assert [r.trial_id for r in records] == ["0", "1", "2", "3"]
+    records = read_records(run_dir)
+    assert [r.trial_id for r in records] == [str(i) for i in range(6)]
     assert all(r.status == "COMPLETED" for r in records)
-    assert first_record.read_bytes() == kept
-
-
+    for name, data in kept.items():
+        assert (run_dir / "trials" / name).read_bytes() == data, f"{name} was rewritten on resume"
+    assert not list(run_dir.rglob("*.tmp")), "temp files of the interrupted writes were left behind"
 
 
 @pytest.mark.slow
