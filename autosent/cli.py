@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, help="subsample the training split to N texts for a quick run")
     s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
     s.add_argument("--top", type=int, default=5, help="trials shown in the live leaderboard (default: 5)")
+    s.add_argument("--devices", help="train each trial on all or N devices (GPUs; the CPU where there are none)")
+    d = s.add_argument_group("distributed search (keras-tuner's chief/worker engine; see README)")
+    d.add_argument("--chief", metavar="HOST:PORT", help="address the chief serves the oracle on")
+    d.add_argument("--role", choices=["chief", "worker"], help="chief: serve the oracle and own results/; worker: run trials")
+    d.add_argument("--worker-id", help="this worker's name in trial records (default: worker-HOST-PID)")
+    d.add_argument("--worker-timeout", type=parse_duration, default=60.0, help="chief: re-queue a silent worker's trial after this long (default: 60s)")
 
     lb = sub.add_parser("leaderboard", parents=[common], help="ranked trials of a run, any time, even during a search")
     _add_run_arguments(lb)
@@ -151,12 +157,15 @@ def _search(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     failed = sum(r.failed for r in outcome.records)
     why = "time limit reached" if outcome.stopped_by_time else "search finished"
+    if config.role == "worker":
+        mine = sum(r.worker == config.cluster.worker_id for r in outcome.records)
+        why = f"worker {config.cluster.worker_id} ran {mine} trial(s); {why}"
     console.print(
         f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
     )
     if outcome.stopped_by_time:
         console.print("re-run the same command to continue")
-    elif len(outcome.records) < config.budget:
+    elif config.role != "worker" and len(outcome.records) < config.budget:  # a worker's budget is its chief's
         console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
     return 0
 

@@ -98,6 +98,9 @@ class LiveSearchView(SearchListener):
         if val is not None:
             self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs} · val_loss {val:.4f}")
 
+    def on_message(self, text: str) -> None:
+        self.current = Text(text, style="yellow")
+
     def on_trial_end(self, record: TrialRecord) -> None:
         self.records.append(record)
         self.progress.update(self.trials, advance=1)

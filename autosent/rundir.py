@@ -100,6 +100,24 @@ def open_run(
         yield run_dir
 
 
+def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
+    """The run folder a distributed search's chief created, if this worker's data and space match it."""
+    run_dir = results / name
+    if not (run_dir / RUN_FILE).exists():
+        raise UsageError(
+            f"no run {name!r} in {results}: the chief creates it; give the chief and every worker "
+            "the same --results (a shared folder across machines), --run, --data and --space"
+        )
+    chief = read_run(run_dir).get("identity", {})
+    if chief != identity:
+        key = _first_difference(chief, identity)
+        raise UsageError(
+            f"this worker's {key} differs from the chief's run {name!r} ({chief.get(key)!r}); "
+            "start the worker with the chief's --data, --space, --max-epochs, --seed and --limit"
+        )
+    return run_dir
+
+
 def find_run(results: Path, name: str | None) -> Path:
     """The named run, or the most recently active one when no name is given."""
     if name is not None:

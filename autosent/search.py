@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autosent.data import Dataset, load_dataset
+from autosent.devices import distribution_strategy
+from autosent.distributed import Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
 from autosent.records import TrialRecord, read_records
-from autosent.rundir import TUNER_DIR, default_run_name, open_run
+from autosent.rundir import TUNER_DIR, default_run_name, join_run, open_run
 from autosent.space import SearchSpace, load_space
 
 
@@ -39,6 +41,11 @@ class SearchConfig:
     seed: int = 0
     limit: int | None = None
     overwrite: bool = False
+    chief: str | None = None
+    role: str | None = None
+    worker_id: str | None = None
+    worker_timeout: float = 60.0
+    devices: str | None = None
 
     def validate(self) -> None:
         """Fail on impossible numbers before any work is done."""
@@ -54,6 +61,20 @@ class SearchConfig:
             codecs.lookup(self.encoding)
         except LookupError:
             raise UsageError(f"--encoding {self.encoding}: unknown text encoding (e.g. utf-8, latin-1, cp1252)") from None
+        if self.results.exists() and not self.results.is_dir():
+            raise UsageError(f"--results {self.results} is a file, not a folder")
+        if (self.chief is None) != (self.role is None):
+            raise UsageError("--chief HOST:PORT and --role chief|worker go together")
+        self.cluster  # noqa: B018 (parsing it validates it)
+        if self.devices is not None and self.devices != "all" and not (self.devices.isdigit() and int(self.devices) > 0):
+            raise UsageError(f"--devices {self.devices}: give all or a number of devices, e.g. --devices 2")
+
+    @property
+    def cluster(self) -> Cluster | None:
+        """This process's place in a distributed search, or None for a local one."""
+        if self.chief is None or self.role is None:
+            return None
+        return Cluster.parse(self.chief, self.role, self.worker_id, self.worker_timeout)
 
     @property
     def run_name(self) -> str:
@@ -124,6 +145,12 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     config, dataset = prepared.config, prepared.dataset
     listener = listener or SearchListener()
     listener.on_data_ready(dataset.sizes(), dataset.dropped_empty)
+    strategy = distribution_strategy(config.devices)  # checked before anything is written
+    cluster = config.cluster
+    if cluster is not None and cluster.role == "worker":
+        # The chief owns the run folder and its lock; a worker only checks it has the same data.
+        wait_for_chief(cluster)
+        return _search_in(join_run(config.results, config.run_name, prepared.identity()), prepared, strategy, listener)
     with open_run(
         config.results,
         config.run_name,
@@ -140,47 +167,76 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
         },
         config.overwrite,
     ) as run_dir:
-        return _search_in(run_dir, prepared, listener)
+        return _search_in(run_dir, prepared, strategy, listener)
 
 
-def _search_in(run_dir: Path, prepared: PreparedSearch, listener: SearchListener) -> SearchOutcome:
-    """The search itself, inside a run folder whose lock this process holds."""
+def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: SearchListener) -> SearchOutcome:
+    """The search itself, in a run folder whose lock this process (or, for a worker, its chief) holds."""
     import keras
-    import tensorflow as tf
 
     from autosent.hypermodel import SentimentHyperModel
-    from autosent.tuner import RecordingHyperband, TimeLimitReached, TooManyFailures
+    from autosent.tuner import RecordingHyperband
     from autosent.vectorize import fitted_vectorizer, vectorize
 
-    config, dataset, space = prepared.config, prepared.dataset, prepared.space
+    config, dataset, space, cluster = prepared.config, prepared.dataset, prepared.space, prepared.config.cluster
 
     keras.utils.set_random_seed(config.seed)
     layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, run_dir)
-    data = vectorize(dataset, layer)
+    is_worker = cluster is not None and cluster.role == "worker"
+    with keras_tuner_environment(cluster) if is_worker else contextlib.nullcontext():
+        with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
+            tuner = RecordingHyperband(
+                run_dir=run_dir,
+                train_size=len(dataset.train),
+                listener=listener,
+                deadline=None if config.time_limit is None else prepared.started + config.time_limit,
+                hypermodel=SentimentHyperModel(space, layer.vocabulary_size(), dataset.num_classes, config.seed),
+                objective="val_loss",
+                max_epochs=prepared.max_epochs,
+                factor=space.factor,
+                hyperband_iterations=None,  # keep making brackets: the budget ends the search
+                seed=config.seed,
+                distribution_strategy=strategy,
+                directory=str(run_dir),
+                project_name=TUNER_DIR,
+            )
+        tuner.oracle.max_trials = config.budget
+        listener.on_search_begin(config.budget, read_records(run_dir))
+        if cluster is not None and cluster.role == "chief":
+            return _serve(tuner, run_dir, cluster, listener)
+        return _train(tuner, vectorize(dataset, layer), run_dir, space.patience)
 
-    with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
-        tuner = RecordingHyperband(
-            run_dir=run_dir,
-            train_size=len(data.y_train),
-            listener=listener,
-            deadline=None if config.time_limit is None else prepared.started + config.time_limit,
-            hypermodel=SentimentHyperModel(space, data.vocabulary_size, dataset.num_classes, config.seed),
-            objective="val_loss",
-            max_epochs=prepared.max_epochs,
-            factor=space.factor,
-            hyperband_iterations=None,  # keep making brackets: the budget ends the search
-            seed=config.seed,
-            directory=str(run_dir),
-            project_name=TUNER_DIR,
-        )
-    tuner.oracle.max_trials = config.budget
-    listener.on_search_begin(config.budget, read_records(run_dir))
+
+def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:
+    """The chief: serve the oracle until the workers have spent the budget, showing their records."""
+    tuner.oracle.verbose = 0  # keras-tuner would print each trial; the live view shows them
+    tuner.oracle.save()
+    tuner.save()
+    shown = {r.trial_id for r in read_records(run_dir)}
+
+    def on_tick(lost: list[tuple[str, str | None]]) -> None:
+        for worker, trial_id in lost:
+            requeued = f"; its trial {trial_id} goes to another worker" if trial_id else ""
+            listener.on_message(f"worker {worker} stopped answering{requeued}")
+        for record in read_records(run_dir):
+            if record.trial_id not in shown:
+                shown.add(record.trial_id)
+                listener.on_trial_end(record)
+
+    serve(tuner.oracle, cluster, on_tick)
+    return SearchOutcome(run_dir, read_records(run_dir))
+
+
+def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
+    """A local search or a worker: run trials until the oracle says the budget is spent."""
+    import keras
+    import tensorflow as tf
+
+    from autosent.tuner import TimeLimitReached, TooManyFailures
 
     train = tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
     val = tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val))
-    early_stopping = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=space.patience, restore_best_weights=True
-    )
+    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     try:
         tuner.search(train, validation_data=val, callbacks=[early_stopping], verbose=0)
     except TimeLimitReached:

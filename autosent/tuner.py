@@ -19,9 +19,11 @@ from typing import Any
 
 import keras_tuner
 from keras_tuner.src import config as keras_tuner_config
+from keras_tuner.src.distribute import utils as dist_utils
 from keras_tuner.src import utils as keras_tuner_utils
 
 from autosent import atomic
+from autosent.distributed import IDLE_WAIT_S, Heartbeat
 from autosent.events import SearchListener
 from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_record, summarise, write_record
 
@@ -101,6 +103,12 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self._epoch = 0
         self._params: int | None = None
         self._failure = ""
+        self._failed_in_a_row: list[TrialRecord] = []
+        self._waiting = False
+        self._heartbeat: Heartbeat | None = None
+        # A worker's oracle is a client of the chief's: keras-tuner decides this from the
+        # environment (see autosent.distributed), and the chief keeps the oracle's state.
+        self.is_worker = dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
         make_keras_tuner_writes_atomic()
         # keras-tuner prints every failed trial's traceback to stderr; it also keeps it in the
         # trial's trial.json, and our record has the one-line reason the user needs.
@@ -118,6 +126,8 @@ class RecordingHyperband(keras_tuner.Hyperband):
         waste its time and replace its record, so it is ended as its record says instead.
         """
         super().reload()
+        if self.is_worker:
+            return  # the chief repairs its oracle when it resumes
         oracle = self.oracle
         oracle.verbose = 0  # autosent's live view replaces keras-tuner's printed display
         queue = oracle._retry_queue  # keras-tuner keeps no public view of it
@@ -141,15 +151,22 @@ class RecordingHyperband(keras_tuner.Hyperband):
         start the run from scratch and train (and overwrite) trial 0 again.
         """
         super().on_search_begin()
-        self.oracle.save()
+        if not self.is_worker:
+            self.oracle.save()
         self.save()
 
     def pre_create_trial(self) -> None:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise TimeLimitReached
+        if self._waiting:  # the last ask got no trial (a worker waiting on others): don't spin
+            time.sleep(IDLE_WAIT_S)
+        self._waiting = True
 
     def on_trial_begin(self, trial) -> None:
         super().on_trial_begin(trial)
+        self._waiting = False
+        if self.is_worker:
+            self._heartbeat = Heartbeat(self.oracle, trial.trial_id)
         self._trial_started = time.monotonic()
         self._history, self._params, self._failure = [], None, ""
         model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
@@ -184,23 +201,19 @@ class RecordingHyperband(keras_tuner.Hyperband):
         _check_finite("val_loss", logs.get("val_loss"), f"in epoch {epoch + 1}")
 
     def on_trial_end(self, trial) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         record = self._record(trial)
         if record.failed:  # no retries: a diverging or crashing configuration does so again
             trial.status, trial.message = FAILED, record.message
         write_record(self.run_dir, record)  # before the oracle: a finished trial is never lost
         super().on_trial_end(trial)
         self.listener.on_trial_end(record)
-        self._stop_after_repeated_failures()
-
-    def _stop_after_repeated_failures(self) -> None:
-        oracle = self.oracle
-        streak = []
-        for trial_id in reversed(oracle.end_order):
-            if oracle.trials[trial_id].status != FAILED:
-                break
-            streak.append(trial_id)
-        if len(streak) >= MAX_CONSECUTIVE_FAILURES:
-            raise TooManyFailures([r for t in reversed(streak) if (r := read_record(self.run_dir, t))])
+        # Counted by this process, so that each worker of a distributed search stops on its own.
+        self._failed_in_a_row = [*self._failed_in_a_row, record] if record.failed else []
+        if len(self._failed_in_a_row) >= MAX_CONSECUTIVE_FAILURES:
+            raise TooManyFailures(self._failed_in_a_row)
 
     def _record(self, trial) -> TrialRecord:
         model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)

@@ -43,6 +43,6 @@ def test_failures_in_a_row_stop_the_search_with_their_reasons_and_resume_goes_on
     assert all("loss became nan" in r.message for r in outcome.failed_in_a_row)
     assert len(outcome.records) == MAX_CONSECUTIVE_FAILURES
 
-    resumed = run_search(config)  # state was saved before stopping: the next trial runs, and fails
-    assert len(resumed.records) == MAX_CONSECUTIVE_FAILURES + 1
-    assert len(resumed.failed_in_a_row) == MAX_CONSECUTIVE_FAILURES + 1
+    resumed = run_search(config)  # state was saved before stopping: the next trials run, and fail
+    assert len(resumed.records) == 2 * MAX_CONSECUTIVE_FAILURES
+    assert [r.trial_id for r in resumed.failed_in_a_row] == [f"{i:02d}" for i in range(5, 10)]

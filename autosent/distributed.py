@@ -1,0 +1,232 @@
+"""Distributed search on keras-tuner's own chief/worker engine, made to survive its workers.
+
+keras-tuner already distributes a search: a chief serves the oracle over gRPC and each
+worker's tuner asks it for trials, configured by `KERASTUNER_TUNER_ID`,
+`KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`. autosent uses that engine unchanged
+(the oracle, its servicer and client, its protocol) and adds what it lacks:
+
+- **Liveness.** keras-tuner's chief waits forever for a trial whose worker died, and
+  Hyperband may wait on that trial to finish a round. Workers send a heartbeat while they
+  train (a read-only `GetTrial` of their trial); the chief re-queues the trial of a worker
+  it has not heard from within `worker_timeout`, and another worker runs it.
+- **No early release.** Once the budget is handed out, keras-tuner tells a worker asking
+  for more to stop. autosent keeps it waiting while other trials still run, so it can take
+  over one whose worker dies.
+- **Fast failure.** keras-tuner's client waits up to an hour for an absent chief; a worker
+  gives up after `connect_timeout` with a message saying so.
+
+What this relies on in keras-tuner 1.4 (read in `engine/oracle.py` and `distribute/`):
+`Oracle.create_trial` hands out `_retry_queue` entries before new trials, and returns a
+tuner's ongoing trial if it asks again; `ongoing_trials` maps tuner id to trial and
+`tuner_ids` holds the tuners that may still ask; both are guarded by the `synchronized`
+lock; a worker's `search` loop asks again on an `IDLE` trial and stops on `STOPPED`.
+Checkpoints of Hyperband's parent trials are read from the tuner directory, so every
+worker must see the chief's `results/` folder (one machine, or a shared file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent import futures
+from dataclasses import dataclass
+
+from autosent.errors import UsageError
+
+ROLES = ("chief", "worker")
+#: Seconds between a worker's heartbeats while it trains.
+HEARTBEAT_S = 2.0
+#: Seconds a worker waits before asking again when the chief has no trial for it yet.
+IDLE_WAIT_S = 1.0
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where this process stands in a distributed search: its role, the chief, its own id."""
+
+    role: str
+    host: str
+    port: int
+    worker_id: str = ""
+    worker_timeout: float = 60.0
+    connect_timeout: float = 15.0
+
+    @classmethod
+    def parse(cls, chief: str, role: str, worker_id: str | None, worker_timeout: float) -> Cluster:
+        """Validate `--chief HOST:PORT --role R [--worker-id ID]`."""
+        if role not in ROLES:
+            raise UsageError(f"--role {role}: must be one of {', '.join(ROLES)}")
+        host, _, port = chief.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(f"--chief {chief}: give HOST:PORT, e.g. --chief 10.0.0.5:8000")
+        if worker_timeout <= HEARTBEAT_S:
+            raise UsageError(f"--worker-timeout {worker_timeout:g}: must be longer than the {HEARTBEAT_S:g}s heartbeat")
+        if role == "chief":
+            return cls(role, host, int(port), "chief", worker_timeout)
+        name = worker_id or f"worker-{os.uname().nodename}-{os.getpid()}"
+        if "chief" in name:  # keras-tuner treats any id containing "chief" as the chief
+            raise UsageError(f"--worker-id {name}: must not contain 'chief'")
+        return cls(role, host, int(port), name, worker_timeout)
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+@contextlib.contextmanager
+def keras_tuner_environment(cluster: Cluster) -> Iterator[None]:
+    """Set the variables keras-tuner reads to make a tuner a client of the chief, then restore them."""
+    names = {"KERASTUNER_TUNER_ID": cluster.worker_id, "KERASTUNER_ORACLE_IP": cluster.host, "KERASTUNER_ORACLE_PORT": str(cluster.port)}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(names)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def wait_for_chief(cluster: Cluster) -> None:
+    """Return once the chief's gRPC server answers; `UsageError` after `connect_timeout`."""
+    import grpc
+
+    channel = grpc.insecure_channel(cluster.address)
+    try:
+        grpc.channel_ready_future(channel).result(timeout=cluster.connect_timeout)
+    except grpc.FutureTimeoutError:
+        raise UsageError(
+            f"no chief answers at {cluster.address} after {cluster.connect_timeout:g}s; "
+            f"start `autosent search --role chief --chief {cluster.address}` first, or check --chief"
+        ) from None
+    finally:
+        channel.close()
+
+
+class Heartbeat:
+    """While a worker trains, tell the chief every `HEARTBEAT_S` that it is alive."""
+
+    def __init__(self, oracle, trial_id: str):
+        self._oracle = oracle
+        self._trial_id = trial_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{trial_id}", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            with contextlib.suppress(Exception):  # a missed beat is what the chief's timeout is for
+                self._oracle.get_trial(self._trial_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _liveness_servicer(oracle, worker_timeout: float):
+    """keras-tuner's `OracleServicer`, noting when it last heard from each worker."""
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+    from keras_tuner.src.engine import trial as trial_module
+    from keras_tuner.src.engine.oracle import synchronized
+
+    @synchronized
+    def runner_of(oracle, trial_id: str) -> str | None:
+        return next((t for t, trial in oracle.ongoing_trials.items() if trial.trial_id == trial_id), None)
+
+    @synchronized
+    def others_running(oracle, tuner_id: str) -> bool:
+        return any(t != tuner_id for t in oracle.ongoing_trials)
+
+    @synchronized
+    def keep_waiting(oracle, tuner_id: str) -> None:
+        oracle.tuner_ids.add(tuner_id)
+
+    @synchronized
+    def requeue_lost(oracle, last_seen: dict[str, float]) -> list[tuple[str, str | None]]:
+        """Forget workers not heard from in time; their running trials go back in the queue."""
+        lost = []
+        now = time.monotonic()
+        for tuner_id in list(oracle.tuner_ids):
+            if now - last_seen.get(tuner_id, now) <= worker_timeout:
+                continue
+            oracle.tuner_ids.discard(tuner_id)
+            trial = oracle.ongoing_trials.pop(tuner_id, None)
+            if trial is not None:
+                oracle._retry_queue.append(trial.trial_id)  # keras-tuner keeps no public handle
+            lost.append((tuner_id, trial.trial_id if trial is not None else None))
+        if lost:
+            oracle.save()
+        return lost
+
+    class LivenessServicer(OracleServicer):
+        def __init__(self) -> None:
+            super().__init__(oracle)
+            self.last_seen: dict[str, float] = {}
+
+        def _seen(self, tuner_id: str | None) -> None:
+            if tuner_id is not None:
+                self.last_seen[tuner_id] = time.monotonic()
+
+        def CreateTrial(self, request, context):
+            """keras-tuner's, except that a worker is not told to stop while others still train."""
+            self._seen(request.tuner_id)
+            trial = oracle.create_trial(request.tuner_id)
+            if trial.status == trial_module.TrialStatus.STOPPED:
+                if others_running(oracle, request.tuner_id):
+                    # The budget is handed out, but a trial elsewhere may yet need a new runner.
+                    keep_waiting(oracle, request.tuner_id)
+                    trial.status = trial_module.TrialStatus.IDLE  # a throwaway Trial, not the oracle's
+                else:
+                    self.stop_triggered = True
+            return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
+
+        def GetTrial(self, request, context):
+            self._seen(runner_of(oracle, request.trial_id))
+            return super().GetTrial(request, context)
+
+        def UpdateTrial(self, request, context):
+            self._seen(runner_of(oracle, request.trial_id))
+            return super().UpdateTrial(request, context)
+
+        def EndTrial(self, request, context):
+            self._seen(runner_of(oracle, request.trial.trial_id))
+            return super().EndTrial(request, context)
+
+        def requeue_lost(self) -> list[tuple[str, str | None]]:
+            return requeue_lost(oracle, self.last_seen)
+
+    return LivenessServicer()
+
+
+def serve(oracle, cluster: Cluster, on_tick: Callable[[list[tuple[str, str | None]]], None]) -> None:
+    """Serve `oracle` to the workers until the budget is spent and every worker has left.
+
+    keras-tuner's own `start_server` does the same with a 20 s exit poll and no liveness;
+    `on_tick` is called about once a second with the workers just found lost.
+    """
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import exit_chief
+
+    servicer = _liveness_servicer(oracle, cluster.worker_timeout)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    try:
+        server.add_insecure_port(cluster.address)
+    except RuntimeError:
+        raise UsageError(f"cannot listen on {cluster.address}: the port is in use or the host is not this machine") from None
+    server.start()
+    try:
+        while True:
+            time.sleep(0.5)
+            on_tick(servicer.requeue_lost())
+            if servicer.stop_triggered and exit_chief(oracle):
+                return
+    finally:
+        server.stop(grace=1)
