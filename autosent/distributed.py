@@ -52,7 +52,7 @@ class Cluster:
     port: int
     worker_id: str = ""
     worker_timeout: float = 60.0
-    connect_timeout: float = 15.0
+    connect_timeout: float = 10.0
 
     @classmethod
     def parse(cls, chief: str, role: str, worker_id: str | None, worker_timeout: float) -> Cluster:

@@ -99,7 +99,7 @@ class LiveSearchView(SearchListener):
             self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs} · val_loss {val:.4f}")
 
     def on_message(self, text: str) -> None:
-        self.current = Text(text, style="yellow")
+        self.live.console.print(Text(text, style="yellow"))  # above the live display, and kept
 
     def on_trial_end(self, record: TrialRecord) -> None:
         self.records.append(record)

@@ -1,0 +1,140 @@
+"""Distributed search: a chief and workers as separate processes on 127.0.0.1, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autosent.records import read_records
+from autosent.search import SearchConfig, run_search
+from conftest import RECORD_FIELDS, TINY_SPACE, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A chief and named workers of one tiny search, started as `autosent search` processes."""
+
+    def __init__(self, folder: Path, budget: int, worker_timeout: str = "60s"):
+        self.folder = folder
+        self.run_dir = folder / "results" / "d"
+        self.args = [
+            "search", "--space", str(TINY_SPACE), "--limit", "300", "--budget", str(budget), "--run", "d",
+            "--chief", f"127.0.0.1:{_free_port()}", "--worker-timeout", worker_timeout,
+        ]  # fmt: skip
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        role = ["--role", "chief"] if name == "chief" else ["--role", "worker", "--worker-id", name]
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "autosent", *self.args, *role], cwd=self.folder,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def wait(self, timeout: float = 600) -> dict[str, tuple[int, str, str]]:
+        """Every process's exit code, stdout and stderr."""
+        deadline = time.monotonic() + timeout
+        try:
+            return {name: (p.wait(max(1.0, deadline - time.monotonic())), *p.communicate()) for name, p in self.processes.items()}
+        finally:
+            for p in self.processes.values():
+                p.kill()
+
+    def oracle(self) -> dict:
+        return json.loads((self.run_dir / "tuner" / "oracle.json").read_text())
+
+
+def test_a_chief_and_two_workers_run_the_budget_once_each_and_the_leaderboard_shows_both(tmp_path):
+    cluster = Cluster(tmp_path, budget=6)
+    for name in ("chief", "w1", "w2"):
+        cluster.start(name)
+    exits = cluster.wait()
+
+    assert {name: code for name, (code, _, _) in exits.items()} == {"chief": 0, "w1": 0, "w2": 0}, exits
+    assert "search finished: 6 trial(s)" in exits["chief"][1]
+    records = read_records(cluster.run_dir)
+    assert [r.trial_id for r in records] == [str(i) for i in range(6)]
+    for path in (cluster.run_dir / "trials").glob("*.json"):
+        record = json.loads(path.read_text())
+        assert RECORD_FIELDS <= set(record) and record["status"] == "COMPLETED", record
+    oracle = cluster.oracle()
+    assert sorted(oracle["end_order"]) == [str(i) for i in range(6)]  # each trial ended once
+    assert set(oracle["run_times"].values()) == {1}, oracle["run_times"]  # and ran once
+
+    board = run_cli("leaderboard", "--run", "d", "--json", cwd=tmp_path)
+    assert board.returncode == 0, board.stderr
+    rows = json.loads(board.stdout)
+    assert {row["worker"] for row in rows} == {"w1", "w2"}
+    assert sorted(row["trial"] for row in rows) == [str(i) for i in range(6)]
+
+
+def test_a_worker_killed_mid_trial_loses_its_trial_to_the_other_worker(tmp_path):
+    cluster = Cluster(tmp_path, budget=6, worker_timeout="4s")
+    for name in ("chief", "w1", "w2"):
+        cluster.start(name)
+    victim = cluster.processes["w1"]
+    deadline = time.monotonic() + 300
+    running = None
+    while time.monotonic() < deadline and victim.poll() is None:  # wait until w1 trains a trial
+        try:
+            running = cluster.oracle()["ongoing_trials"].get("w1")
+        except (OSError, ValueError):
+            running = None
+        if running is not None and not (cluster.run_dir / "trials" / f"trial_{running}.json").exists():
+            break
+        time.sleep(0.1)
+    assert victim.poll() is None and running is not None, "w1 never ran a trial"
+    time.sleep(0.5)
+    os.kill(victim.pid, signal.SIGKILL)
+    exits = cluster.wait()
+
+    assert exits["w1"][0] == -signal.SIGKILL
+    assert exits["chief"][0] == 0 and exits["w2"][0] == 0, exits
+    assert f"worker w1 stopped answering; its trial {running} goes to another worker" in exits["chief"][1]
+    records = {r.trial_id: r for r in read_records(cluster.run_dir)}
+    assert sorted(records) == [str(i) for i in range(6)]
+    assert all(r.status == "COMPLETED" for r in records.values())
+    assert records[running].worker == "w2"
+
+
+def test_a_worker_without_a_chief_fails_within_seconds(tmp_path):
+    cluster = Cluster(tmp_path, budget=2)
+    started = time.monotonic()
+    result = run_cli(*cluster.args, "--role", "worker", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "no chief answers at 127.0.0.1:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - started < 40
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_worker_with_other_data_is_refused(tmp_path):
+    cluster = Cluster(tmp_path, budget=2)
+    cluster.start("chief")
+    try:
+        other = [a if a != "300" else "200" for a in cluster.args]  # --limit 200: another training set
+        result = run_cli(*other, "--role", "worker", cwd=tmp_path)
+    finally:
+        cluster.processes["chief"].kill()
+    assert result.returncode == 2, result.stderr
+    assert "this worker's fingerprint differs from the chief's run 'd'" in result.stderr
+
+
+def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path):
+    config = SearchConfig(limit=100, space=str(TINY_SPACE), budget=1, results=tmp_path, run="m", devices="1")
+    assert [r.status for r in run_search(config).records] == ["COMPLETED"]
+    result = run_cli("search", "--space", str(TINY_SPACE), "--limit", "50", "--devices", "64", cwd=tmp_path)
+    assert result.returncode == 2 and "--devices 64: this machine has" in result.stderr, result.stderr
