@@ -22,7 +22,7 @@ from autosent.events import SearchListener  # noqa: E402
 from autosent.records import TrialRecord  # noqa: E402
 from autosent.search import SearchConfig, run_search  # noqa: E402
 
-SPACE = Path(__file__).with_name("memory_space.toml")
+SPACE = Path(__file__).with_name("small_space.toml")
 
 
 def rss_mib() -> float:
