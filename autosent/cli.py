@@ -98,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
 
+    rp = sub.add_parser("report", parents=[common], help="figures and report.md of a run in results/RUN/report/")
+    _add_run_arguments(rp)
+    rp.add_argument("--top", type=int, default=3, help="trials whose learning curves are drawn (default: 3)")
+
     pr = sub.add_parser("predict", parents=[common], help="label texts with an exported model")
     pr.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label (default: lines of --file or stdin)")
     pr.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
@@ -239,7 +243,16 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"search": _search, "leaderboard": _leaderboard, "export": _export, "predict": _predict}
+def _report(args: argparse.Namespace) -> int:
+    from autosent.report import make_report
+    from autosent.rundir import find_run
+
+    report = make_report(find_run(args.results, args.run), top=args.top)
+    print(f"report of run {report.folder.parent.name}: {report.markdown} with {len(report.figures)} figures")
+    return 0
+
+
+COMMANDS = {"search": _search, "leaderboard": _leaderboard, "export": _export, "report": _report, "predict": _predict}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,7 @@ class LiveSearchView(SearchListener):
         )
         self.trials = self.progress.add_task("trials", total=None)
         self.epoch = self.progress.add_task("epoch", total=None, visible=False)
+        self.vectorizing = self.progress.add_task("vectorise", total=None, visible=False)
         self.live = Live(self, console=console, refresh_per_second=4)
 
     def __rich__(self) -> RenderableType:
@@ -76,6 +77,9 @@ class LiveSearchView(SearchListener):
             line += f" ({dropped_empty:,} empty or whitespace-only texts dropped)"
         self.data = Text(line, style="dim")
         self.current = Text("vectorising…", style="dim")
+
+    def on_vectorize_progress(self, done: int, total: int) -> None:
+        self.progress.update(self.vectorizing, completed=done, total=total, visible=done < total)
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         self.records = list(finished)

@@ -24,6 +24,7 @@ from autosent.lock import LOCK_FILE, run_lock
 
 RUN_FILE = "run.json"
 TUNER_DIR = "tuner"
+TENSORBOARD_DIR = "tb"
 
 
 def versions() -> dict[str, str]:

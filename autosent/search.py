@@ -20,7 +20,7 @@ from autosent.distributed import Cluster, keras_tuner_environment, serve, wait_f
 from autosent.errors import UsageError
 from autosent.events import SearchListener
 from autosent.records import TrialRecord, read_records
-from autosent.rundir import TUNER_DIR, default_run_name, join_run, open_run
+from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, default_run_name, join_run, open_run
 from autosent.space import SearchSpace, load_space
 
 
@@ -204,7 +204,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
         listener.on_search_begin(config.budget, read_records(run_dir))
         if cluster is not None and cluster.role == "chief":
             return _serve(tuner, run_dir, cluster, listener)
-        return _train(tuner, vectorize(dataset, layer), run_dir, space.patience)
+        return _train(tuner, vectorize(dataset, layer, listener.on_vectorize_progress), run_dir, space.patience)
 
 
 def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:
@@ -237,8 +237,11 @@ def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
     train = tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
     val = tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val))
     early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    # keras-tuner gives each trial its own log folder under tb/ and adds its hyperparameters
+    # for TensorBoard's HParams tab: `tensorboard --logdir results/<run>/tb`.
+    tensorboard = keras.callbacks.TensorBoard(log_dir=str(run_dir / TENSORBOARD_DIR), write_graph=False, profile_batch=0)
     try:
-        tuner.search(train, validation_data=val, callbacks=[early_stopping], verbose=0)
+        tuner.search(train, validation_data=val, callbacks=[early_stopping, tensorboard], verbose=0)
     except TimeLimitReached:
         return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True)
     except TooManyFailures as stop:

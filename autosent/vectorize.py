@@ -10,6 +10,7 @@ same token ids.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -65,18 +66,33 @@ def fitted_vectorizer(train_texts: list[str], max_tokens: int, sequence_length: 
     return layer
 
 
-def _ids(layer, split: Split) -> np.ndarray:
+def _ids(layer, split: Split, advance: Callable[[int], None]) -> np.ndarray:
     import tensorflow as tf
 
-    batches = tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(layer)
-    return np.concatenate([b.numpy() for b in batches]).astype(np.int32)
+    chunks = []
+    for batch in tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(layer):
+        chunks.append(batch.numpy().astype(np.int32))
+        advance(len(chunks[-1]))
+    return np.concatenate(chunks)
 
 
-def vectorize(dataset: Dataset, layer) -> Vectorized:
-    """Tokenise all three splits with the run's vectorizer (see `fitted_vectorizer`)."""
+def vectorize(dataset: Dataset, layer, progress: Callable[[int, int], None] | None = None) -> Vectorized:
+    """Tokenise all three splits with the run's vectorizer (see `fitted_vectorizer`).
+
+    `progress(done, total)` is called after each batch of texts: on the full data set
+    this takes long enough to deserve a progress bar.
+    """
+    total, done = sum(dataset.sizes().values()), 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
     return Vectorized(
-        _ids(layer, dataset.train), dataset.train.labels,
-        _ids(layer, dataset.val), dataset.val.labels,
-        _ids(layer, dataset.test), dataset.test.labels,
+        _ids(layer, dataset.train, advance), dataset.train.labels,
+        _ids(layer, dataset.val, advance), dataset.val.labels,
+        _ids(layer, dataset.test, advance), dataset.test.labels,
         vocabulary_size=layer.vocabulary_size(),
     )  # fmt: skip

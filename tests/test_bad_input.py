@@ -102,6 +102,8 @@ CASES = [
     ("leaderboard-missing-run", _nothing, ["leaderboard", "--run", "ghost"], "'ghost'"),
     ("export-missing-run", _nothing, ["export", "--run", "ghost"], "'ghost'"),
     ("export-no-finished-trial", _nothing, ["export", "--run", "old"], "no finished trial"),
+    ("report-missing-run", _nothing, ["report", "--run", "ghost"], "'ghost'"),
+    ("report-no-finished-trial", _nothing, ["report", "--run", "old"], "run 'old' has no finished trial"),
     ("predict-not-an-export", _not_an_export, ["predict", "--model", "notexport", "good film"], "notexport is not an autosent export"),
     ("predict-no-export", _nothing, ["predict", "good film"], "no exported model"),
 ]  # fmt: skip

@@ -140,3 +140,29 @@ def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched,
     assert result.returncode == 2 and "no finished trial" in result.stderr and "Traceback" not in result.stderr
     not_export = run_cli("predict", "--model", str(tmp_path), "hi", cwd=tmp_path)
     assert not_export.returncode == 2 and "not an autosent export" in not_export.stderr
+
+
+def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
+    from autosent.report import make_report
+
+    run_dir = searched / "results" / "r"
+    report = make_report(run_dir)
+    assert [p.name for p in report.figures] == ["learning_curves.png", "best_so_far.png", "val_accuracy_by_encoder.png"]
+    for figure in report.figures:
+        data = figure.read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, figure
+    text = report.markdown.read_text()
+    for figure in report.figures:
+        assert f"]({figure.name})" in text
+    records = read_records(run_dir)
+    assert all(f"| {r.trial_id} |" in text for r in records)
+    assert "Exported: trial" in text and "## Overfitting" in text
+    assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_each_trial_logs_to_tensorboard_with_its_hyperparameters(searched):
+    tb = searched / "results" / "r" / "tb"
+    for record in read_records(searched / "results" / "r"):
+        logs = list((tb / record.trial_id).rglob("events.out.tfevents.*"))
+        assert logs, f"no TensorBoard log for trial {record.trial_id}"
+        assert any(b"hparams" in log.read_bytes() for log in logs), "keras-tuner wrote no HParams summary"

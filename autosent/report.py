@@ -1,0 +1,199 @@
+"""`autosent report`: figures and a markdown report of a run, from its records alone.
+
+Everything here reads what a search and an export wrote (trial records, the export's
+metadata), so a report can be made at any time, even while a search runs, and never
+needs TensorFlow. Figures are PNGs drawn with matplotlib's non-interactive backend.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from autosent import atomic
+from autosent.errors import UsageError
+from autosent.export import EXPORT_DIR, METADATA_FILE
+from autosent.leaderboard import rank, rows
+from autosent.records import TrialRecord, read_records
+
+REPORT_DIR = "report"
+FIGURES = {
+    "curves": "learning_curves.png",
+    "progress": "best_so_far.png",
+    "encoders": "val_accuracy_by_encoder.png",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    folder: Path
+    figures: list[Path]
+    markdown: Path
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display, works on a headless server
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(plt, fig, path: Path) -> None:
+    """Save atomically, like every other file under results/: a killed report leaves no half PNG."""
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    atomic.write_bytes(path, buffer.getvalue())
+
+
+def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int | None) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = [h["epoch"] for h in history]
+    ax.plot(epochs, [h.get("loss") for h in history], "o-", label="train loss")
+    if any("val_loss" in h for h in history):
+        ax.plot(epochs, [h.get("val_loss") for h in history], "o-", label="val loss")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch {best_epoch}")
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.ticklabel_format(axis="y", useOffset=False)
+    ax.legend(fontsize=7)
+
+
+def learning_curves(ranked: list[TrialRecord], export: dict[str, Any] | None, path: Path, top: int) -> None:
+    """Train vs val loss per epoch for the best trials and the exported retrain."""
+    plt = _pyplot()
+    panels: list[tuple[list[dict[str, float]], str, int | None]] = [
+        (r.history, f"trial {r.trial_id} ({r.hyperparameters.get('encoder')}), #{i}", r.best_epoch)
+        for i, r in enumerate(ranked[:top], start=1)
+    ]
+    if export and export.get("retrain_history"):
+        panels.append((export["retrain_history"], f"export: trial {export['trial_id']} retrained", export.get("epochs")))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
+    for ax, (history, title, best) in zip(axes[0], panels):
+        _plot_curve(ax, history, title, best)
+    axes[0][0].set_ylabel("loss")
+    _save(plt, fig, path)
+
+
+def _minutes_since_start(records: list[TrialRecord]) -> list[float]:
+    """When each trial finished, in minutes after the first trial started."""
+    ends = [datetime.fromisoformat(r.finished_at).timestamp() for r in records]
+    start = min(end - r.seconds for end, r in zip(ends, records))
+    return [(end - start) / 60 for end in ends]
+
+
+def best_so_far(records: list[TrialRecord], path: Path) -> None:
+    """The lowest val_loss found so far, against trials run and against wall time."""
+    plt = _pyplot()
+    finished = [r for r in records if r.finished and r.finished_at]
+    finished.sort(key=lambda r: r.finished_at)
+    best, running = [], float("inf")
+    for r in finished:
+        running = min(running, r.val_loss)
+        best.append(running)
+    fig, (by_trial, by_time) = plt.subplots(1, 2, figsize=(9, 3.2))
+    by_trial.step(range(1, len(best) + 1), best, where="post")
+    by_trial.set_xlabel("trials finished")
+    by_trial.set_ylabel("best val_loss so far")
+    by_time.step(_minutes_since_start(finished) if finished else [], best, where="post")
+    by_time.set_xlabel("minutes since the search started")
+    _save(plt, fig, path)
+
+
+def by_encoder(records: list[TrialRecord], path: Path) -> None:
+    """Validation accuracy of every finished trial, one column per encoder type."""
+    plt = _pyplot()
+    groups: dict[str, list[float]] = {}
+    for r in records:
+        if r.finished and r.val_accuracy is not None:
+            groups.setdefault(str(r.hyperparameters.get("encoder")), []).append(r.val_accuracy)
+    names = sorted(groups)
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    if names:
+        ax.boxplot([groups[n] for n in names], showfliers=False)
+        for i, name in enumerate(names, start=1):
+            ax.plot([i] * len(groups[name]), groups[name], "o", alpha=0.6)
+        ax.set_xticks(range(1, len(names) + 1), [f"{n}\n({len(groups[n])})" for n in names])
+    ax.set_ylabel("best val accuracy")
+    _save(plt, fig, path)
+
+
+def _table(header: list[str], lines: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join("–" if v is None else str(v) for v in line) + " |" for line in lines]
+    return "\n".join(out)
+
+
+def _fmt(value: float | None, spec: str) -> str | None:
+    return None if value is None else format(value, spec)
+
+
+def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] | None, top: int) -> str:
+    """report.md: the figures, the leaderboard and the overfitting table."""
+    board = _table(
+        ["#", "trial", "encoder", "units", "dropout", "l2", "best epoch", "val_loss", "val_acc", "worker"],
+        [
+            [row["rank"], row["trial"], row["encoder"], row["units"], _fmt(row["dropout"], ".2f"), _fmt(row["l2"], ".1e"),
+             row["best_epoch"], _fmt(row["val_loss"], ".4f"), _fmt(row["val_accuracy"], ".4f"), row["worker"]]
+            for row in rows(records, top)
+        ],
+    )  # fmt: skip
+    overfitting = _table(
+        ["trial", "best epoch", "epochs run", "val_loss rise after its minimum", "overfit"],
+        [
+            [r.trial_id, r.best_epoch, len(r.history), _fmt(r.val_loss_rise, ".4f"), "yes" if r.overfit else ""]
+            for r in sorted(records, key=lambda r: int(r.trial_id))
+            if r.finished
+        ],
+    )
+    failed = [r for r in records if r.failed]
+    parts = [
+        f"# autosent report: run {run_name}",
+        f"{len(records)} trial(s), {sum(r.finished for r in records)} finished, {len(failed)} failed.",
+    ]
+    if export:
+        test = export.get("test_metrics", {})
+        parts.append(
+            f"Exported: trial {export['trial_id']}, retrained for {export['epochs']} epoch(s); "
+            f"test accuracy {test.get('accuracy', float('nan')):.4f}, ROC-AUC {test.get('roc_auc', float('nan')):.4f}."
+        )
+    parts += [
+        "## Learning curves", f"![learning curves]({FIGURES['curves']})",
+        "## Search progress", f"![best val_loss so far]({FIGURES['progress']})",
+        "## Encoders", f"![val accuracy by encoder]({FIGURES['encoders']})",
+        f"## Leaderboard (top {top})", board,
+        "## Overfitting", "A val_loss that rose after its minimum while the training loss kept falling marks overfitting.",
+        overfitting,
+    ]  # fmt: skip
+    if failed:
+        parts += ["## Failed trials", _table(["trial", "reason"], [[r.trial_id, r.message] for r in failed])]
+    return "\n\n".join(parts) + "\n"
+
+
+def make_report(run_dir: Path, top: int = 3) -> Report:
+    """Write `run_dir/report/`: three PNG figures and report.md."""
+    records = read_records(run_dir)
+    ranked = [r for r in rank(records) if r.finished]
+    if not ranked:
+        raise UsageError(f"run {run_dir.name!r} has no finished trial to report on yet")
+    export_file = run_dir / EXPORT_DIR / METADATA_FILE
+    export = json.loads(export_file.read_text(encoding="utf-8")) if export_file.exists() else None
+    folder = run_dir / REPORT_DIR
+    folder.mkdir(exist_ok=True)
+    figures = {name: folder / file for name, file in FIGURES.items()}
+    learning_curves(ranked, export, figures["curves"], top)
+    best_so_far(records, figures["progress"])
+    by_encoder(records, figures["encoders"])
+    report_md = folder / "report.md"
+    atomic.write_text(report_md, markdown(run_dir.name, records, export, max(top, 10)))
+    return Report(folder, list(figures.values()), report_md)
