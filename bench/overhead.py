@@ -1,0 +1,79 @@
+"""What a trial costs beyond its training: autosent's trial path against a plain `model.fit`.
+
+    python bench/overhead.py [--limit 20000] [--space seed]
+
+In one process, on the bundled IMDB data (vectorised once, as a search does):
+1. baseline: build the space's (first) model and `model.fit` it for one epoch on pre-made
+   NumPy arrays, with validation, as one would by hand;
+2. autosent: one search trial of the same model for one epoch, through keras-tuner's
+   Hyperband, our record keeping, live-view hooks, early stopping, TensorBoard logging and
+   checkpointing, timed as the trial record's `seconds`.
+Both include building the model and tracing its functions. Each is run twice, alternately;
+the faster of each pair counts. Goal: baseline / autosent >= 0.95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+
+from autosent.data import load_dataset  # noqa: E402
+from autosent.hypermodel import SentimentHyperModel  # noqa: E402
+from autosent.search import SearchConfig, run_search  # noqa: E402
+from autosent.space import load_space  # noqa: E402
+from autosent.vectorize import fitted_vectorizer, vectorize  # noqa: E402
+
+
+def plain_fit_seconds(space_name: str, limit: int) -> float:
+    """Build and fit the space's model for one epoch on arrays; seconds."""
+    space = load_space(space_name)
+    dataset = load_dataset("imdb", limit=limit)
+    with tempfile.TemporaryDirectory() as folder:
+        layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, Path(folder))
+    data = vectorize(dataset, layer)
+    hypermodel = SentimentHyperModel(space, data.vocabulary_size, dataset.num_classes)
+    hp = hypermodel.hyperparameters_for({})
+    keras.utils.set_random_seed(0)
+    keras.backend.clear_session()
+    started = time.perf_counter()
+    model = hypermodel.build(hp)
+    model.fit(
+        data.x_train, data.y_train, batch_size=hp.get("batch_size"), epochs=1, shuffle=True,
+        validation_data=(data.x_val, data.y_val), verbose=0,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def trial_seconds(space_name: str, limit: int) -> float:
+    """One autosent trial of the same model for one epoch; the seconds its record gives."""
+    with tempfile.TemporaryDirectory() as results:
+        config = SearchConfig(space=space_name, budget=1, max_epochs=1, limit=limit, results=Path(results))
+        (record,) = run_search(config).records
+    return record.seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=20000, help="training texts (default: the whole split)")
+    parser.add_argument("--space", default="seed", help="space whose first model is trained (default: seed)")
+    args = parser.parse_args()
+
+    plain, trial = [], []
+    for _ in range(2):
+        plain.append(plain_fit_seconds(args.space, args.limit))
+        trial.append(trial_seconds(args.space, args.limit))
+    print(f"one epoch of the {args.space} model on {args.limit} texts, 2 CPU runs each:")
+    print(f"  plain model.fit on arrays: {', '.join(f'{s:.1f}' for s in plain)} s")
+    print(f"  autosent trial:            {', '.join(f'{s:.1f}' for s in trial)} s")
+    print(f"ratio (plain / trial, best of each): {min(plain) / min(trial):.3f}  (goal >= 0.95)")
+
+
+if __name__ == "__main__":
+    main()
