@@ -1,0 +1,121 @@
+"""Does autosent beat the seed notebook and a tf-idf baseline? All three measured in one run.
+
+    python bench/quality.py            # budget-50 search + export on the default split (hours on 2 cores)
+    python bench/quality.py --quick    # the same path on --limit 2000, budget 10, 3 epochs: minutes
+
+Needs scikit-learn for the baseline: `pip install -e '.[bench]'`. Prints one table:
+- autosent: `search --budget B` then `export best` on the default IMDB split (20,000 / 2,500 /
+  2,500): the exported model's test accuracy, search and export wall time, and when the
+  search first reached 0.890 val accuracy;
+- the seed notebook's model (Embedding 64, Conv1D 128/5, GAP, Dense 64; vocab 8,185,
+  maxlen 512), 10 epochs, last epoch kept, as the notebook did;
+- tf-idf uni+bigrams (min_df 2, 200k features, sublinear tf) + logistic regression C=8.
+All three train on the same training split (limited the same way under --quick) and are
+tested on the same test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+from autosent.data import Dataset, load_dataset  # noqa: E402
+from autosent.export import export_trial  # noqa: E402
+from autosent.records import TrialRecord  # noqa: E402
+from autosent.search import SearchConfig, run_search  # noqa: E402
+
+TARGET_VAL_ACCURACY = 0.890
+
+
+def tfidf_baseline(dataset: Dataset) -> tuple[float, float]:
+    """Test accuracy and seconds of the tf-idf + logistic regression baseline."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    started = time.monotonic()
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True)
+    x_train = vectorizer.fit_transform(dataset.train.texts)
+    model = LogisticRegression(C=8, max_iter=1000).fit(x_train, dataset.train.labels)
+    accuracy = float((model.predict(vectorizer.transform(dataset.test.texts)) == dataset.test.labels).mean())
+    return accuracy, time.monotonic() - started
+
+
+def seed_notebook_model(dataset: Dataset, epochs: int) -> tuple[float, float]:
+    """Test accuracy and seconds of the notebook's model, trained `epochs` and kept at the last."""
+    import keras
+
+    from autosent.hypermodel import SentimentHyperModel
+    from autosent.space import load_space
+    from autosent.vectorize import make_vectorizer
+
+    started = time.monotonic()
+    keras.utils.set_random_seed(0)
+    space = load_space("seed")
+    layer = make_vectorizer(space.max_tokens, space.sequence_length)
+    layer.adapt(dataset.train.texts, batch_size=2048)
+    ids = {name: np.asarray(layer(split.texts)) for name, split in (("train", dataset.train), ("val", dataset.val), ("test", dataset.test))}
+    hypermodel = SentimentHyperModel(space, layer.vocabulary_size(), dataset.num_classes)
+    hp = hypermodel.hyperparameters_for({})
+    model = hypermodel.build(hp)
+    model.fit(
+        ids["train"], dataset.train.labels, batch_size=hp.get("batch_size"), epochs=epochs, shuffle=True,
+        validation_data=(ids["val"], dataset.val.labels), verbose=2,
+    )  # fmt: skip
+    _, accuracy = model.evaluate(ids["test"], dataset.test.labels, verbose=0)
+    return float(accuracy), time.monotonic() - started
+
+
+def minutes_to_target(records: list[TrialRecord], started: float) -> float | None:
+    """Minutes after the search started at which a finished trial first reached the target."""
+    hits = [
+        datetime.fromisoformat(r.finished_at).timestamp()
+        for r in records
+        if r.finished and r.val_accuracy is not None and r.val_accuracy >= TARGET_VAL_ACCURACY
+    ]
+    return (min(hits) - started) / 60 if hits else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="--limit 2000, budget 10, at most 3 epochs a trial")
+    parser.add_argument("--budget", type=int, help="trials (default: 50, or 10 with --quick)")
+    parser.add_argument("--space", default="default")
+    parser.add_argument("--results", type=Path, default=Path("results"))
+    args = parser.parse_args()
+    limit, budget, max_epochs = (2000, args.budget or 10, 3) if args.quick else (None, args.budget or 50, None)
+    run = f"bench-quality{'-quick' if args.quick else ''}"
+
+    started_wall = time.time()
+    started = time.monotonic()
+    config = SearchConfig(space=args.space, budget=budget, max_epochs=max_epochs, limit=limit, results=args.results, run=run, overwrite=True)
+    outcome = run_search(config)
+    search_s = time.monotonic() - started
+    started = time.monotonic()
+    exported = export_trial(args.results, run)
+    export_s = time.monotonic() - started
+    reached = minutes_to_target(outcome.records, started_wall)
+
+    dataset = load_dataset("imdb", limit=limit)
+    seed_accuracy, seed_s = seed_notebook_model(dataset, epochs=10)
+    tfidf_accuracy, tfidf_s = tfidf_baseline(dataset)
+
+    test = exported.metadata["test_metrics"]
+    print(f"\nIMDB default split, train {len(dataset.train):,} / val {len(dataset.val):,} / test {len(dataset.test):,}; {os.cpu_count()} CPU cores")
+    print(f"{'model':<52} {'test acc':>8} {'wall':>9}")
+    print(f"{f'autosent: search --budget {budget} + export best':<52} {test['accuracy']:>8.4f} {(search_s + export_s) / 60:>7.1f} m")
+    print(f"{'  search / export':<52} {'':>8} {search_s / 60:>5.1f} m / {export_s / 60:.1f} m")
+    print(f"{'  exported trial':<52} {exported.metadata['trial_id']:>8} ({exported.metadata['hyperparameters'].get('encoder')}, {exported.metadata['epochs']} epochs)")
+    print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {'never' if reached is None else f'{reached:.1f} m':>9}")
+    print(f"{'seed notebook model, 10 epochs, last kept':<52} {seed_accuracy:>8.4f} {seed_s / 60:>7.1f} m")
+    print(f"{'tf-idf uni+bigram + logistic regression C=8':<52} {tfidf_accuracy:>8.4f} {tfidf_s / 60:>7.1f} m")
+
+
+if __name__ == "__main__":
+    main()
