@@ -1,7 +1,7 @@
 """Does autosent beat the seed notebook and a tf-idf baseline? All three measured in one run.
 
     python bench/quality.py            # budget-50 search + export on the default split (hours on 2 cores)
-    python bench/quality.py --quick    # the same path on --limit 2000, budget 10, 3 epochs: minutes
+    python bench/quality.py --quick    # the same path on --limit 2000 and budget 10: minutes
 
 Needs scikit-learn for the baseline: `pip install -e '.[bench]'`. Prints one table:
 - autosent: `search --budget B` then `export best` on the default IMDB split (20,000 / 2,500 /
@@ -84,17 +84,17 @@ def minutes_to_target(records: list[TrialRecord], started: float) -> float | Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="--limit 2000, budget 10, at most 3 epochs a trial")
+    parser.add_argument("--quick", action="store_true", help="--limit 2000 and budget 10")
     parser.add_argument("--budget", type=int, help="trials (default: 50, or 10 with --quick)")
     parser.add_argument("--space", default="default")
     parser.add_argument("--results", type=Path, default=Path("results"))
     args = parser.parse_args()
-    limit, budget, max_epochs = (2000, args.budget or 10, 3) if args.quick else (None, args.budget or 50, None)
+    limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
     run = f"bench-quality{'-quick' if args.quick else ''}"
 
     started_wall = time.time()
     started = time.monotonic()
-    config = SearchConfig(space=args.space, budget=budget, max_epochs=max_epochs, limit=limit, results=args.results, run=run, overwrite=True)
+    config = SearchConfig(space=args.space, budget=budget, limit=limit, results=args.results, run=run, overwrite=True)
     outcome = run_search(config)
     search_s = time.monotonic() - started
     started = time.monotonic()
