@@ -71,12 +71,12 @@ def _swap_in(staged: Path, out: Path) -> None:
         shutil.rmtree(backup)
 
 
-def end_to_end_model(vectorizer, model):
-    """Raw strings in, probabilities out: the adapted TextVectorization inside the model."""
+def end_to_end_model(tokenizer, model):
+    """Raw strings in, probabilities out: the run's adapted text layers inside the model."""
     import keras
 
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, model(vectorizer(text)), name="autosent_end_to_end")
+    return keras.Model(text, model(tokenizer(text)), name="autosent_end_to_end")
 
 
 def predict_texts(model, texts: list[str], batch_size: int = 512):
@@ -121,13 +121,13 @@ def export_trial(
     import tensorflow as tf
 
     from autosent.hypermodel import SentimentHyperModel
-    from autosent.vectorize import fitted_vectorizer, vectorize
+    from autosent.vectorize import fitted_tokenizer, vectorize
 
     space = SearchSpace.from_dict(Path(info.get("space_file", "space")).stem, identity["space"])
     keras.utils.set_random_seed(identity["seed"])
-    vectorizer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, run_dir)
-    data = vectorize(dataset, vectorizer)
-    hypermodel = SentimentHyperModel(space, data.vocabulary_size, dataset.num_classes, identity["seed"])
+    tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
+    data = vectorize(dataset, tokenizer)
+    hypermodel = SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes, identity["seed"])
     hp = hypermodel.hyperparameters_for(record.hyperparameters)
     model = hypermodel.build(hp)
     epochs = int(record.best_epoch)
@@ -144,7 +144,7 @@ def export_trial(
             epochs=epochs, callbacks=[guard], verbose=verbose,
         )  # fmt: skip
 
-    shipped = end_to_end_model(vectorizer, model)
+    shipped = end_to_end_model(tokenizer, model)
     test_metrics = classification_metrics(data.y_test, predict_texts(shipped, dataset.test.texts), list(dataset.label_names))
     metadata = {
         "run": run_dir.name,

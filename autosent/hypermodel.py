@@ -20,12 +20,21 @@ from autosent.space import SearchSpace
 class SentimentHyperModel(keras_tuner.HyperModel):
     """Builds and trains one candidate on integer token ids."""
 
-    def __init__(self, space: SearchSpace, vocabulary_size: int, num_classes: int, seed: int = 0):
+    def __init__(
+        self, space: SearchSpace, vocabulary_size: int, num_classes: int, seed: int = 0, ngram_vocabulary_size: int = 0
+    ):
         super().__init__(name="sentiment")
         self.space = space
         self.vocabulary_size = vocabulary_size
+        self.ngram_vocabulary_size = ngram_vocabulary_size
         self.num_classes = num_classes
         self.seed = seed
+
+    @classmethod
+    def for_tokenizer(cls, space: SearchSpace, tokenizer, num_classes: int, seed: int = 0) -> SentimentHyperModel:
+        """The hypermodel of a run: its tokenizer's vocabularies size the embeddings."""
+        vocabulary_size, ngram_vocabulary_size = tokenizer.vocabulary_sizes
+        return cls(space, vocabulary_size, num_classes, seed, ngram_vocabulary_size)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         space = self.space
@@ -38,10 +47,18 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         learning_rate = space.declare(hp, "learning_rate")
         space.declare(hp, "batch_size")  # used by fit(); declared here so the oracle knows it
 
-        tokens = keras.Input(shape=(space.sequence_length,), dtype="int32", name="tokens")
-        x = keras.layers.Embedding(
-            self.vocabulary_size, embedding_dim, mask_zero=encoder != "conv1d", name="embedding"
-        )(tokens)
+        # One row of ids per text: its words, then (when the space can pick `bag`) its n-grams.
+        tokens = keras.Input(shape=(space.input_length,), dtype="int32", name="tokens")
+        words = tokens[:, : space.sequence_length] if space.uses_bag else tokens
+        if encoder == "bag":
+            # fastText-style: the mean embedding of the text's word uni- to n-grams (padding masked).
+            ngrams = tokens[:, space.sequence_length :]
+            x = keras.layers.Embedding(self.ngram_vocabulary_size, embedding_dim, mask_zero=True, name="embedding")(ngrams)
+            x = keras.layers.GlobalAveragePooling1D(name="bag")(x)
+        else:
+            x = keras.layers.Embedding(
+                self.vocabulary_size, embedding_dim, mask_zero=encoder != "conv1d", name="embedding"
+            )(words)
         if encoder == "conv1d":
             with hp.conditional_scope("encoder", ["conv1d"]):
                 kernel_size = space.declare(hp, "kernel_size")
@@ -49,7 +66,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
             x = keras.layers.Conv1D(units, kernel_size, activation="relu", name="conv1d")(x)
             pool = keras.layers.GlobalMaxPooling1D if pooling == "max" else keras.layers.GlobalAveragePooling1D
             x = pool(name="pooling")(x)
-        else:
+        elif encoder in ("gru", "bigru"):
             gru = keras.layers.GRU(units, name="gru")
             x = keras.layers.Bidirectional(gru, name="bigru")(x) if encoder == "bigru" else gru(x)
         x = keras.layers.Dropout(dropout, seed=self.seed, name="dropout")(x)

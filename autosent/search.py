@@ -176,12 +176,12 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
 
     from autosent.hypermodel import SentimentHyperModel
     from autosent.tuner import RecordingHyperband
-    from autosent.vectorize import fitted_vectorizer, vectorize
+    from autosent.vectorize import fitted_tokenizer, vectorize
 
     config, dataset, space, cluster = prepared.config, prepared.dataset, prepared.space, prepared.config.cluster
 
     keras.utils.set_random_seed(config.seed)
-    layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, run_dir)
+    tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
     is_worker = cluster is not None and cluster.role == "worker"
     with keras_tuner_environment(cluster) if is_worker else contextlib.nullcontext():
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
@@ -190,7 +190,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
                 train_size=len(dataset.train),
                 listener=listener,
                 deadline=None if config.time_limit is None else prepared.started + config.time_limit,
-                hypermodel=SentimentHyperModel(space, layer.vocabulary_size(), dataset.num_classes, config.seed),
+                hypermodel=SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes, config.seed),
                 objective="val_loss",
                 max_epochs=prepared.max_epochs,
                 factor=space.factor,
@@ -204,7 +204,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
         listener.on_search_begin(config.budget, read_records(run_dir))
         if cluster is not None and cluster.role == "chief":
             return _serve(tuner, run_dir, cluster, listener)
-        return _train(tuner, vectorize(dataset, layer, listener.on_vectorize_progress), run_dir, space.patience)
+        return _train(tuner, vectorize(dataset, tokenizer, listener.on_vectorize_progress), run_dir, space.patience)
 
 
 def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:

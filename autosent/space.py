@@ -3,6 +3,8 @@
 A space file has up to four tables:
 
     [vectorizer]      max_tokens, sequence_length     (fixed for a run: vectorised once)
+                      ngrams, ngram_max_tokens, ngram_sequence_length
+                                                      (the `bag` encoder's word n-grams)
     [hyperband]       max_epochs, factor
     [training]        patience                        (EarlyStopping on val_loss)
     [hyperparameters] one entry per model hyperparameter, each either
@@ -32,7 +34,9 @@ from autosent.errors import UsageError
 #: Where the bundled spaces live (the repository's `search_spaces/` folder).
 SPACES_DIR = Path(__file__).resolve().parent.parent / "search_spaces"
 
-ENCODERS = ("conv1d", "gru", "bigru")
+#: Sequence encoders read the text's words in order; `bag` averages embeddings of its word
+#: uni- to n-grams (fastText-style), which a run vectorises only if its space can pick it.
+ENCODERS = ("conv1d", "gru", "bigru", "bag")
 POOLINGS = ("average", "max")
 
 
@@ -62,7 +66,13 @@ PARAMS: dict[str, Param] = {
 }
 
 SETTINGS: dict[str, dict[str, tuple[type, Any]]] = {
-    "vectorizer": {"max_tokens": (int, 20000), "sequence_length": (int, 400)},
+    "vectorizer": {
+        "max_tokens": (int, 20000),
+        "sequence_length": (int, 400),
+        "ngrams": (int, 2),
+        "ngram_max_tokens": (int, 200000),
+        "ngram_sequence_length": (int, 800),
+    },
     "hyperband": {"max_epochs": (int, 10), "factor": (int, 3)},
     "training": {"patience": (int, 2)},
 }
@@ -85,6 +95,23 @@ class SearchSpace:
         return self.settings["vectorizer"]["sequence_length"]
 
     @property
+    def uses_bag(self) -> bool:
+        """Whether any trial can pick the `bag` encoder, so the run needs its n-gram ids."""
+        spec = self.hyperparameters.get("encoder", PARAMS["encoder"].default)
+        return "bag" in (spec["choice"] if isinstance(spec, dict) else [spec])
+
+    @property
+    def ngram_settings(self) -> tuple[int, int, int]:
+        """(ngrams, max_tokens, sequence_length) of the `bag` encoder's vectorizer."""
+        v = self.settings["vectorizer"]
+        return v["ngrams"], v["ngram_max_tokens"], v["ngram_sequence_length"]
+
+    @property
+    def input_length(self) -> int:
+        """Ids per text the models take: the words, then the n-grams when the run has them."""
+        return self.sequence_length + (self.ngram_settings[2] if self.uses_bag else 0)
+
+    @property
     def max_epochs(self) -> int:
         return self.settings["hyperband"]["max_epochs"]
 
@@ -103,7 +130,8 @@ class SearchSpace:
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
         """The inverse of `as_dict`: a run's space as it was, even if its file changed since."""
-        return cls(name, {table: dict(data[table]) for table in SETTINGS}, dict(data["hyperparameters"]))
+        settings = {table: {key: data[table].get(key, default) for key, (_, default) in SETTINGS[table].items()} for table in SETTINGS}
+        return cls(name, settings, dict(data["hyperparameters"]))
 
     def declare(self, hp, name: str):
         """Register hyperparameter `name` on keras-tuner's `hp` and return its current value."""

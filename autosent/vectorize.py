@@ -9,16 +9,19 @@ same token ids.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from autosent import atomic
 from autosent.data import Dataset, Split
+from autosent.space import SearchSpace
 
 VOCABULARY_FILE = "vocabulary.txt"
+NGRAM_VOCABULARY_FILE = "ngram_vocabulary.txt"
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,10 @@ class Vectorized:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    vocabulary_size: int
 
 
-def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: list[str] | None = None):
-    """The one definition of the text layer, shared by search and export."""
+def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: list[str] | None = None, ngrams: int | None = None):
+    """The one definition of a text layer, shared by search and export."""
     import keras
 
     return keras.layers.TextVectorization(
@@ -43,41 +45,73 @@ def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: list[str]
         output_mode="int",
         output_sequence_length=sequence_length,
         vocabulary=vocabulary,
+        ngrams=ngrams,
     )
 
 
-def load_vocabulary(run_dir: Path) -> list[str] | None:
-    path = run_dir / VOCABULARY_FILE
+def load_vocabulary(path: Path) -> list[str] | None:
     if not path.exists():
         return None
     return path.read_text(encoding="utf-8").split("\n")[:-1]
 
 
-def fitted_vectorizer(train_texts: list[str], max_tokens: int, sequence_length: int, run_dir: Path):
-    """The run's vectorizer: from the saved vocabulary, or adapted on train and saved."""
+def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int, ngrams: int | None = None):
+    """A text layer from its saved vocabulary, or adapted on train and saved to `path`."""
     import tensorflow as tf
 
-    vocabulary = load_vocabulary(run_dir)
-    layer = make_vectorizer(max_tokens, sequence_length, vocabulary)
+    vocabulary = load_vocabulary(path)
+    layer = make_vectorizer(max_tokens, sequence_length, vocabulary, ngrams)
     if vocabulary is None:
         layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
         tokens = layer.get_vocabulary(include_special_tokens=False)
-        atomic.write_text(run_dir / VOCABULARY_FILE, "".join(f"{t}\n" for t in tokens))
+        atomic.write_text(path, "".join(f"{t}\n" for t in tokens))
     return layer
 
 
-def _ids(layer, split: Split, advance: Callable[[int], None]) -> np.ndarray:
+@dataclass(frozen=True)
+class Tokenizer:
+    """The run's text layers: words in order, and word n-grams when the space can pick `bag`.
+
+    Calling it turns strings into one row of ids per text, the words then the n-grams, in
+    a tf.data pipeline and inside the exported end-to-end model alike.
+    """
+
+    words: Any
+    ngrams: Any | None = None
+
+    @property
+    def vocabulary_sizes(self) -> tuple[int, int]:
+        return self.words.vocabulary_size(), self.ngrams.vocabulary_size() if self.ngrams is not None else 0
+
+    def __call__(self, texts):
+        import keras
+
+        if self.ngrams is None:
+            return self.words(texts)
+        return keras.ops.concatenate([self.words(texts), self.ngrams(texts)], axis=1)
+
+
+def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) -> Tokenizer:
+    """The run's tokenizer, adapted on the training split once and reloaded on resume and export."""
+    words = _fitted(train_texts, run_dir / VOCABULARY_FILE, space.max_tokens, space.sequence_length)
+    if not space.uses_bag:
+        return Tokenizer(words)
+    ngrams, max_tokens, sequence_length = space.ngram_settings
+    return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, max_tokens, sequence_length, ngrams))
+
+
+def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> np.ndarray:
     import tensorflow as tf
 
     chunks = []
-    for batch in tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(layer):
+    for batch in tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(tokenizer):
         chunks.append(batch.numpy().astype(np.int32))
         advance(len(chunks[-1]))
     return np.concatenate(chunks)
 
 
-def vectorize(dataset: Dataset, layer, progress: Callable[[int, int], None] | None = None) -> Vectorized:
-    """Tokenise all three splits with the run's vectorizer (see `fitted_vectorizer`).
+def vectorize(dataset: Dataset, tokenizer: Tokenizer, progress: Callable[[int, int], None] | None = None) -> Vectorized:
+    """Tokenise all three splits with the run's tokenizer (see `fitted_tokenizer`).
 
     `progress(done, total)` is called after each batch of texts: on the full data set
     this takes long enough to deserve a progress bar.
@@ -91,8 +125,7 @@ def vectorize(dataset: Dataset, layer, progress: Callable[[int, int], None] | No
             progress(done, total)
 
     return Vectorized(
-        _ids(layer, dataset.train, advance), dataset.train.labels,
-        _ids(layer, dataset.val, advance), dataset.val.labels,
-        _ids(layer, dataset.test, advance), dataset.test.labels,
-        vocabulary_size=layer.vocabulary_size(),
+        _ids(tokenizer, dataset.train, advance), dataset.train.labels,
+        _ids(tokenizer, dataset.val, advance), dataset.val.labels,
+        _ids(tokenizer, dataset.test, advance), dataset.test.labels,
     )  # fmt: skip

@@ -28,7 +28,7 @@ from autosent.data import load_dataset  # noqa: E402
 from autosent.hypermodel import SentimentHyperModel  # noqa: E402
 from autosent.search import SearchConfig, run_search  # noqa: E402
 from autosent.space import load_space  # noqa: E402
-from autosent.vectorize import fitted_vectorizer, vectorize  # noqa: E402
+from autosent.vectorize import fitted_tokenizer, vectorize  # noqa: E402
 
 
 def plain_fit_seconds(space_name: str, limit: int) -> float:
@@ -36,9 +36,9 @@ def plain_fit_seconds(space_name: str, limit: int) -> float:
     space = load_space(space_name)
     dataset = load_dataset("imdb", limit=limit)
     with tempfile.TemporaryDirectory() as folder:
-        layer = fitted_vectorizer(dataset.train.texts, space.max_tokens, space.sequence_length, Path(folder))
-    data = vectorize(dataset, layer)
-    hypermodel = SentimentHyperModel(space, data.vocabulary_size, dataset.num_classes)
+        tokenizer = fitted_tokenizer(dataset.train.texts, space, Path(folder))
+    data = vectorize(dataset, tokenizer)
+    hypermodel = SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes)
     hp = hypermodel.hyperparameters_for({})
     keras.utils.set_random_seed(0)
     keras.backend.clear_session()

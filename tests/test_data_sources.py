@@ -7,7 +7,7 @@ import pytest
 
 from autosent.data import load_dataset
 from autosent.errors import UsageError
-from conftest import write_reviews_csv
+from conftest import TINY_SPACE, write_reviews_csv
 
 
 def test_csv_binary_with_string_labels(tmp_path):
@@ -84,13 +84,14 @@ def test_a_latin1_file_reads_with_encoding_and_is_refused_without(tmp_path):
 
 
 def test_a_huge_single_text_is_cut_to_the_sequence_length(tmp_path):
-    from autosent.vectorize import fitted_vectorizer, vectorize
+    from autosent.space import load_space
+    from autosent.vectorize import fitted_tokenizer, vectorize
 
     path = write_reviews_csv(tmp_path / "r.csv", n=60)
     huge = " ".join(f"word{i % 5000}" for i in range(1_000_000))  # ~8 MB, a million tokens
     path.write_text(path.read_text() + f'"{huge}",pos\n')
     dataset = load_dataset(str(path))
-    layer = fitted_vectorizer(dataset.train.texts, max_tokens=1000, sequence_length=64, run_dir=tmp_path)
-    data = vectorize(dataset, layer)
-    assert data.x_train.shape == (len(dataset.train), 64)
+    space = load_space(str(TINY_SPACE))  # words and word n-grams, both cut to their lengths
+    data = vectorize(dataset, fitted_tokenizer(dataset.train.texts, space, tmp_path))
+    assert data.x_train.shape == (len(dataset.train), space.input_length)
     assert max(map(len, dataset.train.texts + dataset.val.texts + dataset.test.texts)) == len(huge)

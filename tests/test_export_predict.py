@@ -166,3 +166,23 @@ def test_each_trial_logs_to_tensorboard_with_its_hyperparameters(searched):
         logs = list((tb / record.trial_id).rglob("events.out.tfevents.*"))
         assert logs, f"no TensorBoard log for trial {record.trial_id}"
         assert any(b"hparams" in log.read_bytes() for log in logs), "keras-tuner wrote no HParams summary"
+
+
+def test_a_bag_model_ships_with_both_text_layers(tmp_path):
+    space = tmp_path / "bag.toml"
+    space.write_text(TINY_SPACE.read_text().replace('encoder = { choice = ["conv1d", "gru", "bigru", "bag"] }', 'encoder = "bag"'))
+    data = write_reviews_csv(tmp_path / "reviews.csv", n=300)
+    run_search(SearchConfig(data=str(data), space=str(space), budget=1, results=tmp_path / "results", run="b"))
+    result = export_trial(tmp_path / "results", "b")
+    assert result.metadata["hyperparameters"]["encoder"] == "bag"
+    assert result.metadata["test_metrics"]["accuracy"] > 0.9  # each class has its own words
+
+    import keras
+
+    reloaded = keras.saving.load_model(result.out / "model.keras")
+    assert [type(layer).__name__ for layer in reloaded.layers].count("TextVectorization") == 2
+    texts = tf.constant(["review 7 poswordpos posish film plot", "review 8 negwordneg negish film plot"])
+    probabilities = reloaded.predict(texts, verbose=0)[:, 0]
+    assert probabilities[0] > 0.5 > probabilities[1]  # P(pos)
+    saved_model = tf.saved_model.load(str(result.out / "saved_model"))
+    np.testing.assert_allclose(probabilities, saved_model.serve(texts).numpy()[:, 0], atol=1e-5)

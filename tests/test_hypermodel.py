@@ -18,10 +18,11 @@ def _hp(encoder: str) -> keras_tuner.HyperParameters:
 @pytest.mark.parametrize("num_classes", [2, 3])
 def test_each_encoder_builds_and_trains_one_step(tiny_space, encoder, num_classes):
     space = load_space(str(tiny_space))
-    model = SentimentHyperModel(space, vocabulary_size=50, num_classes=num_classes).build(_hp(encoder))
+    model = SentimentHyperModel(space, 50, num_classes, ngram_vocabulary_size=50).build(_hp(encoder))
     rng = np.random.default_rng(0)
-    x = rng.integers(1, 50, size=(16, space.sequence_length)).astype("int32")
-    x[:, 40:] = 0  # right padding, as the vectorizer produces
+    x = rng.integers(1, 50, size=(16, space.input_length)).astype("int32")
+    x[:, 40 : space.sequence_length] = 0  # right padding of the words, as the vectorizer produces
+    x[:, space.sequence_length + 70 :] = 0  # and of the word n-grams that follow them
     y = rng.integers(0, num_classes, size=16)
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
@@ -55,3 +56,18 @@ def test_seed_space_is_the_notebook_architecture():
     assert model.get_layer("embedding").output_dim == 64
     assert model.get_layer("dense").units == 64
     assert model.get_layer("probabilities").units == 1
+
+
+def test_bag_reads_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_space):
+    space = load_space(str(tiny_space))
+    assert space.uses_bag and space.input_length == space.sequence_length + 128
+    rng = np.random.default_rng(1)
+    x = rng.integers(1, 50, size=(2, space.input_length)).astype("int32")
+    changed_words, changed_ngrams = x.copy(), x.copy()
+    changed_words[:, : space.sequence_length] = rng.integers(1, 50, size=(2, space.sequence_length))
+    changed_ngrams[:, space.sequence_length :] = rng.integers(1, 50, size=(2, 128))
+    for encoder, unchanged_by in (("bag", changed_words), ("conv1d", changed_ngrams), ("gru", changed_ngrams)):
+        model = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50).build(_hp(encoder))
+        assert np.allclose(model.predict(x, verbose=0), model.predict(unchanged_by, verbose=0)), encoder
+    bag = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50).build(_hp("bag"))
+    assert not np.allclose(bag.predict(x, verbose=0), bag.predict(changed_ngrams, verbose=0))

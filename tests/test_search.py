@@ -30,7 +30,8 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
     config = SearchConfig(data="imdb", limit=200, space=str(tiny_space), budget=3, results=tmp_path, run="t")
     outcome = run_search(config)
     run_dir = tmp_path / "t"
-    assert len(adapt_calls) == 1, "the vectorizer must be adapted once per run, not per trial"
+    # The tiny space can pick `bag`: a words layer and a word n-grams layer, each adapted once.
+    assert len(adapt_calls) == 2, "the text layers must be adapted once per run, not per trial"
     assert [r.trial_id for r in outcome.records] == ["0", "1", "2"]
     for path in sorted((run_dir / "trials").glob("*.json")):
         data = json.loads(path.read_text())
@@ -46,7 +47,7 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
 
     before = {p.name: p.read_bytes() for p in (run_dir / "trials").glob("*.json")}
     resumed = run_search(SearchConfig(**{**config.__dict__, "budget": 4}))
-    assert len(adapt_calls) == 1, "a resumed run reuses the saved vocabulary"
+    assert len(adapt_calls) == 2, "a resumed run reuses the saved vocabularies"
     assert len(resumed.records) == 4
     assert all((run_dir / "trials" / name).read_bytes() == data for name, data in before.items())
 
