@@ -19,7 +19,7 @@ from autosent.data import load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics
-from autosent.records import TrialRecord, history_rows, read_records
+from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.rundir import find_run, read_run, versions
 from autosent.space import SearchSpace
 
@@ -130,7 +130,7 @@ def export_trial(
     hypermodel = SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes, identity["seed"])
     hp = hypermodel.hyperparameters_for(record.hyperparameters)
     model = hypermodel.build(hp)
-    epochs = int(record.best_epoch)
+    epochs = epochs_trained(record, {r.trial_id: r for r in records})
     if full:
         train = tf.data.Dataset.from_tensor_slices(
             (tf.concat([data.x_train, data.x_val], 0), tf.concat([data.y_train, data.y_val], 0))

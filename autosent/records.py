@@ -95,6 +95,19 @@ def history_rows(epochs: list[int], history: dict[str, list[float]]) -> list[dic
     return [epoch_row(epoch, {m: values[i] for m, values in history.items()}) for i, epoch in enumerate(epochs)]
 
 
+def epochs_trained(record: TrialRecord, records: dict[str, TrialRecord]) -> int:
+    """How many epochs of training a trial's model had at its best epoch.
+
+    Hyperband continues a trial from its parent's checkpoint (the parent's best weights)
+    but numbers its epochs on from the parent's last one: a trial started at
+    `initial_epoch` 3 from a parent whose best was epoch 1 has trained 2 epochs at its
+    epoch 4. Retraining from scratch for `best_epoch` epochs would overshoot.
+    """
+    parent = records.get(str(record.hyperband.get("trial_id")))
+    start = epochs_trained(parent, records) if parent is not None and parent.best_epoch else int(record.hyperband.get("initial_epoch", 0))
+    return start + int(record.best_epoch or 0) - int(record.hyperband.get("initial_epoch", 0))
+
+
 def record_path(run_dir: Path, trial_id: str) -> Path:
     return run_dir / TRIALS_DIR / f"trial_{trial_id}.json"
 

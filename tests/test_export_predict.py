@@ -13,7 +13,7 @@ import tensorflow as tf
 from autosent.errors import UsageError
 from autosent.export import export_trial, recover
 from autosent.predict import Predictor
-from autosent.records import read_records
+from autosent.records import epochs_trained, read_records
 from autosent.search import SearchConfig, run_search
 from conftest import TINY_SPACE, run_cli, write_reviews_csv
 
@@ -39,11 +39,13 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     assert exported.out == out
     for name in ("model.keras", "saved_model/saved_model.pb", "metadata.json", "MODEL_CARD.md"):
         assert (out / name).is_file(), name
-    best = min((r for r in read_records(searched / "results" / "r")), key=lambda r: (r.val_loss, r.params))
+    records = read_records(searched / "results" / "r")
+    best = min(records, key=lambda r: (r.val_loss, r.params))
     metadata = json.loads((out / "metadata.json").read_text())
     assert metadata["trial_id"] == best.trial_id
-    assert metadata["epochs"] == best.best_epoch
-    assert [h["epoch"] for h in metadata["retrain_history"]] == list(range(1, best.best_epoch + 1))
+    epochs = epochs_trained(best, {r.trial_id: r for r in records})  # best_epoch unless a continuation
+    assert metadata["epochs"] == epochs
+    assert [h["epoch"] for h in metadata["retrain_history"]] == list(range(1, epochs + 1))
     for key in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc", "confusion_matrix"):
         assert key in metadata["test_metrics"]
     assert sum(map(sum, metadata["test_metrics"]["confusion_matrix"])) == metadata["splits"]["test"]

@@ -3,7 +3,7 @@
 from rich.console import Console
 
 from autosent.leaderboard import rank, rows, table
-from autosent.records import TrialRecord, history_rows, read_records, summarise, write_record
+from autosent.records import TrialRecord, epochs_trained, history_rows, read_records, summarise, write_record
 
 
 def _record(trial_id: str, val_losses: list[float], losses: list[float], params: int = 100, **hps) -> TrialRecord:
@@ -58,3 +58,16 @@ def test_records_round_trip_through_disk_in_trial_order(tmp_path):
     loaded = read_records(tmp_path)
     assert [r.trial_id for r in loaded] == ["1", "2", "10"]
     assert loaded[0] == _record("1", [0.4], [0.4])
+
+
+def test_a_hyperband_continuation_counts_the_epochs_its_weights_really_had():
+    def record(trial_id, best_epoch, hyperband):
+        return TrialRecord(trial_id, "COMPLETED", {}, hyperband=hyperband, best_epoch=best_epoch, val_loss=0.3)
+
+    fresh = record("0", 1, {"epochs": 3, "initial_epoch": 0})  # trained 3 epochs, best was its 1st
+    child = record("1", 4, {"epochs": 8, "initial_epoch": 3, "trial_id": "0"})  # from trial 0's best weights
+    grandchild = record("2", 9, {"epochs": 12, "initial_epoch": 8, "trial_id": "1"})
+    records = {r.trial_id: r for r in (fresh, child, grandchild)}
+    assert epochs_trained(fresh, records) == 1
+    assert epochs_trained(child, records) == 2  # 1 from its parent, then epoch 4 = its 1st
+    assert epochs_trained(grandchild, records) == 3
