@@ -162,8 +162,8 @@ def _search(args: argparse.Namespace) -> int:
     failed = sum(r.failed for r in outcome.records)
     why = "time limit reached" if outcome.stopped_by_time else "search finished"
     if config.role == "worker":
-        mine = sum(r.worker == config.cluster.worker_id for r in outcome.records)
-        why = f"worker {config.cluster.worker_id} ran {mine} trial(s); {why}"
+        worker = config.cluster.worker_id
+        why = f"worker {worker} ran {sum(r.worker == worker for r in outcome.records)} trial(s); {why}"
     console.print(
         f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
     )

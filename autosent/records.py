@@ -103,9 +103,10 @@ def epochs_trained(record: TrialRecord, records: dict[str, TrialRecord]) -> int:
     `initial_epoch` 3 from a parent whose best was epoch 1 has trained 2 epochs at its
     epoch 4. Retraining from scratch for `best_epoch` epochs would overshoot.
     """
+    initial = int(record.hyperband.get("initial_epoch", 0))
     parent = records.get(str(record.hyperband.get("trial_id")))
-    start = epochs_trained(parent, records) if parent is not None and parent.best_epoch else int(record.hyperband.get("initial_epoch", 0))
-    return start + int(record.best_epoch or 0) - int(record.hyperband.get("initial_epoch", 0))
+    inherited = epochs_trained(parent, records) if parent is not None and parent.best_epoch else initial
+    return inherited + int(record.best_epoch or 0) - initial
 
 
 def record_path(run_dir: Path, trial_id: str) -> Path:
@@ -127,7 +128,12 @@ def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
     return _load(path) if path.exists() else None
 
 
+def record_ids(run_dir: Path) -> list[str]:
+    """The ids of the trials that have a record, in trial order, without reading the records."""
+    ids = (p.stem.removeprefix("trial_") for p in (run_dir / TRIALS_DIR).glob("trial_*.json"))
+    return sorted(ids, key=int)
+
+
 def read_records(run_dir: Path) -> list[TrialRecord]:
     """Every trial record of a run, in trial order. Safe while a search is writing."""
-    paths = (run_dir / TRIALS_DIR).glob("trial_*.json")
-    return [_load(p) for p in sorted(paths, key=lambda p: int(p.stem.removeprefix("trial_")))]
+    return [_load(record_path(run_dir, trial_id)) for trial_id in record_ids(run_dir)]

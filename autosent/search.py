@@ -19,7 +19,7 @@ from autosent.devices import distribution_strategy
 from autosent.distributed import Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
-from autosent.records import TrialRecord, read_records
+from autosent.records import TrialRecord, read_record, read_records, record_ids
 from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, default_run_name, join_run, open_run
 from autosent.space import SearchSpace, load_space
 
@@ -146,10 +146,9 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     listener = listener or SearchListener()
     listener.on_data_ready(dataset.sizes(), dataset.dropped_empty)
     strategy = distribution_strategy(config.devices)  # checked before anything is written
-    cluster = config.cluster
-    if cluster is not None and cluster.role == "worker":
+    if config.role == "worker":
         # The chief owns the run folder and its lock; a worker only checks it has the same data.
-        wait_for_chief(cluster)
+        wait_for_chief(config.cluster)
         return _search_in(join_run(config.results, config.run_name, prepared.identity()), prepared, strategy, listener)
     with open_run(
         config.results,
@@ -182,8 +181,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
 
     keras.utils.set_random_seed(config.seed)
     tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
-    is_worker = cluster is not None and cluster.role == "worker"
-    with keras_tuner_environment(cluster) if is_worker else contextlib.nullcontext():
+    with keras_tuner_environment(cluster) if config.role == "worker" else contextlib.nullcontext():
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
             tuner = RecordingHyperband(
                 run_dir=run_dir,
@@ -202,7 +200,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
             )
         tuner.oracle.max_trials = config.budget
         listener.on_search_begin(config.budget, read_records(run_dir))
-        if cluster is not None and cluster.role == "chief":
+        if config.role == "chief":
             return _serve(tuner, run_dir, cluster, listener)
         return _train(tuner, vectorize(dataset, tokenizer, listener.on_vectorize_progress), run_dir, space.patience)
 
@@ -212,15 +210,15 @@ def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> 
     tuner.oracle.verbose = 0  # keras-tuner would print each trial; the live view shows them
     tuner.oracle.save()
     tuner.save()
-    shown = {r.trial_id for r in read_records(run_dir)}
+    shown = set(record_ids(run_dir))
 
     def on_tick(lost: list[tuple[str, str | None]]) -> None:
         for worker, trial_id in lost:
             requeued = f"; its trial {trial_id} goes to another worker" if trial_id else ""
             listener.on_message(f"worker {worker} stopped answering{requeued}")
-        for record in read_records(run_dir):
-            if record.trial_id not in shown:
-                shown.add(record.trial_id)
+        for trial_id in record_ids(run_dir):  # twice a second: read only the records that are new
+            if trial_id not in shown and (record := read_record(run_dir, trial_id)) is not None:
+                shown.add(trial_id)
                 listener.on_trial_end(record)
 
     serve(tuner.oracle, cluster, on_tick)

@@ -130,7 +130,11 @@ class SearchSpace:
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
         """The inverse of `as_dict`: a run's space as it was, even if its file changed since."""
-        settings = {table: {key: data[table].get(key, default) for key, (_, default) in SETTINGS[table].items()} for table in SETTINGS}
+        # Keys added to the format since the run was made take their defaults.
+        settings = {
+            table: {key: data[table].get(key, default) for key, (_, default) in schema.items()}
+            for table, schema in SETTINGS.items()
+        }
         return cls(name, settings, dict(data["hyperparameters"]))
 
     def declare(self, hp, name: str):

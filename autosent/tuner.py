@@ -19,8 +19,8 @@ from typing import Any
 
 import keras_tuner
 from keras_tuner.src import config as keras_tuner_config
-from keras_tuner.src.distribute import utils as dist_utils
 from keras_tuner.src import utils as keras_tuner_utils
+from keras_tuner.src.distribute import utils as dist_utils
 
 from autosent import atomic
 from autosent.distributed import IDLE_WAIT_S, Heartbeat
