@@ -14,6 +14,7 @@ import keras
 import keras_tuner
 import tensorflow as tf
 
+from autosent.records import CROSS_ENTROPY
 from autosent.space import SearchSpace
 
 
@@ -80,11 +81,10 @@ class SentimentHyperModel(keras_tuner.HyperModel):
             name="probabilities",
         )(x)
         model = keras.Model(tokens, outputs, name=f"autosent_{encoder}")
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
+        loss = keras.losses.BinaryCrossentropy if binary else keras.losses.SparseCategoricalCrossentropy
+        # The loss again as a metric, per text: without the L2 penalty it compares trials fairly (records.OBJECTIVE).
+        cross_entropy = keras.metrics.MeanMetricWrapper(loss(reduction=None), name=CROSS_ENTROPY)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss(), metrics=["accuracy", cross_entropy])
         return model
 
     def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:

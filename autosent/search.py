@@ -19,7 +19,7 @@ from autosent.devices import distribution_strategy
 from autosent.distributed import Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
-from autosent.records import TrialRecord, read_record, read_records, record_ids
+from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, default_run_name, join_run, open_run
 from autosent.space import SearchSpace, load_space
 
@@ -172,6 +172,7 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
 def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: SearchListener) -> SearchOutcome:
     """The search itself, in a run folder whose lock this process (or, for a worker, its chief) holds."""
     import keras
+    import keras_tuner
 
     from autosent.hypermodel import SentimentHyperModel
     from autosent.tuner import RecordingHyperband
@@ -189,7 +190,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
                 listener=listener,
                 deadline=None if config.time_limit is None else prepared.started + config.time_limit,
                 hypermodel=SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes, config.seed),
-                objective="val_loss",
+                objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
                 max_epochs=prepared.max_epochs,
                 factor=space.factor,
                 hyperband_iterations=None,  # keep making brackets: the budget ends the search
@@ -234,7 +235,7 @@ def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
 
     train = tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
     val = tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val))
-    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    early_stopping = keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="min", patience=patience, restore_best_weights=True)
     # keras-tuner gives each trial its own log folder under tb/ and adds its hyperparameters
     # for TensorBoard's HParams tab: `tensorboard --logdir results/<run>/tb`.
     tensorboard = keras.callbacks.TensorBoard(log_dir=str(run_dir / TENSORBOARD_DIR), write_graph=False, profile_batch=0)

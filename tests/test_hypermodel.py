@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from autosent.hypermodel import SentimentHyperModel
+from autosent.records import OBJECTIVE, epoch_row
 from autosent.space import ENCODERS, load_space
 
 
@@ -71,3 +72,22 @@ def test_bag_reads_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_spa
         assert np.allclose(model.predict(x, verbose=0), model.predict(unchanged_by, verbose=0)), encoder
     bag = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50).build(_hp("bag"))
     assert not np.allclose(bag.predict(x, verbose=0), bag.predict(changed_ngrams, verbose=0))
+
+
+@pytest.mark.parametrize("num_classes", [2, 3])
+def test_recorded_val_loss_is_the_cross_entropy_without_the_l2_penalty(num_classes):
+    """Keras' val_loss grows with l2; trials are compared on the data term alone (records.OBJECTIVE)."""
+    space = load_space("seed")
+    hp = _hp("conv1d")
+    hp.Fixed("l2", 0.05)
+    model = SentimentHyperModel(space, vocabulary_size=50, num_classes=num_classes).build(hp)
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 50, size=(40, space.sequence_length)).astype("int32")
+    y = rng.integers(0, num_classes, size=40)
+    # 40 = 16 + 16 + 8: a short last batch must not weigh like a full one.
+    logs = model.fit(x, y, validation_data=(x, y), batch_size=16, validation_batch_size=16, epochs=1, verbose=0).history
+    row = epoch_row(0, {name: values[0] for name, values in logs.items()})
+    penalty = float(sum(np.asarray(loss) for loss in model.losses))
+    assert penalty > 0.01
+    assert row["val_loss"] == pytest.approx(logs[OBJECTIVE][0])
+    assert row["val_loss"] == pytest.approx(logs["val_loss"][0] - penalty, rel=1e-3)
