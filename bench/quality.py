@@ -72,7 +72,7 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> tuple[float, float]:
         ids["train"], dataset.train.labels, batch_size=hp.get("batch_size"), epochs=epochs, shuffle=True,
         validation_data=(ids["val"], dataset.val.labels), verbose=2,
     )  # fmt: skip
-    _, accuracy = model.evaluate(ids["test"], dataset.test.labels, verbose=0)
+    accuracy = model.evaluate(ids["test"], dataset.test.labels, verbose=0, return_dict=True)["accuracy"]
     return float(accuracy), time.monotonic() - started
 
 
