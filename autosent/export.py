@@ -19,7 +19,7 @@ from autosent.data import load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics
-from autosent.records import OBJECTIVE, TrialRecord, epochs_trained, history_rows, read_records
+from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.rundir import find_run, read_run, versions
 from autosent.space import SearchSpace
 
@@ -120,7 +120,7 @@ def export_trial(
     import keras
     import tensorflow as tf
 
-    from autosent.hypermodel import SentimentHyperModel
+    from autosent.hypermodel import SentimentHyperModel, early_stopping
     from autosent.vectorize import fitted_tokenizer, vectorize
 
     space = SearchSpace.from_dict(Path(info.get("space_file", "space")).stem, identity["space"])
@@ -137,11 +137,10 @@ def export_trial(
         )
         history = hypermodel.fit(hp, model, train, epochs=epochs, verbose=verbose)
     else:
-        guard = keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="min", patience=space.patience, restore_best_weights=True)
         history = hypermodel.fit(
             hp, model, tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train)),
             validation_data=tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val)),
-            epochs=epochs, callbacks=[guard], verbose=verbose,
+            epochs=epochs, callbacks=[early_stopping(space.patience)], verbose=verbose,
         )  # fmt: skip
 
     shipped = end_to_end_model(tokenizer, model)

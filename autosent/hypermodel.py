@@ -14,8 +14,13 @@ import keras
 import keras_tuner
 import tensorflow as tf
 
-from autosent.records import CROSS_ENTROPY
+from autosent.records import CROSS_ENTROPY, OBJECTIVE
 from autosent.space import SearchSpace
+
+
+def early_stopping(patience: int) -> keras.callbacks.EarlyStopping:
+    """The one stopping rule of search and export: val cross-entropy (records.OBJECTIVE), best weights kept."""
+    return keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="min", patience=patience, restore_best_weights=True)
 
 
 class SentimentHyperModel(keras_tuner.HyperModel):

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from autosent.events import SearchListener
 from autosent.leaderboard import table
-from autosent.records import TrialRecord, epoch_row
+from autosent.records import TrialRecord
 
 SHOWN_HYPERPARAMETERS = ("encoder", "units", "embedding_dim", "dropout", "l2", "learning_rate")
 
@@ -98,7 +98,7 @@ class LiveSearchView(SearchListener):
         self.progress.update(self.epoch, completed=batch)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        val = epoch_row(epoch, logs).get("val_loss")
+        val = logs.get("val_loss")
         if val is not None:
             self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs} · val_loss {val:.4f}")
 

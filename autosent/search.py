@@ -231,16 +231,16 @@ def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
     import keras
     import tensorflow as tf
 
+    from autosent.hypermodel import early_stopping
     from autosent.tuner import TimeLimitReached, TooManyFailures
 
     train = tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
     val = tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val))
-    early_stopping = keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="min", patience=patience, restore_best_weights=True)
     # keras-tuner gives each trial its own log folder under tb/ and adds its hyperparameters
     # for TensorBoard's HParams tab: `tensorboard --logdir results/<run>/tb`.
     tensorboard = keras.callbacks.TensorBoard(log_dir=str(run_dir / TENSORBOARD_DIR), write_graph=False, profile_batch=0)
     try:
-        tuner.search(train, validation_data=val, callbacks=[early_stopping, tensorboard], verbose=0)
+        tuner.search(train, validation_data=val, callbacks=[early_stopping(patience), tensorboard], verbose=0)
     except TimeLimitReached:
         return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True)
     except TooManyFailures as stop:

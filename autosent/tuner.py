@@ -197,7 +197,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
     def on_epoch_end(self, trial, model, epoch, logs=None) -> None:
         logs = dict(logs or {})
         self._history.append(epoch_row(epoch, logs))
-        self.listener.on_epoch_end(epoch + 1, logs)
+        self.listener.on_epoch_end(epoch + 1, self._history[-1])
         _check_finite("val_loss", logs.get("val_loss"), f"in epoch {epoch + 1}")
 
     def on_trial_end(self, trial) -> None:
