@@ -46,7 +46,9 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         space = self.space
         encoder = space.declare(hp, "encoder")
         embedding_dim = space.declare(hp, "embedding_dim")
-        units = space.declare(hp, "units")
+        units = space.declare(hp, "units")  # these three are None for encoders that do not read them
+        kernel_size = space.declare(hp, "kernel_size")
+        pooling = space.declare(hp, "pooling")
         dense_units = space.declare(hp, "dense_units")
         dropout = space.declare(hp, "dropout")
         l2 = space.declare(hp, "l2")
@@ -66,9 +68,6 @@ class SentimentHyperModel(keras_tuner.HyperModel):
                 self.vocabulary_size, embedding_dim, mask_zero=encoder != "conv1d", name="embedding"
             )(words)
         if encoder == "conv1d":
-            with hp.conditional_scope("encoder", ["conv1d"]):
-                kernel_size = space.declare(hp, "kernel_size")
-                pooling = space.declare(hp, "pooling")
             x = keras.layers.Conv1D(units, kernel_size, activation="relu", name="conv1d")(x)
             pool = keras.layers.GlobalMaxPooling1D if pooling == "max" else keras.layers.GlobalAveragePooling1D
             x = pool(name="pooling")(x)

@@ -1,6 +1,6 @@
 """Search spaces: TOML files under `search_spaces/` that say what Hyperband may try.
 
-A space file has up to four tables:
+A space file has up to five tables:
 
     [vectorizer]      max_tokens, sequence_length     (fixed for a run: vectorised once)
                       ngrams, ngram_max_tokens, ngram_sequence_length
@@ -12,13 +12,19 @@ A space file has up to four tables:
                       { choice = [a, b, ...] }        -> one of these
                       { int = [lo, hi], step = s }    -> integer range
                       { float = [lo, hi], sampling = "log" }  -> float range
+    [encoders.NAME]   entries that replace [hyperparameters] ones when a trial picks
+                      encoder NAME (a recurrent encoder is cheaper at a larger batch)
 
 Hyperparameters a file leaves out take the seed notebook's value, so a one-line file is
 a valid space. Everything is validated on load and every error names the key.
+A hyperparameter that only some encoders read (units, kernel_size, pooling), or that an
+[encoders.NAME] table sets, is conditional on the encoder in keras-tuner's terms: it is
+sampled only for the trials that use it, from their own range.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,15 +55,16 @@ class Param:
     allowed: tuple | None = None  # for categorical parameters
     minimum: float | None = None  # inclusive lower bound for numbers
     positive: bool = False  # strictly > 0
+    encoders: tuple[str, ...] = ENCODERS  # the encoders whose models read it
 
 
 #: Every hyperparameter the hypermodel reads, with the seed notebook's value as default.
 PARAMS: dict[str, Param] = {
     "encoder": Param(str, "conv1d", allowed=ENCODERS),
     "embedding_dim": Param(int, 64, positive=True),
-    "units": Param(int, 128, positive=True),
-    "kernel_size": Param(int, 5, positive=True),
-    "pooling": Param(str, "average", allowed=POOLINGS),
+    "units": Param(int, 128, positive=True, encoders=("conv1d", "gru", "bigru")),
+    "kernel_size": Param(int, 5, positive=True, encoders=("conv1d",)),
+    "pooling": Param(str, "average", allowed=POOLINGS, encoders=("conv1d",)),
     "dense_units": Param(int, 64, positive=True),
     "dropout": Param(float, 0.0, minimum=0.0),
     "l2": Param(float, 0.0, minimum=0.0),
@@ -85,6 +92,7 @@ class SearchSpace:
     name: str
     settings: dict[str, dict[str, Any]]
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    encoder_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # the [encoders.NAME] tables
 
     @property
     def max_tokens(self) -> int:
@@ -95,10 +103,15 @@ class SearchSpace:
         return self.settings["vectorizer"]["sequence_length"]
 
     @property
+    def encoders(self) -> list[str]:
+        """The encoders a trial can pick."""
+        spec = self.hyperparameters.get("encoder", PARAMS["encoder"].default)
+        return list(spec["choice"]) if isinstance(spec, dict) else [spec]
+
+    @property
     def uses_bag(self) -> bool:
         """Whether any trial can pick the `bag` encoder, so the run needs its n-gram ids."""
-        spec = self.hyperparameters.get("encoder", PARAMS["encoder"].default)
-        return "bag" in (spec["choice"] if isinstance(spec, dict) else [spec])
+        return "bag" in self.encoders
 
     @property
     def ngram_settings(self) -> tuple[int, int, int]:
@@ -125,7 +138,7 @@ class SearchSpace:
 
     def as_dict(self) -> dict[str, Any]:
         """The space as plain data, for run.json and for comparing runs."""
-        return {**self.settings, "hyperparameters": self.hyperparameters}
+        return {**self.settings, "hyperparameters": self.hyperparameters, "encoders": self.encoder_overrides}
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
@@ -135,19 +148,45 @@ class SearchSpace:
             table: {key: data[table].get(key, default) for key, (_, default) in schema.items()}
             for table, schema in SETTINGS.items()
         }
-        return cls(name, settings, dict(data["hyperparameters"]))
+        return cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
+
+    def spec(self, name: str, encoder: str) -> Any:
+        """What the file says `name` is for trials of `encoder`: its [encoders] entry, else the common one."""
+        return self.encoder_overrides.get(encoder, {}).get(name, self.hyperparameters.get(name, PARAMS[name].default))
 
     def declare(self, hp, name: str):
-        """Register hyperparameter `name` on keras-tuner's `hp` and return its current value."""
-        spec = self.hyperparameters.get(name, PARAMS[name].default)
-        if not isinstance(spec, dict):
-            return hp.Fixed(name, spec)
-        if "choice" in spec:
-            return hp.Choice(name, spec["choice"], default=spec.get("default"))
-        kind = "int" if "int" in spec else "float"
-        lo, hi = spec[kind]
-        extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
-        return (hp.Int if kind == "int" else hp.Float)(name, lo, hi, **extra)
+        """Register hyperparameter `name` on keras-tuner's `hp`; return its value, None if unused.
+
+        Declare `encoder` first. A parameter whose spec is the same for every encoder that
+        can be picked is declared plainly. Otherwise each distinct spec is declared under a
+        conditional scope listing the encoders it is for; all are registered on every call,
+        so the oracle knows the whole space from the first trial on.
+        """
+        readers = [e for e in self.encoders if e in PARAMS[name].encoders]
+        groups: dict[str, tuple[Any, list[str]]] = {}
+        for encoder in readers:
+            spec = self.spec(name, encoder)
+            groups.setdefault(json.dumps(spec, sort_keys=True), (spec, []))[1].append(encoder)
+        if len(groups) == 1 and readers == self.encoders:
+            return _declare_spec(hp, name, next(iter(groups.values()))[0])
+        value = None
+        for spec, encoders in groups.values():
+            with hp.conditional_scope("encoder", encoders):
+                active = _declare_spec(hp, name, spec)
+            value = active if active is not None else value
+        return value
+
+
+def _declare_spec(hp, name: str, spec: Any):
+    """One keras-tuner hyperparameter from one validated spec; None inside an inactive scope."""
+    if not isinstance(spec, dict):
+        return hp.Fixed(name, spec)
+    if "choice" in spec:
+        return hp.Choice(name, spec["choice"], default=spec.get("default"))
+    kind = "int" if "int" in spec else "float"
+    lo, hi = spec[kind]
+    extra = {k: spec[k] for k in ("step", "sampling", "default") if k in spec}
+    return (hp.Int if kind == "int" else hp.Float)(name, lo, hi, **extra)
 
 
 def resolve(space: str) -> Path:
@@ -171,14 +210,38 @@ def load_space(space: str) -> SearchSpace:
         raise UsageError(f"cannot read space file {path}: it is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"space file {path} is not valid TOML: {e}") from None
-    unknown = set(raw) - set(SETTINGS) - {"hyperparameters"}
+    tables = [*SETTINGS, "hyperparameters", "encoders"]
+    unknown = set(raw) - set(tables)
     if unknown:
-        raise UsageError(f"{path}: unknown table [{sorted(unknown)[0]}] (allowed: {', '.join([*SETTINGS, 'hyperparameters'])})")
-    settings = {table: _settings(path, table, raw.get(table, {})) for table in SETTINGS}
-    hps = raw.get("hyperparameters", {})
+        raise UsageError(f"{path}: unknown table [{sorted(unknown)[0]}] (allowed: {', '.join(tables)})")
+    settings = {table: _settings(path, table, _table(path, table, raw.get(table, {}))) for table in SETTINGS}
+    hps = _table(path, "hyperparameters", raw.get("hyperparameters", {}))
     for name, spec in hps.items():
-        _check_param(path, name, spec)
-    return SearchSpace(path.stem, settings, dict(hps))
+        _check_param(f"{path}: hyperparameters.{name}", name, spec)
+    overrides = _table(path, "encoders", raw.get("encoders", {}))
+    for encoder, entries in overrides.items():
+        _check_overrides(path, encoder, entries)
+    return SearchSpace(path.stem, settings, dict(hps), {e: dict(entries) for e, entries in overrides.items()})
+
+
+def _table(path: Path, name: str, given: Any) -> dict[str, Any]:
+    if not isinstance(given, dict):
+        raise UsageError(f"{path}: [{name}] must be a table")
+    return given
+
+
+def _check_overrides(path: Path, encoder: str, entries: Any) -> None:
+    """An [encoders.NAME] table: a known encoder, and only hyperparameters that encoder reads."""
+    if encoder not in ENCODERS:
+        raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(ENCODERS)})")
+    entries = _table(path, f"encoders.{encoder}", entries)
+    for name, spec in entries.items():
+        where = f"{path}: encoders.{encoder}.{name}"
+        if name not in PARAMS or name == "encoder":
+            raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(p for p in PARAMS if p != 'encoder')})")
+        if encoder not in PARAMS[name].encoders:
+            raise UsageError(f"{where}: the {encoder} encoder does not use {name}")
+        _check_param(where, name, spec)
 
 
 def bundled_spaces() -> list[str]:
@@ -187,8 +250,6 @@ def bundled_spaces() -> list[str]:
 
 def _settings(path: Path, table: str, given: Any) -> dict[str, Any]:
     schema = SETTINGS[table]
-    if not isinstance(given, dict):
-        raise UsageError(f"{path}: [{table}] must be a table")
     for key, value in given.items():
         if key not in schema:
             raise UsageError(f"{path}: unknown key {table}.{key} (allowed: {', '.join(schema)})")
@@ -199,9 +260,8 @@ def _settings(path: Path, table: str, given: Any) -> dict[str, Any]:
     return {key: given.get(key, default) for key, (_, default) in schema.items()}
 
 
-def _check_value(path: Path, name: str, value: Any) -> None:
+def _check_value(where: str, name: str, value: Any) -> None:
     param = PARAMS[name]
-    where = f"{path}: hyperparameters.{name}"
     if param.allowed is not None:
         if value not in param.allowed:
             raise UsageError(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, param.allowed))})")
@@ -217,12 +277,12 @@ def _check_value(path: Path, name: str, value: Any) -> None:
         raise UsageError(f"{where}: {value!r} must be at least {param.minimum}")
 
 
-def _check_param(path: Path, name: str, spec: Any) -> None:
-    where = f"{path}: hyperparameters.{name}"
+def _check_param(where: str, name: str, spec: Any) -> None:
+    """One hyperparameter entry; `where` ("file: table.name") starts every error."""
     if name not in PARAMS:
         raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(PARAMS)})")
     if not isinstance(spec, dict):
-        _check_value(path, name, spec)
+        _check_value(where, name, spec)
         return
     kinds = [k for k in ("choice", "int", "float") if k in spec]
     if len(kinds) != 1:
@@ -236,7 +296,7 @@ def _check_param(path: Path, name: str, spec: Any) -> None:
         raise UsageError(f"{where}: {kind} must be a non-empty list")
     if kind == "choice":
         for value in values:
-            _check_value(path, name, value)
+            _check_value(where, name, value)
     else:
         expected = {str: "choice", int: "int", float: "float"}[PARAMS[name].kind]
         if kind != expected:
@@ -244,11 +304,11 @@ def _check_param(path: Path, name: str, spec: Any) -> None:
         if len(values) != 2 or values[0] >= values[1]:
             raise UsageError(f"{where}: {kind} = {values!r} must be [low, high] with low < high")
         for value in values:
-            _check_value(path, name, value)
+            _check_value(where, name, value)
         sampling = spec.get("sampling", "linear")
         if sampling not in ("linear", "log", "reverse_log"):
             raise UsageError(f"{where}: sampling = {sampling!r} is not allowed (allowed: linear, log, reverse_log)")
         if sampling != "linear" and values[0] <= 0:
             raise UsageError(f"{where}: log sampling needs a low bound above 0, got {values[0]!r}")
     if "default" in spec:
-        _check_value(path, name, spec["default"])
+        _check_value(where, name, spec["default"])

@@ -49,3 +49,61 @@ def test_invalid_space_files_name_the_key(tmp_path, body, expected):
 def test_missing_space_file_lists_bundled_spaces(tmp_path):
     with pytest.raises(UsageError, match="bundled: default, seed"):
         load_space(str(tmp_path / "none.toml"))
+
+
+def _declared(space, encoder):
+    """What a trial of `encoder` gets: each hyperparameter's value, None where unused."""
+    hp = keras_tuner.HyperParameters()
+    hp.values["encoder"] = encoder
+    return hp, {name: space.declare(hp, name) for name in PARAMS}
+
+
+def test_encoder_tables_replace_entries_for_that_encoder_only(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_text(
+        "[hyperparameters]\nencoder = { choice = ['conv1d', 'gru', 'bag'] }\nunits = { choice = [16, 32] }\n"
+        "batch_size = 64\n[encoders.gru]\nunits = { choice = [4, 8] }\nbatch_size = 256\n"
+    )
+    space = load_space(str(path))
+    _, conv = _declared(space, "conv1d")
+    hp, gru = _declared(space, "gru")
+    _, bag = _declared(space, "bag")
+    assert conv["units"] == 16 and conv["batch_size"] == 64 and conv["kernel_size"] == 5
+    assert gru["units"] == 4 and gru["batch_size"] == 256 and gru["kernel_size"] is None
+    assert bag["units"] is None and bag["batch_size"] == 64
+    # The oracle samples each variant only for its encoders, from its own range.
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective=keras_tuner.Objective("val_loss", "min"), hyperparameters=hp, seed=0
+    )
+    for _ in range(30):
+        values = oracle._random_values()
+        expected_units = {"conv1d": {16, 32}, "gru": {4, 8}, "bag": {None}}[values["encoder"]]
+        assert values.get("units") in expected_units
+        assert values["batch_size"] == (256 if values["encoder"] == "gru" else 64)
+
+
+def test_default_space_keeps_recurrent_trials_cheap_and_gives_bag_no_units():
+    space = load_space("default")
+    for encoder in ("gru", "bigru"):
+        _, values = _declared(space, encoder)
+        assert values["batch_size"] > 64 and values["units"] <= 64
+    _, bag = _declared(space, "bag")
+    assert bag["units"] is None and bag["embedding_dim"] == 32
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("[encoders.lstm]\nunits = 8", r"\[encoders.lstm\]: unknown encoder"),
+        ("[encoders.bag]\nunits = 8", "encoders.bag.units: the bag encoder does not use units"),
+        ("[encoders.gru]\nencoder = 'bag'", "encoders.gru.encoder: unknown hyperparameter"),
+        ("[encoders.gru]\nunits = { int = [8, 4] }", "encoders.gru.units: .*low < high"),
+        ("[encoders]\ngru = 3", r"\[encoders.gru\] must be a table"),
+        ("encoders = 3", r"\[encoders\] must be a table"),
+    ],
+)
+def test_invalid_encoder_tables_name_the_key(tmp_path, body, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(body)
+    with pytest.raises(UsageError, match=expected):
+        load_space(str(path))
