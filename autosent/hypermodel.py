@@ -95,7 +95,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         """The space with a recorded trial's values set: rebuilds exactly that trial's model."""
         hp = keras_tuner.HyperParameters()
         self.build(hp)  # registers the space
-        hp.values.update(values)
+        hp.values.update(self.space.tuner_values(values))
         return hp
 
     def fit(
@@ -108,7 +108,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         **kwargs: Any,
     ):
         """Batch the shared, unbatched datasets with this trial's batch size, then train."""
-        batch_size = hp.get("batch_size")
+        batch_size = self.space.model_values(hp.values)["batch_size"]
         # A full-size buffer: the splits are stored class by class, a smaller one would not mix them.
         train = x.shuffle(int(x.cardinality()), seed=self.seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)
         val = None if validation_data is None else validation_data.batch(512).prefetch(tf.data.AUTOTUNE)

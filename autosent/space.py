@@ -157,24 +157,40 @@ class SearchSpace:
     def declare(self, hp, name: str):
         """Register hyperparameter `name` on keras-tuner's `hp`; return its value, None if unused.
 
-        Declare `encoder` first. A parameter whose spec is the same for every encoder that
-        can be picked is declared plainly. Otherwise each distinct spec is declared under a
-        conditional scope listing the encoders it is for; all are registered on every call,
+        Declare `encoder` first. A parameter with one spec for every encoder that can be
+        picked is declared plainly. Otherwise it is declared under keras-tuner's conditional
+        scope on `encoder`: the common spec for the encoders that read it, and each
+        [encoders.NAME] entry as its own hyperparameter, `NAME.name` (keras-tuner drops the
+        value of one name declared under two conditions). All are registered on every call,
         so the oracle knows the whole space from the first trial on.
         """
         readers = [e for e in self.encoders if e in PARAMS[name].encoders]
-        groups: dict[str, tuple[Any, list[str]]] = {}
-        for encoder in readers:
-            spec = self.spec(name, encoder)
-            groups.setdefault(json.dumps(spec, sort_keys=True), (spec, []))[1].append(encoder)
-        if len(groups) == 1 and readers == self.encoders:
-            return _declare_spec(hp, name, next(iter(groups.values()))[0])
+        overridden = [e for e in readers if name in self.encoder_overrides.get(e, {})]
+        common = [e for e in readers if e not in overridden]
+        if common == self.encoders:
+            return _declare_spec(hp, name, self.spec(name, common[0]))
         value = None
-        for spec, encoders in groups.values():
-            with hp.conditional_scope("encoder", encoders):
-                active = _declare_spec(hp, name, spec)
-            value = active if active is not None else value
+        for encoders, tuner_name in [(common, name), *(([e], f"{e}.{name}") for e in overridden)]:
+            if encoders:
+                with hp.conditional_scope("encoder", encoders):
+                    active = _declare_spec(hp, tuner_name, self.spec(name, encoders[0]))
+                value = active if active is not None else value
         return value
+
+    def model_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A trial's keras-tuner values by the hypermodel's names: `gru.units` becomes `units`."""
+        encoder = values.get("encoder", self.encoders[0])
+        out = {k: v for k, v in values.items() if k.partition(".")[0] not in ENCODERS}
+        for name in self.encoder_overrides.get(encoder, {}):
+            if f"{encoder}.{name}" in values:
+                out[name] = values[f"{encoder}.{name}"]
+        return out
+
+    def tuner_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The inverse of `model_values`: a recorded trial's values as keras-tuner names them."""
+        encoder = values.get("encoder", self.encoders[0])
+        overridden = self.encoder_overrides.get(encoder, {})
+        return {f"{encoder}.{k}" if k in overridden else k: v for k, v in values.items()}
 
 
 def _declare_spec(hp, name: str, spec: Any):

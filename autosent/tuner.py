@@ -169,7 +169,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
             self._heartbeat = Heartbeat(self.oracle, trial.trial_id)
         self._trial_started = time.monotonic()
         self._history, self._params, self._failure = [], None, ""
-        model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
+        model_hps, bookkeeping = self._hyperparameters(trial)
         self.listener.on_trial_begin(trial.trial_id, model_hps, bookkeeping.get("epochs", 0))
 
     def run_trial(self, trial, *args: Any, **kwargs: Any):
@@ -186,7 +186,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         if self._params is None:
             self._params = int(model.count_params())
-        steps = math.ceil(self.train_size / trial.hyperparameters.get("batch_size"))
+        steps = math.ceil(self.train_size / self._hyperparameters(trial)[0]["batch_size"])
         self._epoch = epoch + 1
         self.listener.on_epoch_begin(epoch + 1, steps)
 
@@ -215,8 +215,13 @@ class RecordingHyperband(keras_tuner.Hyperband):
         if len(self._failed_in_a_row) >= MAX_CONSECUTIVE_FAILURES:
             raise TooManyFailures(self._failed_in_a_row)
 
-    def _record(self, trial) -> TrialRecord:
+    def _hyperparameters(self, trial) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The trial's model hyperparameters, by the hypermodel's names, and Hyperband's bookkeeping."""
         model_hps, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
+        return self.hypermodel.space.model_values(model_hps), bookkeeping
+
+    def _record(self, trial) -> TrialRecord:
+        model_hps, bookkeeping = self._hyperparameters(trial)
         summary = summarise(self._history)
         completed = trial.status == COMPLETED and summary
         return TrialRecord(

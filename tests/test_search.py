@@ -6,9 +6,10 @@ import keras
 import pytest
 
 from autosent.errors import UsageError
+from autosent.export import export_trial
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import RECORD_FIELDS
+from conftest import RECORD_FIELDS, write_reviews_csv
 
 
 
@@ -60,3 +61,28 @@ def test_time_limit_stops_between_trials(tmp_path, tiny_space):
     config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=3, results=tmp_path, time_limit=0.001)
     outcome = run_search(config)
     assert outcome.stopped_by_time and outcome.records == []
+
+
+def test_encoder_tables_reach_the_trials_records_and_export(tmp_path, tiny_space):
+    space = tmp_path / "space.toml"
+    space.write_text(
+        tiny_space.read_text().replace('["conv1d", "gru", "bigru", "bag"]', '["gru", "bag"]')
+        + "\n[encoders.gru]\nunits = { choice = [2, 3] }\nbatch_size = 32\n[encoders.bag]\ndense_units = 4\n"
+    )
+    data = write_reviews_csv(tmp_path / "reviews.csv", n=300)
+    outcome = run_search(SearchConfig(data=str(data), space=str(space), budget=4, results=tmp_path, run="e"))
+    by_encoder = {r.hyperparameters["encoder"]: r for r in outcome.records}
+    assert set(by_encoder) == {"gru", "bag"}, "the seed should sample both encoders"
+    for record in outcome.records:
+        hps = record.hyperparameters
+        assert not any("." in name for name in hps), "records use the hypermodel's names"
+        if hps["encoder"] == "gru":
+            assert hps["units"] in (2, 3) and hps["batch_size"] == 32 and hps["dense_units"] == 8
+        else:
+            assert "units" not in hps and hps["batch_size"] == 64 and hps["dense_units"] == 4
+
+    gru = by_encoder["gru"]
+    result = export_trial(tmp_path, "e", trial=gru.trial_id)
+    assert result.metadata["hyperparameters"] == gru.hyperparameters
+    layer = keras.saving.load_model(result.out / "model.keras").get_layer("autosent_gru").get_layer("gru")
+    assert layer.units == gru.hyperparameters["units"]
