@@ -24,7 +24,6 @@ sampled only for the trials that use it, from their own range.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -101,6 +101,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self._trial_started = 0.0
         self._history: list[dict[str, float]] = []
         self._epoch = 0
+        self._steps = 0  # batches per epoch of the running trial
         self._params: int | None = None
         self._failure = ""
         self._failed_in_a_row: list[TrialRecord] = []
@@ -170,6 +171,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self._trial_started = time.monotonic()
         self._history, self._params, self._failure = [], None, ""
         model_hps, bookkeeping = self._hyperparameters(trial)
+        self._steps = math.ceil(self.train_size / model_hps["batch_size"])
         self.listener.on_trial_begin(trial.trial_id, model_hps, bookkeeping.get("epochs", 0))
 
     def run_trial(self, trial, *args: Any, **kwargs: Any):
@@ -186,9 +188,8 @@ class RecordingHyperband(keras_tuner.Hyperband):
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
         if self._params is None:
             self._params = int(model.count_params())
-        steps = math.ceil(self.train_size / self._hyperparameters(trial)[0]["batch_size"])
         self._epoch = epoch + 1
-        self.listener.on_epoch_begin(epoch + 1, steps)
+        self.listener.on_epoch_begin(epoch + 1, self._steps)
 
     def on_batch_end(self, trial, model, batch, logs=None) -> None:
         _check_finite("loss", (logs or {}).get("loss"), f"in epoch {self._epoch}, batch {batch + 1}")
