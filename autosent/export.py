@@ -127,7 +127,7 @@ def export_trial(
     keras.utils.set_random_seed(identity["seed"])
     tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
     data = vectorize(dataset, tokenizer)
-    hypermodel = SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes, identity["seed"])
+    hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, identity["seed"], data)
     hp = hypermodel.hyperparameters_for(record.hyperparameters)
     model = hypermodel.build(hp)
     epochs = epochs_trained(record, {r.trial_id: r for r in records})

@@ -182,6 +182,8 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
 
     keras.utils.set_random_seed(config.seed)
     tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
+    # The chief only serves the oracle: it never needs the ids (nor nbsvm's ratios, made from them).
+    data = None if config.role == "chief" else vectorize(dataset, tokenizer, listener.on_vectorize_progress)
     with keras_tuner_environment(cluster) if config.role == "worker" else contextlib.nullcontext():
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner prints "Reloading Tuner..."
             tuner = RecordingHyperband(
@@ -189,7 +191,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
                 train_size=len(dataset.train),
                 listener=listener,
                 deadline=None if config.time_limit is None else prepared.started + config.time_limit,
-                hypermodel=SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes, config.seed),
+                hypermodel=SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, config.seed, data),
                 objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
                 max_epochs=prepared.max_epochs,
                 factor=space.factor,
@@ -203,7 +205,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
         listener.on_search_begin(config.budget, read_records(run_dir))
         if config.role == "chief":
             return _serve(tuner, run_dir, cluster, listener)
-        return _train(tuner, vectorize(dataset, tokenizer, listener.on_vectorize_progress), run_dir, space.patience)
+        return _train(tuner, data, run_dir, space.patience)
 
 
 def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:

@@ -4,7 +4,7 @@ A space file has up to five tables:
 
     [vectorizer]      max_tokens, sequence_length     (fixed for a run: vectorised once)
                       ngrams, ngram_max_tokens, ngram_sequence_length
-                                                      (the `bag` encoder's word n-grams)
+                                                      (word n-grams, for `bag` and `nbsvm`)
     [hyperband]       max_epochs, factor
     [training]        patience                        (EarlyStopping on val_loss)
     [hyperparameters] one entry per model hyperparameter, each either
@@ -17,7 +17,7 @@ A space file has up to five tables:
 
 Hyperparameters a file leaves out take the seed notebook's value, so a one-line file is
 a valid space. Everything is validated on load and every error names the key.
-A hyperparameter that only some encoders read (units, kernel_size, pooling), or that an
+A hyperparameter that only some encoders read (embedding_dim, units, ...), or that an
 [encoders.NAME] table sets, is conditional on the encoder in keras-tuner's terms: it is
 sampled only for the trials that use it, from their own range.
 """
@@ -39,9 +39,13 @@ from autosent.errors import UsageError
 #: Where the bundled spaces live (the repository's `search_spaces/` folder).
 SPACES_DIR = Path(__file__).resolve().parent.parent / "search_spaces"
 
-#: Sequence encoders read the text's words in order; `bag` averages embeddings of its word
-#: uni- to n-grams (fastText-style), which a run vectorises only if its space can pick it.
-ENCODERS = ("conv1d", "gru", "bigru", "bag")
+#: Sequence encoders read the text's words in order. The n-gram encoders read its word uni-
+#: to n-grams, which a run vectorises only if its space can pick one of them: `bag` averages
+#: their embeddings (fastText-style), `nbsvm` is a logistic regression on them scaled by
+#: Naive Bayes log-count ratios (Wang & Manning's NBSVM, trained by gradient descent).
+SEQUENCE_ENCODERS = ("conv1d", "gru", "bigru")
+NGRAM_ENCODERS = ("bag", "nbsvm")
+ENCODERS = SEQUENCE_ENCODERS + NGRAM_ENCODERS
 POOLINGS = ("average", "max")
 
 
@@ -60,11 +64,11 @@ class Param:
 #: Every hyperparameter the hypermodel reads, with the seed notebook's value as default.
 PARAMS: dict[str, Param] = {
     "encoder": Param(str, "conv1d", allowed=ENCODERS),
-    "embedding_dim": Param(int, 64, positive=True),
-    "units": Param(int, 128, positive=True, encoders=("conv1d", "gru", "bigru")),
+    "embedding_dim": Param(int, 64, positive=True, encoders=(*SEQUENCE_ENCODERS, "bag")),
+    "units": Param(int, 128, positive=True, encoders=SEQUENCE_ENCODERS),
     "kernel_size": Param(int, 5, positive=True, encoders=("conv1d",)),
     "pooling": Param(str, "average", allowed=POOLINGS, encoders=("conv1d",)),
-    "dense_units": Param(int, 64, positive=True),
+    "dense_units": Param(int, 64, positive=True, encoders=(*SEQUENCE_ENCODERS, "bag")),
     "dropout": Param(float, 0.0, minimum=0.0),
     "l2": Param(float, 0.0, minimum=0.0),
     "learning_rate": Param(float, 1e-3, positive=True),
@@ -108,20 +112,25 @@ class SearchSpace:
         return list(spec["choice"]) if isinstance(spec, dict) else [spec]
 
     @property
-    def uses_bag(self) -> bool:
-        """Whether any trial can pick the `bag` encoder, so the run needs its n-gram ids."""
-        return "bag" in self.encoders
+    def uses_ngrams(self) -> bool:
+        """Whether any trial can pick an n-gram encoder, so the run needs n-gram ids."""
+        return any(e in NGRAM_ENCODERS for e in self.encoders)
+
+    @property
+    def uses_nbsvm(self) -> bool:
+        """Whether any trial can pick `nbsvm`, so the run needs Naive Bayes ratios of its n-grams."""
+        return "nbsvm" in self.encoders
 
     @property
     def ngram_settings(self) -> tuple[int, int, int]:
-        """(ngrams, max_tokens, sequence_length) of the `bag` encoder's vectorizer."""
+        """(ngrams, max_tokens, sequence_length) of the n-gram vectorizer."""
         v = self.settings["vectorizer"]
         return v["ngrams"], v["ngram_max_tokens"], v["ngram_sequence_length"]
 
     @property
     def input_length(self) -> int:
         """Ids per text the models take: the words, then the n-grams when the run has them."""
-        return self.sequence_length + (self.ngram_settings[2] if self.uses_bag else 0)
+        return self.sequence_length + (self.ngram_settings[2] if self.uses_ngrams else 0)
 
     @property
     def max_epochs(self) -> int:

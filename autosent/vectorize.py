@@ -70,7 +70,7 @@ def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length
 
 @dataclass(frozen=True)
 class Tokenizer:
-    """The run's text layers: words in order, and word n-grams when the space can pick `bag`.
+    """The run's text layers: words in order, and word n-grams when the space can pick an n-gram encoder.
 
     Calling it turns strings into one row of ids per text, the words then the n-grams, in
     a tf.data pipeline and inside the exported end-to-end model alike.
@@ -94,7 +94,7 @@ class Tokenizer:
 def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) -> Tokenizer:
     """The run's tokenizer, adapted on the training split once and reloaded on resume and export."""
     words = _fitted(train_texts, run_dir / VOCABULARY_FILE, space.max_tokens, space.sequence_length)
-    if not space.uses_bag:
+    if not space.uses_ngrams:
         return Tokenizer(words)
     ngrams, max_tokens, sequence_length = space.ngram_settings
     return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, max_tokens, sequence_length, ngrams))

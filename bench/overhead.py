@@ -38,7 +38,7 @@ def plain_fit_seconds(space_name: str, limit: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         tokenizer = fitted_tokenizer(dataset.train.texts, space, Path(folder))
     data = vectorize(dataset, tokenizer)
-    hypermodel = SentimentHyperModel.for_tokenizer(space, tokenizer, dataset.num_classes)
+    hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, data=data)
     hp = hypermodel.hyperparameters_for({})
     keras.utils.set_random_seed(0)
     keras.backend.clear_session()

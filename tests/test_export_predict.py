@@ -170,13 +170,15 @@ def test_each_trial_logs_to_tensorboard_with_its_hyperparameters(searched):
         assert any(b"hparams" in log.read_bytes() for log in logs), "keras-tuner wrote no HParams summary"
 
 
-def test_a_bag_model_ships_with_both_text_layers(tmp_path):
-    space = tmp_path / "bag.toml"
-    space.write_text(TINY_SPACE.read_text().replace('encoder = { choice = ["conv1d", "gru", "bigru", "bag"] }', 'encoder = "bag"'))
+@pytest.mark.parametrize("encoder", ["bag", "nbsvm"])
+def test_an_ngram_model_ships_with_both_text_layers(tmp_path, encoder):
+    space = tmp_path / f"{encoder}.toml"
+    choice = 'encoder = { choice = ["conv1d", "gru", "bigru", "bag", "nbsvm"] }'
+    space.write_text(TINY_SPACE.read_text().replace(choice, f'encoder = "{encoder}"'))
     data = write_reviews_csv(tmp_path / "reviews.csv", n=300)
     run_search(SearchConfig(data=str(data), space=str(space), budget=1, results=tmp_path / "results", run="b"))
     result = export_trial(tmp_path / "results", "b")
-    assert result.metadata["hyperparameters"]["encoder"] == "bag"
+    assert result.metadata["hyperparameters"]["encoder"] == encoder
     assert result.metadata["test_metrics"]["accuracy"] > 0.9  # each class has its own words
 
     import keras
@@ -188,3 +190,7 @@ def test_a_bag_model_ships_with_both_text_layers(tmp_path):
     assert probabilities[0] > 0.5 > probabilities[1]  # P(pos)
     saved_model = tf.saved_model.load(str(result.out / "saved_model"))
     np.testing.assert_allclose(probabilities, saved_model.serve(texts).numpy()[:, 0], atol=1e-5)
+    if encoder == "nbsvm":  # its Naive Bayes ratios, counted on the run's training split, ship inside it
+        ngrams = (tmp_path / "results" / "b" / "ngram_vocabulary.txt").read_text().split("\n")
+        ratios = reloaded.get_layer("autosent_nbsvm").get_layer("nb_ratios").get_weights()[0][:, 0]
+        assert ratios[2 + ngrams.index("poswordpos")] > 0 > ratios[2 + ngrams.index("negwordneg")]

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from autosent.hypermodel import SentimentHyperModel
+from autosent.naive_bayes import log_count_ratios
 from autosent.records import OBJECTIVE, epoch_row
 from autosent.space import ENCODERS, load_space
 
@@ -19,8 +20,9 @@ def _hp(encoder: str) -> keras_tuner.HyperParameters:
 @pytest.mark.parametrize("num_classes", [2, 3])
 def test_each_encoder_builds_and_trains_one_step(tiny_space, encoder, num_classes):
     space = load_space(str(tiny_space))
-    model = SentimentHyperModel(space, 50, num_classes, ngram_vocabulary_size=50).build(_hp(encoder))
     rng = np.random.default_rng(0)
+    ratios = rng.normal(size=(50, 1 if num_classes == 2 else num_classes)).astype("float32")
+    model = SentimentHyperModel(space, 50, num_classes, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(_hp(encoder))
     x = rng.integers(1, 50, size=(16, space.input_length)).astype("int32")
     x[:, 40 : space.sequence_length] = 0  # right padding of the words, as the vectorizer produces
     x[:, space.sequence_length + 70 :] = 0  # and of the word n-grams that follow them
@@ -59,19 +61,39 @@ def test_seed_space_is_the_notebook_architecture():
     assert model.get_layer("probabilities").units == 1
 
 
-def test_bag_reads_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_space):
+def test_ngram_encoders_read_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_space):
     space = load_space(str(tiny_space))
-    assert space.uses_bag and space.input_length == space.sequence_length + 128
+    assert space.uses_ngrams and space.input_length == space.sequence_length + 128
     rng = np.random.default_rng(1)
     x = rng.integers(1, 50, size=(2, space.input_length)).astype("int32")
     changed_words, changed_ngrams = x.copy(), x.copy()
     changed_words[:, : space.sequence_length] = rng.integers(1, 50, size=(2, space.sequence_length))
     changed_ngrams[:, space.sequence_length :] = rng.integers(1, 50, size=(2, 128))
-    for encoder, unchanged_by in (("bag", changed_words), ("conv1d", changed_ngrams), ("gru", changed_ngrams)):
-        model = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50).build(_hp(encoder))
-        assert np.allclose(model.predict(x, verbose=0), model.predict(unchanged_by, verbose=0)), encoder
-    bag = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50).build(_hp("bag"))
-    assert not np.allclose(bag.predict(x, verbose=0), bag.predict(changed_ngrams, verbose=0))
+    hypermodel = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50, ngram_log_ratios=rng.normal(size=(50, 1)))
+    for encoder in ("bag", "nbsvm", "conv1d", "gru"):
+        model = hypermodel.build(_hp(encoder))
+        read, unread = (changed_ngrams, changed_words) if encoder in ("bag", "nbsvm") else (changed_words, changed_ngrams)
+        assert np.allclose(model.predict(x, verbose=0), model.predict(unread, verbose=0)), encoder
+        assert not np.allclose(model.predict(x, verbose=0), model.predict(read, verbose=0)), encoder
+
+
+def test_nbsvm_starts_as_naive_bayes_and_learns_weights_but_never_its_ratios(tiny_space):
+    """Untrained, it already sides with the class whose n-grams a text has; training moves only the weights."""
+    space = load_space(str(tiny_space))
+    rng = np.random.default_rng(3)
+    ngrams = rng.integers(3, 50, size=(64, 128))  # shared n-grams, then id 1 marks class 1 and id 2 class 0
+    y = rng.integers(0, 2, size=64)
+    ngrams[:, :10] = np.where(y[:, None] == 1, 1, 2)
+    x = np.hstack([rng.integers(1, 50, size=(64, space.sequence_length)), ngrams]).astype("int32")
+    ratios = log_count_ratios(ngrams, y, vocabulary_size=50, num_classes=2)
+    hp = _hp("nbsvm")
+    hp.Fixed("dropout", 0.0)
+    model = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(hp)
+    assert ((model.predict(x, verbose=0)[:, 0] > 0.5) == y).all()
+    weights = model.get_layer("ngram_weights").get_weights()[0].copy()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.get_layer("nb_ratios").get_weights()[0], ratios)
+    assert not np.allclose(model.get_layer("ngram_weights").get_weights()[0], weights)
 
 
 @pytest.mark.parametrize("num_classes", [2, 3])

@@ -66,7 +66,7 @@ def test_time_limit_stops_between_trials(tmp_path, tiny_space):
 def test_encoder_tables_reach_the_trials_records_and_export(tmp_path, tiny_space):
     space = tmp_path / "space.toml"
     space.write_text(
-        tiny_space.read_text().replace('["conv1d", "gru", "bigru", "bag"]', '["gru", "bag"]')
+        tiny_space.read_text().replace('["conv1d", "gru", "bigru", "bag", "nbsvm"]', '["gru", "bag"]')
         + "\n[encoders.gru]\nunits = { choice = [2, 3] }\nbatch_size = 32\n[encoders.bag]\ndense_units = 4\n"
     )
     data = write_reviews_csv(tmp_path / "reviews.csv", n=300)

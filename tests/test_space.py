@@ -83,13 +83,16 @@ def test_encoder_tables_replace_entries_for_that_encoder_only(tmp_path):
         assert values["batch_size"] == (256 if values["encoder"] == "gru" else 64)
 
 
-def test_default_space_keeps_recurrent_trials_cheap_and_gives_bag_no_units():
+def test_default_space_keeps_recurrent_trials_cheap_and_gives_ngram_encoders_only_what_they_read():
     space = load_space("default")
     for encoder in ("gru", "bigru"):
         _, values = _declared(space, encoder)
         assert values["batch_size"] > 64 and values["units"] <= 64
     _, bag = _declared(space, "bag")
     assert bag["units"] is None and bag["embedding_dim"] == 32
+    _, nbsvm = _declared(space, "nbsvm")
+    assert [nbsvm[name] for name in ("embedding_dim", "dense_units", "units")] == [None, None, None]
+    assert nbsvm["l2"] == 0.0 and nbsvm["dropout"] is not None
 
 
 @pytest.mark.parametrize(
@@ -97,6 +100,7 @@ def test_default_space_keeps_recurrent_trials_cheap_and_gives_bag_no_units():
     [
         ("[encoders.lstm]\nunits = 8", r"\[encoders.lstm\]: unknown encoder"),
         ("[encoders.bag]\nunits = 8", "encoders.bag.units: the bag encoder does not use units"),
+        ("[encoders.nbsvm]\nembedding_dim = 8", "encoders.nbsvm.embedding_dim: the nbsvm encoder does not use embedding_dim"),
         ("[encoders.gru]\nencoder = 'bag'", "encoders.gru.encoder: unknown hyperparameter"),
         ("[encoders.gru]\nunits = { int = [8, 4] }", "encoders.gru.units: .*low < high"),
         ("[encoders]\ngru = 3", r"\[encoders.gru\] must be a table"),
