@@ -69,7 +69,7 @@ def table(records: list[TrialRecord], top: int | None = None, title: str | None 
             str(row["rank"] or "–"),
             row["trial"],
             str(row["encoder"]),
-            _num(row["units"], "d"),  # none for `bag`, which has no units
+            _num(row["units"], "d"),  # none for the n-gram encoders, which have no units
             _num(row["dropout"], ".2f"),
             _num(row["l2"], ".1e"),
             str(row["best_epoch"] or "–"),
