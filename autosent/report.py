@@ -138,6 +138,14 @@ def _fmt(value: float | None, spec: str) -> str | None:
     return None if value is None else format(value, spec)
 
 
+def _epochs_run(record: TrialRecord) -> str:
+    """Epochs as "3–5" for a Hyperband continuation that resumed its parent at epoch 3: a count hides that."""
+    if not record.history:
+        return "–"
+    first, last = record.history[0]["epoch"], record.history[-1]["epoch"]
+    return f"{first}–{last}" if first != last else f"{first}"
+
+
 def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] | None, top: int) -> str:
     """report.md: the figures, the leaderboard and the overfitting table."""
     board = _table(
@@ -151,7 +159,7 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
     overfitting = _table(
         ["trial", "best epoch", "epochs run", "val_loss rise after its minimum", "overfit"],
         [
-            [r.trial_id, r.best_epoch, len(r.history), _fmt(r.val_loss_rise, ".4f"), "yes" if r.overfit else ""]
+            [r.trial_id, r.best_epoch, _epochs_run(r), _fmt(r.val_loss_rise, ".4f"), "yes" if r.overfit else ""]
             for r in sorted(records, key=lambda r: int(r.trial_id))
             if r.finished
         ],

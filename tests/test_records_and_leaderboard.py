@@ -4,11 +4,14 @@ from rich.console import Console
 
 from autosent.leaderboard import rank, rows, table
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records, summarise, write_record
+from autosent.report import markdown
 
 
-def _record(trial_id: str, val_losses: list[float], losses: list[float], params: int = 100, **hps) -> TrialRecord:
+def _record(
+    trial_id: str, val_losses: list[float], losses: list[float], params: int = 100, first_epoch: int = 1, **hps
+) -> TrialRecord:
     history = history_rows(
-        list(range(len(val_losses))),
+        list(range(first_epoch - 1, first_epoch - 1 + len(val_losses))),
         {"loss": losses, "accuracy": [0.9] * len(losses), "val_loss": val_losses, "val_accuracy": [0.8] * len(losses)},
     )
     return TrialRecord(
@@ -71,3 +74,11 @@ def test_a_hyperband_continuation_counts_the_epochs_its_weights_really_had():
     assert epochs_trained(fresh, records) == 1
     assert epochs_trained(child, records) == 2  # 1 from its parent, then epoch 4 = its 1st
     assert epochs_trained(grandchild, records) == 3
+
+
+def test_the_reports_overfitting_table_says_where_a_hyperband_continuation_began():
+    fresh = _record("0", [0.4, 0.3], [0.5, 0.4])
+    continued = _record("1", [0.32, 0.28, 0.33], [0.3, 0.2, 0.1], first_epoch=3)  # resumed its parent at epoch 3
+    text = markdown("r", [fresh, continued], None, top=10)
+    assert "| 0 | 2 | 1–2 | 0.0000 |  |" in text
+    assert "| 1 | 4 | 3–5 | 0.0500 | yes |" in text
