@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from autosent.records import read_records
+from autosent.space import load_space
 from conftest import RECORD_FIELDS, TESTS, run_cli
 
 
@@ -34,7 +35,7 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
     for path in files:
         record = json.loads(path.read_text())
         assert RECORD_FIELDS <= set(record), RECORD_FIELDS - set(record)
-        assert record["status"] == "COMPLETED" and record["hyperparameters"]["encoder"] in ("conv1d", "gru", "bigru")
+        assert record["status"] == "COMPLETED" and record["hyperparameters"]["encoder"] in load_space("default").encoders
         assert 0.0 < record["val_accuracy"] <= 1.0 and record["val_loss"] > 0
 
     board = run_cli("leaderboard", "--json", cwd=tmp_path)
