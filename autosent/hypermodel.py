@@ -89,7 +89,8 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         words = tokens[:, : space.sequence_length] if space.uses_ngrams else tokens
         ngrams = tokens[:, space.sequence_length :] if space.uses_ngrams else None
         regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
-        outputs_size = 1 if self.num_classes == 2 else self.num_classes
+        binary = self.num_classes == 2
+        outputs_size = 1 if binary else self.num_classes
         if encoder == "nbsvm":
             x = self._naive_bayes_scores(ngrams, outputs_size, dropout, regularizer)
             output_initializer = keras.initializers.Identity(gain=NBSVM_OUTPUT_GAIN)
@@ -98,7 +99,6 @@ class SentimentHyperModel(keras_tuner.HyperModel):
             x = keras.layers.Dropout(dropout, seed=self.seed, name="dropout")(x)
             x = keras.layers.Dense(dense_units, activation="relu", kernel_regularizer=regularizer, name="dense")(x)
             output_initializer = "glorot_uniform"
-        binary = self.num_classes == 2
         outputs = keras.layers.Dense(
             outputs_size,
             activation="sigmoid" if binary else "softmax",
@@ -107,8 +107,6 @@ class SentimentHyperModel(keras_tuner.HyperModel):
             name="probabilities",
         )(x)
         model = keras.Model(tokens, outputs, name=f"autosent_{encoder}")
-        if encoder == "nbsvm" and self.ngram_log_ratios is not None:
-            model.get_layer("nb_ratios").set_weights([self.ngram_log_ratios])
         loss = keras.losses.BinaryCrossentropy if binary else keras.losses.SparseCategoricalCrossentropy
         # The loss again as a metric, per text: without the L2 penalty it compares trials fairly (records.OBJECTIVE).
         cross_entropy = keras.metrics.MeanMetricWrapper(loss(reduction=None), name=CROSS_ENTROPY)
@@ -132,11 +130,15 @@ class SentimentHyperModel(keras_tuner.HyperModel):
     def _naive_bayes_scores(self, ngrams, outputs_size: int, dropout: float, regularizer):
         """NBSVM: per output, the sum over the text's n-grams of (learnt weight x Naive Bayes ratio).
 
-        The ratios are frozen (`nb_ratios`, set from `ngram_log_ratios` once the model is
-        built); dropout drops whole n-grams, so no single phrase decides a review.
+        The ratios are frozen weights (`nb_ratios`, set from `ngram_log_ratios` once the layer
+        is built), not an initializer: that would copy the whole table into the model's config.
+        Dropout drops whole n-grams, so no single phrase decides a review.
         """
         size = self.ngram_vocabulary_size
-        ratios = keras.layers.Embedding(size, outputs_size, trainable=False, embeddings_initializer="zeros", name="nb_ratios")(ngrams)
+        ratios_layer = keras.layers.Embedding(size, outputs_size, trainable=False, embeddings_initializer="zeros", name="nb_ratios")
+        ratios = ratios_layer(ngrams)
+        if self.ngram_log_ratios is not None:
+            ratios_layer.set_weights([self.ngram_log_ratios])
         weights = keras.layers.Embedding(
             size, outputs_size, embeddings_initializer=keras.initializers.Constant(NBSVM_INITIAL_WEIGHT),
             embeddings_regularizer=regularizer, name="ngram_weights",

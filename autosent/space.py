@@ -46,6 +46,8 @@ SPACES_DIR = Path(__file__).resolve().parent.parent / "search_spaces"
 SEQUENCE_ENCODERS = ("conv1d", "gru", "bigru")
 NGRAM_ENCODERS = ("bag", "nbsvm")
 ENCODERS = SEQUENCE_ENCODERS + NGRAM_ENCODERS
+#: The encoders with an embedding and a dense head: all but the linear `nbsvm`.
+EMBEDDING_ENCODERS = (*SEQUENCE_ENCODERS, "bag")
 POOLINGS = ("average", "max")
 
 
@@ -64,11 +66,11 @@ class Param:
 #: Every hyperparameter the hypermodel reads, with the seed notebook's value as default.
 PARAMS: dict[str, Param] = {
     "encoder": Param(str, "conv1d", allowed=ENCODERS),
-    "embedding_dim": Param(int, 64, positive=True, encoders=(*SEQUENCE_ENCODERS, "bag")),
+    "embedding_dim": Param(int, 64, positive=True, encoders=EMBEDDING_ENCODERS),
     "units": Param(int, 128, positive=True, encoders=SEQUENCE_ENCODERS),
     "kernel_size": Param(int, 5, positive=True, encoders=("conv1d",)),
     "pooling": Param(str, "average", allowed=POOLINGS, encoders=("conv1d",)),
-    "dense_units": Param(int, 64, positive=True, encoders=(*SEQUENCE_ENCODERS, "bag")),
+    "dense_units": Param(int, 64, positive=True, encoders=EMBEDDING_ENCODERS),
     "dropout": Param(float, 0.0, minimum=0.0),
     "l2": Param(float, 0.0, minimum=0.0),
     "learning_rate": Param(float, 1e-3, positive=True),
