@@ -111,13 +111,12 @@ def test_a_worker_killed_mid_trial_loses_its_trial_to_the_other_worker(tmp_path)
     assert records[running].worker == "w2"
 
 
-def test_a_worker_without_a_chief_fails_within_seconds(tmp_path):
+def test_a_worker_without_a_chief_gives_up_after_its_connect_timeout(tmp_path):
     cluster = Cluster(tmp_path, budget=2)
-    started = time.monotonic()
     result = run_cli(*cluster.args, "--role", "worker", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert "no chief answers at 127.0.0.1:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert time.monotonic() - started < 40
+    assert "no chief answers at 127.0.0.1:" in result.stderr and "after 10s" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "results").exists()
 
 
