@@ -44,6 +44,17 @@ def parse_duration(text: str) -> float:
     return value * {"s": 1, "m": 60, "h": 3600}[unit]
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def _console():
     """A rich console; piped output gets room for the whole leaderboard instead of 80 columns."""
     from rich.console import Console
@@ -79,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed for model init, shuffling and --limit (default: 0)")
     s.add_argument("--limit", type=int, help="subsample the training split to N texts for a quick run")
     s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
-    s.add_argument("--top", type=int, default=5, help="trials shown in the live leaderboard (default: 5)")
+    s.add_argument("--top", type=positive_int, default=5, help="trials shown in the live leaderboard (default: 5)")
     s.add_argument("--devices", help="train each trial on all or N devices (GPUs; the CPU where there are none)")
     d = s.add_argument_group("distributed search (keras-tuner's chief/worker engine; see README)")
     d.add_argument("--chief", metavar="HOST:PORT", help="address the chief serves the oracle on")
@@ -89,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lb = sub.add_parser("leaderboard", parents=[common], help="ranked trials of a run, any time, even during a search")
     _add_run_arguments(lb)
-    lb.add_argument("--top", type=int, help="show only the best K trials")
+    lb.add_argument("--top", type=positive_int, help="show only the best K trials")
     lb.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     ex = sub.add_parser("export", parents=[common], help="retrain a trial to its best epoch, test it, export a raw-text model")
@@ -100,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", parents=[common], help="figures and report.md of a run in results/RUN/report/")
     _add_run_arguments(rp)
-    rp.add_argument("--top", type=int, default=3, help="trials whose learning curves are drawn (default: 3)")
+    rp.add_argument("--top", type=positive_int, default=3, help="trials whose learning curves are drawn (default: 3)")
 
     pr = sub.add_parser("predict", parents=[common], help="label texts with an exported model")
     pr.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label (default: lines of --file or stdin)")
@@ -217,16 +228,28 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _read_texts(args: argparse.Namespace) -> list[str]:
+    """The texts to label: arguments, else the lines of --file, else of stdin (bytes that are
+    not UTF-8 become U+FFFD, as a model reads them anyway). None at all is a usage error."""
     if args.texts:
-        return list(args.texts)
-    if args.file is not None:
+        texts = [t for t in args.texts if t.strip()]
+        where = "the TEXT arguments"
+    elif args.file is not None:
         try:
-            lines = args.file.read_bytes().decode("utf-8", errors="replace").splitlines()
+            data = args.file.read_bytes()
         except OSError as e:
             raise UsageError(f"cannot read --file {args.file}: {e.strerror}") from None
+        texts, where = _lines(data), f"--file {args.file}"
+    elif sys.stdin.isatty():
+        raise UsageError("no texts to label: give TEXT arguments, --file F, or pipe lines into stdin")
     else:
-        lines = sys.stdin.read().splitlines()
-    return [line for line in lines if line.strip()]
+        texts, where = _lines(sys.stdin.buffer.read()), "stdin"
+    if not texts:
+        raise UsageError(f"no texts to label in {where}: every line is empty")
+    return texts
+
+
+def _lines(data: bytes) -> list[str]:
+    return [line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -27,7 +27,9 @@ worker must see the chief's `results/` folder (one machine, or a shared file sys
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +43,13 @@ ROLES = ("chief", "worker")
 HEARTBEAT_S = 2.0
 #: Seconds a worker waits before asking again when the chief has no trial for it yet.
 IDLE_WAIT_S = 1.0
+
+#: One line a chief prints when it serves beyond this machine (see README, "Distributed search").
+EXPOSED_WARNING = (
+    "the chief serves keras-tuner's oracle on {address} without authentication or encryption: anyone who "
+    "can reach that port can read and change the search; keep it on a private network, or bind 127.0.0.1 "
+    "and reach it through an SSH tunnel"
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,32 @@ class Cluster:
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether the chief's address is reachable from this machine only (127.0.0.1, ::1, localhost)."""
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(self.host.strip("[]"), self.port)}
+        except OSError:
+            return False
+        return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+    def check_port_free(self) -> None:
+        """Refuse to be a second chief on a port one already serves, before anything is written.
+
+        gRPC binds with SO_REUSEPORT, so two chiefs on one port would both listen and split the
+        workers between two oracles. A plain bind (without it) fails on a port in use.
+        """
+        try:
+            family = socket.getaddrinfo(self.host.strip("[]"), self.port)[0][0]
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed chief's TIME_WAIT is no conflict
+                probe.bind((self.host.strip("[]"), self.port))
+        except OSError as e:
+            raise UsageError(
+                f"--chief {self.address}: cannot listen there ({e.strerror or e}); another chief may be serving it, "
+                "or the host is not this machine's"
+            ) from None
 
 
 @contextlib.contextmanager
@@ -215,12 +250,15 @@ def serve(oracle, cluster: Cluster, on_tick: Callable[[list[tuple[str, str | Non
     from keras_tuner.src.distribute.oracle_chief import exit_chief
 
     servicer = _liveness_servicer(oracle, cluster.worker_timeout)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    # Without SO_REUSEPORT a second chief on this port fails to bind instead of sharing it.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)])
     protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
     try:
-        server.add_insecure_port(cluster.address)
+        bound = server.add_insecure_port(cluster.address)
     except RuntimeError:
-        raise UsageError(f"cannot listen on {cluster.address}: the port is in use or the host is not this machine") from None
+        bound = 0
+    if not bound:
+        raise UsageError(f"cannot listen on {cluster.address}: the port is in use or the host is not this machine")
     server.start()
     try:
         while True:

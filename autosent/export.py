@@ -8,22 +8,21 @@ kill fell between the two renames).
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic, model_card
-from autosent.data import load_dataset
+from autosent import atomic, model_card, removal
+from autosent.data import Dataset, load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
+from autosent.lock import export_lock
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
-from autosent.rundir import find_run, read_run, versions
+from autosent.rundir import EXPORT_DIR, RunRecord, find_run, read_run, versions
 from autosent.space import SearchSpace
 
-EXPORT_DIR = "export"
 METADATA_FILE = "metadata.json"
 MODEL_FILE = "model.keras"
 SAVED_MODEL_DIR = "saved_model"
@@ -53,22 +52,27 @@ def _backup(out: Path) -> Path:
 
 
 def recover(out: Path) -> None:
-    """Undo a swap that a crash interrupted: put the previous export back in place."""
+    """Undo a swap that a crash interrupted: put the previous export back in place.
+
+    The backup is deleted only if it is one autosent made (`removal`): otherwise it is left.
+    """
     backup = _backup(out)
-    if backup.exists():
-        if out.exists():
-            shutil.rmtree(backup)
-        else:
-            os.rename(backup, out)
+    if not backup.exists() or not removal.is_owned(backup, METADATA_FILE):
+        return
+    if out.exists():
+        removal.remove(backup)
+    else:
+        os.rename(backup, out)
 
 
 def _swap_in(staged: Path, out: Path) -> None:
+    """Replace `out` (checked by `check_owned` before any work) with `staged`, keeping the old one until the new is in."""
     backup = _backup(out)
     if out.exists():
         os.rename(out, backup)
     os.rename(staged, out)
     if backup.exists():
-        shutil.rmtree(backup)
+        removal.remove(backup)
 
 
 def end_to_end_model(tokenizer, model):
@@ -96,34 +100,50 @@ def export_trial(
     full: bool = False,
     verbose: str | int = 0,
 ) -> ExportResult:
-    """Retrain `trial` of a run, evaluate it on test, and write the export folder."""
+    """Retrain `trial` of a run, evaluate it on test, and write the export folder.
+
+    Everything that can be refused (the run, the trial, the destination, the data) is
+    checked before training; the destination's folder is locked from then until the swap.
+    """
     run_dir = find_run(results, run)
     info = read_run(run_dir)
-    identity = info["identity"]
+    identity = info.identity
     records = read_records(run_dir)
     record = choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder")
-    recover(out)
+    removal.check_owned(out, METADATA_FILE, "an autosent export")
     dataset = load_dataset(
         identity["data"],
-        text_column=info.get("text_column", "text"),
-        label_column=info.get("label_column", "label"),
-        encoding=info.get("encoding", "utf-8"),
-        limit=info.get("limit"),
+        text_column=info.text_column,
+        label_column=info.label_column,
+        encoding=info.encoding,
+        limit=info.limit,
         seed=identity["seed"],
     )
     if dataset.fingerprint() != identity["fingerprint"]:
         raise UsageError(f"the data of {identity['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create {out.parent}: {e.strerror}; pass --out DIR in a writable folder") from None
+    with export_lock(out.parent):
+        recover(out)
+        return _retrain_and_write(run_dir, info, records, record, dataset, out, full, verbose)
 
+
+def _retrain_and_write(
+    run_dir: Path, info: RunRecord, records: list[TrialRecord], record: TrialRecord, dataset: Dataset,
+    out: Path, full: bool, verbose: str | int,
+) -> ExportResult:  # fmt: skip
+    """Retrain `record`'s model, test it, and swap the export folder in at `out`."""
     import keras
     import tensorflow as tf
 
     from autosent.hypermodel import SentimentHyperModel, early_stopping
     from autosent.vectorize import fitted_tokenizer, vectorize
 
-    space = SearchSpace.from_dict(Path(info.get("space_file", "space")).stem, identity["space"])
+    identity = info.identity
+    space = SearchSpace.from_dict(Path(info.space_file).stem, identity["space"])
     keras.utils.set_random_seed(identity["seed"])
     tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
     data = vectorize(dataset, tokenizer)
@@ -164,9 +184,8 @@ def export_trial(
         "versions": versions(),
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
     staged = out.with_name(f".{out.name}.staging-{os.getpid()}")
-    shutil.rmtree(staged, ignore_errors=True)
+    removal.remove(staged)  # one a killed export of an earlier process with this pid left
     staged.mkdir()
     shipped.save(staged / MODEL_FILE)
     shipped.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)

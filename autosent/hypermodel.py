@@ -1,7 +1,7 @@
 """The sentiment hypermodel: Embedding -> encoder -> dropout -> dense head with L2.
 
 Which encoder, how wide, how regularised: all come from the search space, so the same
-class builds the seed notebook's model (`search_spaces/seed.toml`) and every candidate.
+class builds the seed notebook's model (`autosent/search_spaces/seed.toml`) and every candidate.
 The `nbsvm` encoder is the one linear model: its text score goes straight to the output.
 GRUs stay on the cuDNN-eligible path (tanh/sigmoid, no recurrent dropout, right padding
 with a mask) so the same code is fast on a GPU.

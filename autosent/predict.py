@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from autosent.errors import UsageError
-from autosent.export import EXPORT_DIR, METADATA_FILE, MODEL_FILE, predict_texts, recover
+from autosent.export import METADATA_FILE, MODEL_FILE, predict_texts, recover
+from autosent.rundir import EXPORT_DIR
 from autosent.metrics import class_probabilities, predicted_classes
 
 
@@ -38,12 +39,16 @@ class Predictor:
         recover(export_dir)
         if not (export_dir / METADATA_FILE).is_file() or not (export_dir / MODEL_FILE).is_file():
             raise UsageError(f"{export_dir} is not an autosent export (no {METADATA_FILE} and {MODEL_FILE})")
-        import keras
-
         self.export_dir = export_dir
-        self.metadata = json.loads((export_dir / METADATA_FILE).read_text(encoding="utf-8"))
+        self.metadata = _read_metadata(export_dir / METADATA_FILE)
         self.label_names: list[str] = self.metadata["label_names"]
-        self.model = keras.saving.load_model(export_dir / MODEL_FILE)
+        self.model = _load_model(export_dir / MODEL_FILE)
+        outputs = self.model.outputs[0].shape[-1]
+        if outputs != (1 if len(self.label_names) == 2 else len(self.label_names)):
+            raise UsageError(
+                f"{export_dir}: the model has {outputs} output(s) for {len(self.label_names)} labels in {METADATA_FILE}; "
+                "the two files are from different exports"
+            )
 
     def probabilities(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         """(n, K) class probabilities."""
@@ -56,3 +61,27 @@ class Predictor:
             Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))))
             for text, k, row in zip(texts, chosen, p)
         ]
+
+
+def _read_metadata(path: Path) -> dict:
+    """An export's metadata.json, or `UsageError` naming it if it cannot say what the labels are."""
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UsageError(f"{path} is unreadable ({str(e).splitlines()[0]}); export the model again") from None
+    names = metadata.get("label_names") if isinstance(metadata, dict) else None
+    if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
+        raise UsageError(f"{path} has no list of label_names; export the model again")
+    return metadata
+
+
+def _load_model(path: Path):
+    """The exported Keras model. Keras' safe mode stays on: a model with code in it (a Lambda
+    layer) is refused, like any file Keras cannot read, with one line naming it."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path)
+    except Exception as e:  # noqa: BLE001 (any file can be handed to us; Keras raises many types)
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UsageError(f"{path} cannot be loaded as a model ({reason[:200]}); export it again") from None

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autosent import atomic
-
-TRIALS_DIR = "trials"
+from autosent.errors import UsageError
+from autosent.rundir import TRIALS_DIR
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 # What trials are ranked, early-stopped and picked by: the validation cross-entropy alone.
 # Keras' val_loss adds the L2 penalty (`model.losses`) even when evaluating, so it grows
@@ -130,9 +131,18 @@ def write_record(run_dir: Path, record: TrialRecord) -> None:
     atomic.write_json(record_path(run_dir, record.trial_id), record.to_dict())
 
 
+#: Trial record file names: `trial_12.json`. Anything else in trials/ (a user's `trial_1.bak.json`) is not ours to read.
+RECORD_NAME = re.compile(r"trial_(\d+)\.json")
+
+
 def _load(path: Path) -> TrialRecord:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return TrialRecord(**{k: v for k, v in data.items() if k in TrialRecord.__dataclass_fields__})
+    """One record; `UsageError` naming the file if it is not one (records are written atomically,
+    so a damaged one was damaged outside autosent and no guess at its contents is safe)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return TrialRecord(**{k: v for k, v in data.items() if k in TrialRecord.__dataclass_fields__})
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as e:
+        raise UsageError(f"{path} is not a readable trial record ({str(e).splitlines()[0]}); restore it or move it out of the run") from None
 
 
 def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
@@ -143,8 +153,8 @@ def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:
 
 def record_ids(run_dir: Path) -> list[str]:
     """The ids of the trials that have a record, in trial order, without reading the records."""
-    ids = (p.stem.removeprefix("trial_") for p in (run_dir / TRIALS_DIR).glob("trial_*.json"))
-    return sorted(ids, key=int)
+    names = (RECORD_NAME.fullmatch(p.name) for p in (run_dir / TRIALS_DIR).glob("trial_*.json"))
+    return sorted((m[1] for m in names if m), key=int)
 
 
 def read_records(run_dir: Path) -> list[TrialRecord]:

@@ -16,11 +16,10 @@ from typing import Any
 
 from autosent import atomic
 from autosent.errors import UsageError
-from autosent.export import EXPORT_DIR, METADATA_FILE
+from autosent.export import METADATA_FILE
 from autosent.leaderboard import rank, rows
 from autosent.records import TrialRecord, read_records
-
-REPORT_DIR = "report"
+from autosent.rundir import EXPORT_DIR, REPORT_DIR
 FIGURES = {
     "curves": "learning_curves.png",
     "progress": "best_so_far.png",

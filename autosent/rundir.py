@@ -11,20 +11,46 @@ from __future__ import annotations
 import contextlib
 import json
 import platform
-import shutil
+import re
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic
+from autosent import atomic, removal
 from autosent.errors import UsageError
 from autosent.lock import LOCK_FILE, run_lock
 
+# The layout of a run folder; every module that writes into one takes its names from here.
 RUN_FILE = "run.json"
+VOCABULARY_FILE = "vocabulary.txt"
+NGRAM_VOCABULARY_FILE = "ngram_vocabulary.txt"
+TRIALS_DIR = "trials"
 TUNER_DIR = "tuner"
 TENSORBOARD_DIR = "tb"
+EXPORT_DIR = "export"
+REPORT_DIR = "report"
+#: Everything a run folder may hold. `--overwrite` clears a run only if it holds nothing else
+#: (and hidden temp, staging and backup entries of autosent's own interrupted writes).
+RUN_ENTRIES = frozenset(
+    {RUN_FILE, LOCK_FILE, VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, TRIALS_DIR, TUNER_DIR, TENSORBOARD_DIR, EXPORT_DIR, REPORT_DIR}
+)
+_OWN_HIDDEN = re.compile(rf"\..+{re.escape(atomic.TEMP_SUFFIX)}|\.{EXPORT_DIR}\.(previous|staging-\d+)")
+
+#: A run name is one folder name: it can never point outside --results.
+RUN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def check_run_name(name: str) -> str:
+    """`name` if it is a single, plain folder name; `UsageError` otherwise."""
+    if not RUN_NAME.fullmatch(name) or name in (".", ".."):
+        raise UsageError(
+            f"--run {name!r}: a run name is one folder name of letters, digits, '-', '_' and '.' "
+            "(not '.' or '..'), e.g. --run imdb-small"
+        )
+    return name
 
 
 def versions() -> dict[str, str]:
@@ -41,11 +67,62 @@ def versions() -> dict[str, str]:
 def default_run_name(data: str, space: str) -> str:
     """`imdb-default`, `reviews-seed`, ...: the same command always names the same run."""
     data_name = Path(data.removeprefix("tfds:")).stem or "data"
-    return f"{data_name}-{Path(space).stem}"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{data_name}-{Path(space).stem}")
+    return name if name.strip(".") else "run"
 
 
-def read_run(run_dir: Path) -> dict[str, Any]:
-    return json.loads((run_dir / RUN_FILE).read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class RunRecord:
+    """What `run.json` says: what a run was made from, and how to load its data again.
+
+    `identity` decides whether a command may resume the folder (same data fingerprint,
+    space, Hyperband settings and seed); the rest describes the run for export and people.
+    """
+
+    run: str
+    identity: dict[str, Any]
+    space_file: str
+    text_column: str
+    label_column: str
+    encoding: str
+    limit: int | None
+    label_names: list[str]
+    splits: dict[str, int]
+    dropped_empty_texts: int
+    versions: dict[str, str] = field(default_factory=versions)
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    #: identity keys every reader relies on
+    IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def read(cls, run_dir: Path) -> RunRecord:
+        """The run's record, or `UsageError` naming `run.json` if it is unreadable or incomplete."""
+        path = run_dir / RUN_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise UsageError(f"{path} is unreadable ({_reason(e)}); restore it, or start the run again with --overwrite") from None
+        names = [f.name for f in cls.__dataclass_fields__.values() if f.name not in ("versions", "created")]
+        missing = [n for n in names if not isinstance(data, dict) or n not in data]
+        if not missing and isinstance(data["identity"], dict):
+            missing = [f"identity.{k}" for k in cls.IDENTITY_KEYS if k not in data["identity"]]
+        elif not missing:
+            missing = ["identity"]
+        if missing:
+            raise UsageError(f"{path} is incomplete (no {missing[0]}); restore it, or start the run again with --overwrite")
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def _reason(error: Exception) -> str:
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
+
+
+def read_run(run_dir: Path) -> RunRecord:
+    return RunRecord.read(run_dir)
 
 
 def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -55,61 +132,80 @@ def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
     return next(iter(old))
 
 
+def _check_clearable(run_dir: Path) -> list[Path]:
+    """What `--overwrite` deletes in `run_dir`; refuses, naming it, anything autosent did not make."""
+    entries = sorted(run_dir.iterdir())
+    for entry in entries:
+        if entry.name not in RUN_ENTRIES and not _OWN_HIDDEN.fullmatch(entry.name):
+            raise UsageError(
+                f"run folder {run_dir} holds {entry.name!r}, which autosent did not make; "
+                "move it out, or use another --run"
+            )
+    return [e for e in entries if e.name != LOCK_FILE]
+
+
 @contextlib.contextmanager
-def open_run(
-    results: Path, name: str, identity: dict[str, Any], details: dict[str, Any], overwrite: bool
-) -> Iterator[Path]:
-    """Create or resume `results/<name>` and hold its lock while the caller works in it.
+def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path]:
+    """Create or resume `results/<record.run>` and hold its lock while the caller works in it.
 
     A run made from a different identity is refused before anything is written, unless
-    `overwrite`, which clears it (under the lock) and starts afresh.
+    `overwrite`, which clears it (under the lock) and starts afresh. Only a folder that holds
+    a `run.json` is ever cleared, and only if everything in it is autosent's (`removal`).
     """
     if results.exists() and not results.is_dir():
         raise UsageError(f"--results {results} is a file, not a folder")
-    run_dir = results / name
-    old = read_run(run_dir) if (run_dir / RUN_FILE).exists() else None
-    differs = old is not None and old.get("identity") != identity
+    run_dir = results / check_run_name(record.run)
+    if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
+        raise UsageError(f"{run_dir} is not a folder autosent made; use another --run")
+    old = _old_identity(run_dir, overwrite)
+    differs = old is not None and old != record.identity
     if differs and not overwrite:
-        key = _first_difference(old.get("identity", {}), identity)
+        key = _first_difference(old, record.identity)
         raise UsageError(
-            f"run {name!r} in {results} was made with a different {key} "
-            f"({old.get('identity', {}).get(key)!r}); use another --run NAME or pass --overwrite"
+            f"run {record.run!r} in {results} was made with a different {key} "
+            f"({old.get(key)!r}); use another --run NAME or pass --overwrite"
         )
+    # A new run may start only in an empty folder or one with the lock or temp files of a run
+    # killed before its run.json was written; an overwrite deletes only what autosent made.
+    clearable = _check_clearable(run_dir) if run_dir.exists() and (old is None or differs) else []
+    stale = clearable if differs else []
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create {run_dir}: {e.strerror}; pass --results DIR with a writable folder") from None
     with run_lock(run_dir):
         atomic.remove_stale_temp_files(run_dir)
-        if differs:
-            for entry in run_dir.iterdir():
-                if entry.is_dir():
-                    shutil.rmtree(entry)
-                elif entry.name != LOCK_FILE:
-                    entry.unlink()
+        for entry in stale:
+            removal.remove(entry)
         if old is None or differs:
-            atomic.write_json(
-                run_dir / RUN_FILE,
-                {
-                    "run": name,
-                    "identity": identity,
-                    **details,
-                    "versions": versions(),
-                    "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                },
-            )
+            atomic.write_json(run_dir / RUN_FILE, record.to_json())
         yield run_dir
+
+
+def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
+    """The identity of the run already in `run_dir`, None if there is none.
+
+    An unreadable run.json is refused, or, with `overwrite`, read as a different run.
+    """
+    if not (run_dir / RUN_FILE).exists():
+        return None
+    try:
+        return read_run(run_dir).identity
+    except UsageError:
+        if overwrite:
+            return {"run.json": "unreadable"}
+        raise
 
 
 def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
     """The run folder a distributed search's chief created, if this worker's data and space match it."""
-    run_dir = results / name
+    run_dir = results / check_run_name(name)
     if not (run_dir / RUN_FILE).exists():
         raise UsageError(
             f"no run {name!r} in {results}: the chief creates it; give the chief and every worker "
             "the same --results (a shared folder across machines), --run, --data and --space"
         )
-    chief = read_run(run_dir).get("identity", {})
+    chief = read_run(run_dir).identity
     if chief != identity:
         key = _first_difference(chief, identity)
         raise UsageError(
@@ -122,7 +218,7 @@ def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
 def find_run(results: Path, name: str | None) -> Path:
     """The named run, or the most recently active one when no name is given."""
     if name is not None:
-        run_dir = results / name
+        run_dir = results / check_run_name(name)
         if not (run_dir / RUN_FILE).exists():
             raise UsageError(f"no run {name!r} in {results} (runs: {', '.join(list_runs(results)) or 'none'})")
         return run_dir

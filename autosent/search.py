@@ -7,21 +7,33 @@ finished trials are kept and count towards the budget.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import io
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autosent.data import Dataset, load_dataset
 from autosent.devices import distribution_strategy
-from autosent.distributed import Cluster, keras_tuner_environment, serve, wait_for_chief
+from autosent.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
-from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, default_run_name, join_run, open_run
+from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
 from autosent.space import SearchSpace, load_space
+
+
+#: Upper bounds of the search flags: far above any real search, low enough to catch a typo.
+MAX_BUDGET = 100_000
+MAX_EPOCHS = 1000
+MAX_SEED = 2**32 - 1  # what numpy and TensorFlow accept as a seed
+
+
+def _check_range(flag: str, value: int, low: int, high: int | None) -> None:
+    if value < low or (high is not None and value > high):
+        upper = f" and at most {high:,}" if high is not None else ""
+        raise UsageError(f"{flag} {value} must be at least {low}{upper}")
 
 
 @dataclass(frozen=True)
@@ -48,19 +60,20 @@ class SearchConfig:
     devices: str | None = None
 
     def validate(self) -> None:
-        """Fail on impossible numbers before any work is done."""
-        if self.budget < 1:
-            raise UsageError(f"--budget {self.budget} must be at least 1 (the number of trials)")
-        if self.max_epochs is not None and self.max_epochs < 1:
-            raise UsageError(f"--max-epochs {self.max_epochs} must be at least 1")
-        if self.limit is not None and self.limit < 1:
-            raise UsageError(f"--limit {self.limit} must be at least 1")
-        if self.time_limit is not None and self.time_limit <= 0:
-            raise UsageError(f"--time-limit {self.time_limit} must be positive")
+        """Fail on impossible values before any work is done and before anything is written."""
+        _check_range("--budget", self.budget, 1, MAX_BUDGET)
+        if self.max_epochs is not None:
+            _check_range("--max-epochs", self.max_epochs, 1, MAX_EPOCHS)
+        if self.limit is not None:
+            _check_range("--limit", self.limit, 1, None)
+        _check_range("--seed", self.seed, 0, MAX_SEED)
+        if self.time_limit is not None and not 0 < self.time_limit < math.inf:
+            raise UsageError(f"--time-limit {self.time_limit:g}s must be positive")
         try:
-            codecs.lookup(self.encoding)
+            "".encode(self.encoding)  # str.encode accepts text encodings only: not hex, base64, rot13
         except LookupError:
-            raise UsageError(f"--encoding {self.encoding}: unknown text encoding (e.g. utf-8, latin-1, cp1252)") from None
+            raise UsageError(f"--encoding {self.encoding}: not a text encoding (e.g. utf-8, latin-1, cp1252)") from None
+        check_run_name(self.run_name)
         if self.results.exists() and not self.results.is_dir():
             raise UsageError(f"--results {self.results} is a file, not a folder")
         if (self.chief is None) != (self.role is None):
@@ -78,7 +91,7 @@ class SearchConfig:
 
     @property
     def run_name(self) -> str:
-        return self.run or default_run_name(self.data, self.space)
+        return self.run if self.run is not None else default_run_name(self.data, self.space)
 
 
 @dataclass(frozen=True)
@@ -146,26 +159,25 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     listener = listener or SearchListener()
     listener.on_data_ready(dataset.sizes(), dataset.dropped_empty)
     strategy = distribution_strategy(config.devices)  # checked before anything is written
+    if config.role == "chief":
+        config.cluster.check_port_free()
     if config.role == "worker":
         # The chief owns the run folder and its lock; a worker only checks it has the same data.
         wait_for_chief(config.cluster)
         return _search_in(join_run(config.results, config.run_name, prepared.identity()), prepared, strategy, listener)
-    with open_run(
-        config.results,
-        config.run_name,
-        prepared.identity(),
-        {
-            "space_file": str(config.space),
-            "text_column": config.text_column,
-            "label_column": config.label_column,
-            "encoding": config.encoding,
-            "limit": config.limit,
-            "label_names": list(dataset.label_names),
-            "splits": dataset.sizes(),
-            "dropped_empty_texts": dataset.dropped_empty,
-        },
-        config.overwrite,
-    ) as run_dir:
+    record = RunRecord(
+        run=config.run_name,
+        identity=prepared.identity(),
+        space_file=str(config.space),
+        text_column=config.text_column,
+        label_column=config.label_column,
+        encoding=config.encoding,
+        limit=config.limit,
+        label_names=list(dataset.label_names),
+        splits=dataset.sizes(),
+        dropped_empty_texts=dataset.dropped_empty,
+    )
+    with open_run(config.results, record, config.overwrite) as run_dir:
         return _search_in(run_dir, prepared, strategy, listener)
 
 
@@ -211,6 +223,8 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
 def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:
     """The chief: serve the oracle until the workers have spent the budget, showing their records."""
     tuner.oracle.verbose = 0  # keras-tuner would print each trial; the live view shows them
+    if not cluster.is_loopback:
+        listener.on_message(f"warning: {EXPOSED_WARNING.format(address=cluster.address)}")
     tuner.oracle.save()
     tuner.save()
     shown = set(record_ids(run_dir))

@@ -1,4 +1,4 @@
-"""Search spaces: TOML files under `search_spaces/` that say what Hyperband may try.
+"""Search spaces: TOML files (bundled ones in `autosent/search_spaces/`) that say what Hyperband may try.
 
 A space file has up to five tables:
 
@@ -24,8 +24,10 @@ sampled only for the trials that use it, from their own range.
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +38,9 @@ else:  # pragma: no cover
 
 from autosent.errors import UsageError
 
-#: Where the bundled spaces live (the repository's `search_spaces/` folder).
-SPACES_DIR = Path(__file__).resolve().parent.parent / "search_spaces"
+#: Where the bundled spaces live: package data, so that a wheel carries them, and plain
+#: files in the source tree, so that an editable install reads the edited ones.
+SPACES_DIR = Path(str(resources.files("autosent") / "search_spaces"))
 
 #: Sequence encoders read the text's words in order. The n-gram encoders read its word uni-
 #: to n-grams, which a run vectorises only if its space can pick one of them: `bag` averages
@@ -51,42 +54,63 @@ EMBEDDING_ENCODERS = (*SEQUENCE_ENCODERS, "bag")
 POOLINGS = ("average", "max")
 
 
+#: Largest layer width, embedding size or batch a space may ask for: far above anything that
+#: trains on one machine, low enough that a typo (units = 1e9) is refused, not run out of memory.
+MAX_SIZE = 65536
+
+
 @dataclass(frozen=True)
 class Param:
-    """What the hypermodel accepts for one hyperparameter."""
+    """What the hypermodel accepts for one hyperparameter: its type and its valid range."""
 
     kind: type
     default: Any
     allowed: tuple | None = None  # for categorical parameters
     minimum: float | None = None  # inclusive lower bound for numbers
+    maximum: float | None = None  # inclusive upper bound for numbers
     positive: bool = False  # strictly > 0
+    below: float | None = None  # strict upper bound
     encoders: tuple[str, ...] = ENCODERS  # the encoders whose models read it
+
+
+def _size(default: int, encoders: tuple[str, ...] = ENCODERS) -> Param:
+    return Param(int, default, minimum=1, maximum=MAX_SIZE, encoders=encoders)
 
 
 #: Every hyperparameter the hypermodel reads, with the seed notebook's value as default.
 PARAMS: dict[str, Param] = {
     "encoder": Param(str, "conv1d", allowed=ENCODERS),
-    "embedding_dim": Param(int, 64, positive=True, encoders=EMBEDDING_ENCODERS),
-    "units": Param(int, 128, positive=True, encoders=SEQUENCE_ENCODERS),
-    "kernel_size": Param(int, 5, positive=True, encoders=("conv1d",)),
+    "embedding_dim": _size(64, EMBEDDING_ENCODERS),
+    "units": _size(128, SEQUENCE_ENCODERS),
+    "kernel_size": _size(5, ("conv1d",)),  # and at most the sequence length, checked on load
     "pooling": Param(str, "average", allowed=POOLINGS, encoders=("conv1d",)),
-    "dense_units": Param(int, 64, positive=True, encoders=EMBEDDING_ENCODERS),
-    "dropout": Param(float, 0.0, minimum=0.0),
-    "l2": Param(float, 0.0, minimum=0.0),
-    "learning_rate": Param(float, 1e-3, positive=True),
-    "batch_size": Param(int, 32, positive=True),
+    "dense_units": _size(64, EMBEDDING_ENCODERS),
+    "dropout": Param(float, 0.0, minimum=0.0, below=1.0),  # 1 would drop everything
+    "l2": Param(float, 0.0, minimum=0.0, maximum=1.0),
+    "learning_rate": Param(float, 1e-3, positive=True),  # a diverging one fails its trial, not the search
+    "batch_size": _size(32),
 }
 
-SETTINGS: dict[str, dict[str, tuple[type, Any]]] = {
+
+@dataclass(frozen=True)
+class Setting:
+    """One entry of the [vectorizer], [hyperband] or [training] table: an integer in [minimum, maximum]."""
+
+    default: int
+    minimum: int
+    maximum: int
+
+
+SETTINGS: dict[str, dict[str, Setting]] = {
     "vectorizer": {
-        "max_tokens": (int, 20000),
-        "sequence_length": (int, 400),
-        "ngrams": (int, 2),
-        "ngram_max_tokens": (int, 200000),
-        "ngram_sequence_length": (int, 800),
+        "max_tokens": Setting(20000, 2, 10_000_000),  # 2: padding and out-of-vocabulary come first
+        "sequence_length": Setting(400, 1, 10_000),
+        "ngrams": Setting(2, 1, 5),
+        "ngram_max_tokens": Setting(200000, 2, 10_000_000),
+        "ngram_sequence_length": Setting(800, 1, 20_000),
     },
-    "hyperband": {"max_epochs": (int, 10), "factor": (int, 3)},
-    "training": {"patience": (int, 2)},
+    "hyperband": {"max_epochs": Setting(10, 1, 1000), "factor": Setting(3, 2, 100)},
+    "training": {"patience": Setting(2, 1, 1000)},
 }
 
 
@@ -155,7 +179,7 @@ class SearchSpace:
         """The inverse of `as_dict`: a run's space as it was, even if its file changed since."""
         # Keys added to the format since the run was made take their defaults.
         settings = {
-            table: {key: data[table].get(key, default) for key, (_, default) in schema.items()}
+            table: {key: data[table].get(key, setting.default) for key, setting in schema.items()}
             for table, schema in SETTINGS.items()
         }
         return cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
@@ -241,13 +265,23 @@ def load_space(space: str) -> SearchSpace:
     if unknown:
         raise UsageError(f"{path}: unknown table [{sorted(unknown)[0]}] (allowed: {', '.join(tables)})")
     settings = {table: _settings(path, table, _table(path, table, raw.get(table, {}))) for table in SETTINGS}
-    hps = _table(path, "hyperparameters", raw.get("hyperparameters", {}))
-    for name, spec in hps.items():
-        _check_param(f"{path}: hyperparameters.{name}", name, spec)
-    overrides = _table(path, "encoders", raw.get("encoders", {}))
-    for encoder, entries in overrides.items():
-        _check_overrides(path, encoder, entries)
-    return SearchSpace(path.stem, settings, dict(hps), {e: dict(entries) for e, entries in overrides.items()})
+    hps = {
+        name: _check_param(f"{path}: hyperparameters.{name}", name, spec)
+        for name, spec in _table(path, "hyperparameters", raw.get("hyperparameters", {})).items()
+    }
+    overrides = {
+        encoder: _check_overrides(path, encoder, entries)
+        for encoder, entries in _table(path, "encoders", raw.get("encoders", {})).items()
+    }
+    space = SearchSpace(path.stem, settings, hps, overrides)
+    if "conv1d" in space.encoders:
+        kernel = _largest(space.spec("kernel_size", "conv1d"))
+        if kernel > space.sequence_length:
+            raise UsageError(
+                f"{path}: kernel_size {kernel} is longer than vectorizer.sequence_length = {space.sequence_length}; "
+                "a convolution needs at least one full window"
+            )
+    return space
 
 
 def _table(path: Path, name: str, given: Any) -> dict[str, Any]:
@@ -256,18 +290,19 @@ def _table(path: Path, name: str, given: Any) -> dict[str, Any]:
     return given
 
 
-def _check_overrides(path: Path, encoder: str, entries: Any) -> None:
+def _check_overrides(path: Path, encoder: str, entries: Any) -> dict[str, Any]:
     """An [encoders.NAME] table: a known encoder, and only hyperparameters that encoder reads."""
     if encoder not in ENCODERS:
         raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(ENCODERS)})")
-    entries = _table(path, f"encoders.{encoder}", entries)
-    for name, spec in entries.items():
+    checked = {}
+    for name, spec in _table(path, f"encoders.{encoder}", entries).items():
         where = f"{path}: encoders.{encoder}.{name}"
         if name not in PARAMS or name == "encoder":
             raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(p for p in PARAMS if p != 'encoder')})")
         if encoder not in PARAMS[name].encoders:
             raise UsageError(f"{where}: the {encoder} encoder does not use {name}")
-        _check_param(where, name, spec)
+        checked[name] = _check_param(where, name, spec)
+    return checked
 
 
 def bundled_spaces() -> list[str]:
@@ -279,37 +314,55 @@ def _settings(path: Path, table: str, given: Any) -> dict[str, Any]:
     for key, value in given.items():
         if key not in schema:
             raise UsageError(f"{path}: unknown key {table}.{key} (allowed: {', '.join(schema)})")
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise UsageError(f"{path}: {table}.{key} = {value!r} must be a positive integer")
-    if table == "hyperband" and given.get("factor", 3) < 2:
-        raise UsageError(f"{path}: hyperband.factor = {given['factor']!r} must be at least 2")
-    return {key: given.get(key, default) for key, (_, default) in schema.items()}
+        setting = schema[key]
+        if not _is_int(value) or not setting.minimum <= value <= setting.maximum:
+            raise UsageError(
+                f"{path}: {table}.{key} = {value!r} must be an integer from {setting.minimum} to {setting.maximum:,}"
+            )
+    return {key: given.get(key, setting.default) for key, setting in schema.items()}
 
 
-def _check_value(where: str, name: str, value: Any) -> None:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float: TOML also reads nan and inf, and true is an int to Python."""
+    return (isinstance(value, float) and math.isfinite(value)) or _is_int(value)
+
+
+def _check_value(where: str, name: str, value: Any) -> Any:
+    """One value of `name`, in range; returned as the parameter's type (an int l2 becomes a float)."""
     param = PARAMS[name]
     if param.allowed is not None:
         if value not in param.allowed:
             raise UsageError(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, param.allowed))})")
-        return
-    numeric_ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if param.kind is int and not (isinstance(value, int) and numeric_ok):
+        return value
+    if param.kind is int and not _is_int(value):
         raise UsageError(f"{where}: {value!r} must be an integer")
-    if not numeric_ok:
-        raise UsageError(f"{where}: {value!r} must be a number")
+    if not _is_number(value):
+        raise UsageError(f"{where}: {value!r} must be a finite number")
     if param.positive and value <= 0:
         raise UsageError(f"{where}: {value!r} must be greater than 0")
     if param.minimum is not None and value < param.minimum:
-        raise UsageError(f"{where}: {value!r} must be at least {param.minimum}")
+        raise UsageError(f"{where}: {value!r} must be at least {param.minimum:g}")
+    if param.maximum is not None and value > param.maximum:
+        raise UsageError(f"{where}: {value!r} must be at most {param.maximum:g}")
+    if param.below is not None and value >= param.below:
+        raise UsageError(f"{where}: {value!r} must be less than {param.below:g}")
+    return param.kind(value)
 
 
-def _check_param(where: str, name: str, spec: Any) -> None:
-    """One hyperparameter entry; `where` ("file: table.name") starts every error."""
+def _check_param(where: str, name: str, spec: Any) -> Any:
+    """One hyperparameter entry, checked and normalised; `where` ("file: table.name") starts every error.
+
+    Everything keras-tuner would refuse later (a step that is no positive number, a default
+    outside the range, mixed int and float choices) is refused here, before a run is written.
+    """
     if name not in PARAMS:
         raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(PARAMS)})")
     if not isinstance(spec, dict):
-        _check_value(where, name, spec)
-        return
+        return _check_value(where, name, spec)
     kinds = [k for k in ("choice", "int", "float") if k in spec]
     if len(kinds) != 1:
         raise UsageError(f"{where}: give exactly one of choice = [...], int = [lo, hi], float = [lo, hi]")
@@ -319,22 +372,48 @@ def _check_param(where: str, name: str, spec: Any) -> None:
         raise UsageError(f"{where}: unknown key {sorted(extra)[0]!r} (allowed: {kind}, default, step, sampling)")
     values = spec[kind]
     if not isinstance(values, list) or not values:
-        raise UsageError(f"{where}: {kind} must be a non-empty list")
+        raise UsageError(f"{where}: {kind} = {values!r} must be a non-empty list")
+    values = [_check_value(where, name, value) for value in values]
+    checked: dict[str, Any] = {kind: values}
     if kind == "choice":
-        for value in values:
-            _check_value(where, name, value)
+        if set(spec) - {"choice", "default"}:
+            raise UsageError(f"{where}: a choice takes no step or sampling")
     else:
         expected = {str: "choice", int: "int", float: "float"}[PARAMS[name].kind]
         if kind != expected:
             raise UsageError(f"{where}: takes {expected} = [...], not {kind}")
         if len(values) != 2 or values[0] >= values[1]:
-            raise UsageError(f"{where}: {kind} = {values!r} must be [low, high] with low < high")
-        for value in values:
-            _check_value(where, name, value)
+            raise UsageError(f"{where}: {kind} = {spec[kind]!r} must be [low, high] with low < high")
         sampling = spec.get("sampling", "linear")
         if sampling not in ("linear", "log", "reverse_log"):
             raise UsageError(f"{where}: sampling = {sampling!r} is not allowed (allowed: linear, log, reverse_log)")
         if sampling != "linear" and values[0] <= 0:
             raise UsageError(f"{where}: log sampling needs a low bound above 0, got {values[0]!r}")
+        if "sampling" in spec:
+            checked["sampling"] = sampling
+        if "step" in spec:
+            checked["step"] = _check_step(where, kind, spec["step"], sampling)
     if "default" in spec:
-        _check_value(where, name, spec["default"])
+        default = _check_value(where, name, spec["default"])
+        inside = default in values if kind == "choice" else values[0] <= default <= values[1]
+        if not inside:
+            raise UsageError(f"{where}: default = {spec['default']!r} is not among {kind} = {spec[kind]!r}")
+        checked["default"] = default
+    return checked
+
+
+def _check_step(where: str, kind: str, step: Any, sampling: str) -> Any:
+    """A range's step: a positive number (an integer for `int`), a factor above 1 under log sampling."""
+    if not (_is_int(step) if kind == "int" else _is_number(step)) or step <= 0:
+        what = "a positive integer" if kind == "int" else "a positive number"
+        raise UsageError(f"{where}: step = {step!r} must be {what}")
+    if sampling != "linear" and step <= 1:
+        raise UsageError(f"{where}: step = {step!r} must be above 1 with {sampling} sampling (it multiplies)")
+    return step if kind == "int" else float(step)
+
+
+def _largest(spec: Any) -> Any:
+    """The largest value a validated spec can take."""
+    if not isinstance(spec, dict):
+        return spec
+    return max(spec["choice"]) if "choice" in spec else spec["int" if "int" in spec else "float"][1]

@@ -18,10 +18,8 @@ import numpy as np
 
 from autosent import atomic
 from autosent.data import Dataset, Split
+from autosent.rundir import NGRAM_VOCABULARY_FILE, VOCABULARY_FILE
 from autosent.space import SearchSpace
-
-VOCABULARY_FILE = "vocabulary.txt"
-NGRAM_VOCABULARY_FILE = "ngram_vocabulary.txt"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from autosent.cli import main as cli_main
+from autosent.search import SearchConfig, run_search
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -53,3 +59,72 @@ def write_reviews_csv(path: Path, n: int = 60, labels: tuple[str, ...] = ("neg",
         lines.append(f'"review {i} {words[label]} film plot",{label}')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What one in-process `autosent` call did: its exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+    def assert_usage_error(self, mentions: str) -> str:
+        """Exit 2 and exactly one `autosent: error:` line, mentioning `mentions`; returns the line."""
+        lines = self.err.strip().splitlines()
+        assert self.code == 2, (self.code, self.err)
+        assert len(lines) == 1 and lines[0].startswith("autosent: error: "), self.err
+        assert mentions in lines[0], lines[0]
+        return lines[0]
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, tmp_path) -> Callable[..., CliResult]:
+    """`cli("search", ...)` runs `autosent search ...` in this process, in `tmp_path`.
+
+    In-process calls share the loaded TensorFlow, so each costs what the command does, not a
+    start-up; an uncaught exception (a traceback, for a user) fails the test by itself.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "120")
+
+    def call(*argv: str) -> CliResult:
+        capsys.readouterr()
+        code = cli_main(list(argv))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return call
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str | None]:
+    """Every path under `folder`: file contents, link targets, None for folders; links are not followed."""
+    if not folder.exists():
+        return {}
+
+    def what(p: Path) -> bytes | str | None:
+        if p.is_symlink():
+            return f"-> {os.readlink(p)}"
+        return p.read_bytes() if p.is_file() else None
+
+    return {str(p.relative_to(folder)): what(p) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture(scope="session")
+def _finished_run_template(tmp_path_factory) -> Path:
+    """One tiny search, run once per test session: results/done with two finished trials."""
+    folder = tmp_path_factory.mktemp("finished")
+    data = write_reviews_csv(folder / "reviews.csv", n=120)
+    config = SearchConfig(data=str(data), space=str(TINY_SPACE), budget=2, results=folder / "results", run="done")
+    outcome = run_search(config)
+    assert [r.status for r in outcome.records] == ["COMPLETED", "COMPLETED"], [r.message for r in outcome.records]
+    return folder
+
+
+@pytest.fixture
+def finished_run(_finished_run_template, tmp_path) -> Path:
+    """A private copy, in `tmp_path`, of a finished tiny run (`results/done`) and its `reviews.csv`."""
+    for entry in _finished_run_template.iterdir():
+        target = tmp_path / entry.name
+        shutil.copytree(entry, target, symlinks=True) if entry.is_dir() else shutil.copy2(entry, target)
+    return tmp_path / "results" / "done"

@@ -7,6 +7,7 @@ traceback, and that `results/` is byte-for-byte what it was.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -14,12 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_SPACE, run_cli, write_reviews_csv
-
-
-def _snapshot(folder: Path) -> dict[str, bytes | None]:
-    """Every path under `folder`, with file contents; folders map to None."""
-    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
+from autosent.rundir import RunRecord
+from conftest import TINY_SPACE, run_cli, snapshot, write_reviews_csv
 
 
 def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
@@ -113,7 +110,9 @@ def workdir(tmp_path: Path) -> Path:
     """A user's folder with one earlier run in results/ (a failed trial only)."""
     run = tmp_path / "results" / "old"
     (run / "trials").mkdir(parents=True)
-    (run / "run.json").write_text('{"run": "old", "identity": {"data": "imdb", "fingerprint": "0"}}\n')
+    identity = {"data": "imdb", "fingerprint": "0", "space": {}, "max_epochs": 2, "seed": 0}
+    record = RunRecord("old", identity, "tiny.toml", "text", "label", "utf-8", None, ["neg", "pos"], {}, 0)
+    (run / "run.json").write_text(json.dumps(record.to_json()))
     (run / "trials" / "trial_0.json").write_text('{"trial_id": "0", "status": "FAILED", "hyperparameters": {}}\n')
     return tmp_path
 
@@ -121,7 +120,7 @@ def workdir(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("setup, args, mentions", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_bad_input_is_one_line_exit_2_and_results_stay_byte_identical(workdir, setup, args, mentions):
     setup(workdir)
-    before = _snapshot(workdir / "results")
+    before = snapshot(workdir / "results")
     offline = {"AUTOSENT_TFDS_PROBE": "127.0.0.1:9", "TFDS_DATA_DIR": str(workdir / "tfds")}
     prefix = _without_root_override() if setup is _read_only_folder else None
 
@@ -131,7 +130,7 @@ def test_bad_input_is_one_line_exit_2_and_results_stay_byte_identical(workdir, s
     assert result.returncode == 2, result.stderr
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert lines[0].startswith("autosent: error: ") and mentions in lines[0], lines[0]
-    assert _snapshot(workdir / "results") == before
+    assert snapshot(workdir / "results") == before
 
 
 def test_debug_shows_the_traceback_instead(workdir):

@@ -1,6 +1,9 @@
 """User data: table files, JSONL, class folders, labels, and their errors."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -95,3 +98,80 @@ def test_a_huge_single_text_is_cut_to_the_sequence_length(tmp_path):
     data = vectorize(dataset, fitted_tokenizer(dataset.train.texts, space, tmp_path))
     assert data.x_train.shape == (len(dataset.train), space.input_length)
     assert max(map(len, dataset.train.texts + dataset.val.texts + dataset.test.texts)) == len(huge)
+
+
+def _jsonl(path, rows) -> str:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "bad_row, expected",
+    [
+        ({"text": "fine", "label": None}, r"r.jsonl, line 31: 'label' is null"),
+        ({"text": "fine", "label": ""}, r"line 31: 'label' is an empty string"),
+        ({"text": "fine", "label": {"stars": 5}}, r"line 31: 'label' is an object"),
+        ({"text": {"title": "fine"}, "label": "pos"}, r"line 31: 'text' is an object, not a string of text"),
+        ({"text": None, "label": "pos"}, r"line 31: 'text' is null"),
+    ],
+)
+def test_jsonl_values_that_are_no_text_or_label_are_refused_with_their_line(tmp_path, bad_row, expected):
+    rows = [{"text": f"t {i}", "label": ["neg", "pos"][i % 2]} for i in range(30)] + [bad_row]
+    with pytest.raises(UsageError, match=expected):
+        load_dataset(_jsonl(tmp_path / "r.jsonl", rows))
+
+
+def test_numeric_labels_are_compared_as_numbers(tmp_path):
+    labels = [1, 1.0, "1", "01", 0, "0.0"]
+    rows = [{"text": f"t {i}", "label": labels[i % len(labels)]} for i in range(60)]
+    dataset = load_dataset(_jsonl(tmp_path / "r.jsonl", rows))
+    assert dataset.label_names == ("0", "1")
+    assert np.bincount(np.concatenate([dataset.train.labels, dataset.val.labels, dataset.test.labels])).tolist() == [20, 40]
+
+
+def test_the_fingerprint_is_the_same_in_every_process(tmp_path):
+    """Class order (and so the fingerprint) must not depend on PYTHONHASHSEED."""
+    rows = [{"text": f"t {i}", "label": ["1", "01", "b", "a", "B"][i % 5]} for i in range(100)]
+    path = _jsonl(tmp_path / "r.jsonl", rows)
+    code = f"from autosent.data import load_dataset; d = load_dataset({path!r}); print(d.label_names, d.fingerprint())"
+    seen = {
+        subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2", "3")
+    }  # fmt: skip
+    assert len(seen) == 1, seen
+
+
+def test_the_text_column_cannot_be_the_label_column(tmp_path):
+    with pytest.raises(UsageError, match="--text-column and --label-column are both 'label'"):
+        load_dataset(str(write_reviews_csv(tmp_path / "r.csv")), text_column="label")
+
+
+def test_hidden_folders_and_files_in_a_class_folder_tree_are_no_data(tmp_path):
+    for label in ("neg", "pos"):
+        (tmp_path / label).mkdir()
+        for i in range(20):
+            (tmp_path / label / f"{i}.txt").write_text(f"{label} review {i}")
+        (tmp_path / label / ".DS_Store").write_bytes(b"\x00\x01binary")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "0-checkpoint.txt").write_text("a notebook's copy")
+    dataset = load_dataset(str(tmp_path))
+    assert dataset.label_names == ("neg", "pos")
+    assert sum(dataset.sizes().values()) == 40
+
+
+def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
+    path = write_reviews_csv(tmp_path / "r.csv")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # Excel's "CSV UTF-8"
+    assert load_dataset(str(path)).label_names == ("neg", "pos")
+
+
+def test_every_split_must_hold_every_class(tmp_path):
+    rows = ["text,label", *(f"great {i},pos" for i in range(59)), "awful,neg"]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(UsageError, match=r"class 'neg' has no text in train and val \(train 0, val 0, test 1\)"):
+        load_dataset(str(tmp_path / "r.csv"))
+
+
+def test_tfds_needs_a_name():
+    with pytest.raises(UsageError, match="needs a data set name"):
+        load_dataset("tfds:")

@@ -137,7 +137,7 @@ def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched,
         export_trial(searched / "results", "r", trial="99")
     empty = tmp_path / "results" / "e"
     empty.mkdir(parents=True)
-    (empty / "run.json").write_text(json.dumps({"identity": {}}))
+    (empty / "run.json").write_bytes((searched / "results" / "r" / "run.json").read_bytes())  # a real run, no trials
     result = run_cli("export", "best", "--run", "e", cwd=tmp_path)
     assert result.returncode == 2 and "no finished trial" in result.stderr and "Traceback" not in result.stderr
     not_export = run_cli("predict", "--model", str(tmp_path), "hi", cwd=tmp_path)

@@ -32,7 +32,7 @@ def test_seed_space_pins_the_notebook_model():
         ("[hyperparameters]\nwidth = 3", "hyperparameters.width: unknown hyperparameter"),
         ("[hyperparameters]\nunits = { int = [64, 32] }", "low < high"),
         ("[hyperparameters]\nl2 = { float = [0.0, 0.1], sampling = 'log' }", "log sampling"),
-        ("[hyperparameters]\ndropout = 'high'", "must be a number"),
+        ("[hyperparameters]\ndropout = 'high'", "must be a finite number"),
         ("[hyperband]\nfactor = 1", "hyperband.factor"),
         ("[vectorizer]\nmax_tokens = 0", "vectorizer.max_tokens"),
         ("[model]\nx = 1", r"unknown table \[model\]"),

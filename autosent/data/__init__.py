@@ -115,7 +115,10 @@ def load_dataset(
         train, val, test = _split_three_ways(texts, labels)
         names = IMDB_LABEL_NAMES
     elif source.startswith("tfds:"):
-        train, val, test, names = _from_tfds(source.removeprefix("tfds:"))
+        name = source.removeprefix("tfds:")
+        if not name.strip():
+            raise UsageError("--data tfds: needs a data set name after the colon, e.g. --data tfds:imdb_reviews")
+        train, val, test, names = _from_tfds(name)
     else:
         texts, raw = load_path(Path(source), text_column, label_column, encoding)
         if not texts:
@@ -129,4 +132,23 @@ def load_dataset(
         raise UsageError(f"{source}: too few rows to make train, val and test splits ({len(train)}/{len(val)}/{len(test)})")
     if limit is not None:
         train = train.take(subsample(len(train), limit, seed))
+    _check_every_class_in_every_split(source, names, {"train": train, "val": val, "test": test}, limit)
     return Dataset(source, tuple(names), train, val, test, dropped)
+
+
+def _check_every_class_in_every_split(source: str, names: tuple[str, ...], splits: dict[str, Split], limit: int | None) -> None:
+    """Refuse data a model cannot learn or be judged on: a class missing from one split.
+
+    A class absent from train is never predicted, from val it cannot steer early stopping,
+    from test it is never measured; a search would still "finish", at a meaningless accuracy.
+    """
+    counts = {name: np.bincount(split.labels, minlength=len(names)) for name, split in splits.items()}
+    for k, label in enumerate(names):
+        missing = [name for name, c in counts.items() if c[k] == 0]
+        if missing:
+            shown = ", ".join(f"{name} {int(c[k])}" for name, c in counts.items())
+            fix = f"raise --limit {limit} or " if limit is not None and "train" in missing else ""
+            raise UsageError(
+                f"{source}: class {label!r} has no text in {' and '.join(missing)} ({shown}); "
+                f"{fix}give it more rows (about 10 per class make one in each of train/val/test)"
+            )

@@ -17,6 +17,8 @@ TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 
 def load_path(path: Path, text_column: str, label_column: str, encoding: str = "utf-8") -> RawRows:
     """Read texts and raw labels from a table file or a class-per-folder tree."""
+    if text_column == label_column:
+        raise UsageError(f"--text-column and --label-column are both {text_column!r}; the texts cannot be their own labels")
     if not path.exists():
         raise UsageError(f"data file not found: {path} (give --data imdb, tfds:NAME, or an existing path)")
     if path.is_dir():
@@ -43,7 +45,8 @@ def _read_text(path: Path, encoding: str) -> str:
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
     try:
-        return data.decode(encoding)
+        # A byte-order mark (Excel's "CSV UTF-8") is no part of the first column's name.
+        return data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise UsageError(
@@ -99,17 +102,37 @@ def _load_jsonl(path: Path, content: str, text_column: str, label_column: str) -
         for kind, name in (("text", text_column), ("label", label_column)):
             if name not in row:
                 raise _missing_column(path, kind, name, sorted(row))
-        texts.append(str(row[text_column]))
-        labels.append(row[label_column])
+        text, label = row[text_column], row[label_column]
+        if not isinstance(text, str):
+            raise UsageError(f"{path}, line {line_no}: {text_column!r} is {_json_kind(text)}, not a string of text")
+        if isinstance(label, (dict, list)) or label is None or (isinstance(label, str) and not label.strip()):
+            raise UsageError(f"{path}, line {line_no}: {label_column!r} is {_json_kind(label)}; a label is a string or a number")
+        texts.append(text)
+        labels.append(label)
     return texts, labels
 
 
+def _json_kind(value: object) -> str:
+    """How a JSON value reads in an error message: `null`, `an object`, `an empty string`, ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else "a string"
+    kinds = {dict: "an object", list: "a list", bool: "a boolean", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _visible(entries: list[Path]) -> list[Path]:
+    """Entries that are not hidden: `.ipynb_checkpoints/`, `.DS_Store` and the like are no data."""
+    return sorted(p for p in entries if not p.name.startswith("."))
+
+
 def _load_folder(path: Path, encoding: str) -> RawRows:
-    """aclImdb layout: `path/<class>/*.txt`, the sub-folder name is the label."""
+    """aclImdb layout: `path/<class>/*.txt`, the sub-folder name is the label; hidden entries are skipped."""
     texts: list[str] = []
     labels: list[object] = []
-    for class_dir in sorted(p for p in path.iterdir() if p.is_dir()):
-        for file in sorted(f for f in class_dir.iterdir() if f.is_file()):
+    for class_dir in _visible([p for p in path.iterdir() if p.is_dir()]):
+        for file in _visible([f for f in class_dir.iterdir() if f.is_file()]):
             texts.append(_read_text(file, encoding))
             labels.append(class_dir.name)
     if not texts:

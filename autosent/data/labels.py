@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,17 +10,37 @@ import numpy as np
 from autosent.errors import UsageError
 
 
+def _as_number(value: str) -> float | None:
+    """The label as a finite number, or None if it is not one ("pos", "nan", "")."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _canonical_numbers(values: list[str]) -> list[str] | None:
+    """Numeric labels by value, so `1`, `1.0` and `01` are one class named `1`; None unless all are numbers."""
+    numbers = [_as_number(v) for v in values]
+    if any(n is None for n in numbers):
+        return None
+    return [str(int(n)) if n.is_integer() else repr(n) for n in numbers]
+
+
 def encode_labels(raw: Sequence[object], source: str) -> tuple[np.ndarray, tuple[str, ...]]:
     """Map raw labels to indices 0..K-1 and return them with the class names.
 
-    Integer-like labels sort numerically ("2" < "10"); other labels sort as strings, so
-    the same file always gives the same class order. Fewer than two classes is refused:
-    there is nothing to classify.
+    Labels that are all numbers are compared as numbers (`1` and `1.0` are one class) and
+    sort numerically ("2" < "10"); other labels are compared and sorted as strings. The
+    order depends on the values alone, never on hashing, so the same file gives the same
+    classes (and data fingerprint) in every process. Fewer than two classes is refused.
     """
     values = [str(v).strip() for v in raw]
-    try:
-        names = sorted(set(values), key=int)
-    except ValueError:
+    numeric = _canonical_numbers(values)
+    if numeric is not None:
+        values = numeric
+        names = sorted(set(values), key=float)
+    else:
         names = sorted(set(values))
     if len(names) < 2:
         found = names[0] if names else "none"
