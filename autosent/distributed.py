@@ -15,7 +15,8 @@ worker's tuner asks it for trials, configured by `KERASTUNER_TUNER_ID`,
 - **Fast failure.** keras-tuner's client waits up to an hour for an absent chief; a worker
   gives up after `connect_timeout` with a message saying so.
 
-What this relies on in keras-tuner 1.4 (read in `engine/oracle.py` and `distribute/`):
+What this relies on in keras-tuner 1.4 (read in `engine/oracle.py` and `distribute/`, and
+reached only through `autosent.keras_tuner_internals`):
 `Oracle.create_trial` hands out `_retry_queue` entries before new trials, and returns a
 tuner's ongoing trial if it asks again; `ongoing_trials` maps tuner id to trial and
 `tuner_ids` holds the tuners that may still ask; both are guarded by the `synchronized`
@@ -165,10 +166,7 @@ class Heartbeat:
 
 def _liveness_servicer(oracle, worker_timeout: float):
     """keras-tuner's `OracleServicer`, noting when it last heard from each worker."""
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
-    from keras_tuner.src.engine import trial as trial_module
-    from keras_tuner.src.engine.oracle import synchronized
+    from autosent.keras_tuner_internals import OracleServicer, TrialStatus, protos, retry_queue, synchronized
 
     @synchronized
     def runner_of(oracle, trial_id: str) -> str | None:
@@ -193,7 +191,7 @@ def _liveness_servicer(oracle, worker_timeout: float):
             oracle.tuner_ids.discard(tuner_id)
             trial = oracle.ongoing_trials.pop(tuner_id, None)
             if trial is not None:
-                oracle._retry_queue.append(trial.trial_id)  # keras-tuner keeps no public handle
+                retry_queue(oracle).append(trial.trial_id)
             lost.append((tuner_id, trial.trial_id if trial is not None else None))
         if lost:
             oracle.save()
@@ -212,11 +210,11 @@ def _liveness_servicer(oracle, worker_timeout: float):
             """keras-tuner's, except that a worker is not told to stop while others still train."""
             self._seen(request.tuner_id)
             trial = oracle.create_trial(request.tuner_id)
-            if trial.status == trial_module.TrialStatus.STOPPED:
+            if trial.status == TrialStatus.STOPPED:
                 if others_running(oracle, request.tuner_id):
                     # The budget is handed out, but a trial elsewhere may yet need a new runner.
                     keep_waiting(oracle, request.tuner_id)
-                    trial.status = trial_module.TrialStatus.IDLE  # a throwaway Trial, not the oracle's
+                    trial.status = TrialStatus.IDLE  # a throwaway Trial, not the oracle's
                 else:
                     self.stop_triggered = True
             return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
@@ -246,8 +244,7 @@ def serve(oracle, cluster: Cluster, on_tick: Callable[[list[tuple[str, str | Non
     `on_tick` is called about once a second with the workers just found lost.
     """
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import exit_chief
+    from autosent.keras_tuner_internals import exit_chief, protos
 
     servicer = _liveness_servicer(oracle, cluster.worker_timeout)
     # Without SO_REUSEPORT a second chief on this port fails to bind instead of sharing it.

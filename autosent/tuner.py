@@ -8,7 +8,6 @@ what autosent needs around each trial: it times it, turns its Keras history into
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -18,11 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import keras_tuner
-from keras_tuner.src import config as keras_tuner_config
-from keras_tuner.src import utils as keras_tuner_utils
-from keras_tuner.src.distribute import utils as dist_utils
 
-from autosent import atomic
+from autosent import keras_tuner_internals
 from autosent.distributed import IDLE_WAIT_S, Heartbeat
 from autosent.events import SearchListener
 from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_record, summarise, write_record
@@ -36,23 +32,6 @@ def split_hyperparameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[
     model = {k: v for k, v in values.items() if not k.startswith("tuner/")}
     bookkeeping = {k.removeprefix("tuner/"): v for k, v in values.items() if k.startswith("tuner/")}
     return model, bookkeeping
-
-
-def _atomic_save_json(path: str, obj: Any) -> str:
-    text = json.dumps(obj)
-    atomic.write_text(path, text)
-    return text
-
-
-def make_keras_tuner_writes_atomic() -> None:
-    """Route keras-tuner's own state writes (oracle.json, trial.json) through `atomic`.
-
-    keras-tuner rewrites these files in place; a SIGKILL in the middle leaves a truncated
-    oracle.json and a run that can no longer resume. All its writes go through
-    `keras_tuner.src.utils.save_json`, looked up at call time, so replacing that one
-    function makes every one of them atomic.
-    """
-    keras_tuner_utils.save_json = _atomic_save_json
 
 
 class TimeLimitReached(Exception):
@@ -109,11 +88,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self._heartbeat: Heartbeat | None = None
         # A worker's oracle is a client of the chief's: keras-tuner decides this from the
         # environment (see autosent.distributed), and the chief keeps the oracle's state.
-        self.is_worker = dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
-        make_keras_tuner_writes_atomic()
-        # keras-tuner prints every failed trial's traceback to stderr; it also keeps it in the
-        # trial's trial.json, and our record has the one-line reason the user needs.
-        keras_tuner_config.DEBUG = False
+        self.is_worker = keras_tuner_internals.is_worker()
         # keras-tuner's own limit raises before it saves its state; ours stops after saving.
         super().__init__(max_consecutive_failed_trials=sys.maxsize, **kwargs)
 
@@ -131,7 +106,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
             return  # the chief repairs its oracle when it resumes
         oracle = self.oracle
         oracle.verbose = 0  # autosent's live view replaces keras-tuner's printed display
-        queue = oracle._retry_queue  # keras-tuner keeps no public view of it
+        queue = keras_tuner_internals.retry_queue(oracle)
         queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
         for trial_id in list(queue):
             record = read_record(self.run_dir, trial_id)

@@ -136,7 +136,7 @@ def test_mixed_int_and_float_choices_are_one_float_choice(cli, tmp_path):
 )
 def test_search_flags_are_validated_before_anything_is_written(cli, tmp_path, args, mentions):
     write_reviews_csv(tmp_path / "r.csv")
-    cli("search", "--data", "r.csv", *args).assert_usage_error(mentions)
+    cli(*SEARCH, "--data", "r.csv", *args).assert_usage_error(mentions)  # later flags win
     assert not (tmp_path / "results").exists()
 
 

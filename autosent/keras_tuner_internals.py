@@ -1,0 +1,89 @@
+"""Every use of keras-tuner's private API, in one place, checked when it is imported.
+
+keras-tuner's public API has no atomic state writes, no view of the oracle's retry queue and
+no hook into its gRPC servicer, and autosent needs all three (crash safety, resume repair,
+distributed liveness). When keras-tuner changes, this is the one file to read: it imports
+what it needs from `keras_tuner.src`, checks that each piece has the shape autosent relies
+on, and fails with one clear message naming the piece if not. It was verified with the
+keras-tuner versions `pyproject.toml` allows.
+
+Importing it applies the two process-wide settings autosent wants, once:
+- keras-tuner's state writes (`oracle.json`, `trial.json`) go through `autosent.atomic`;
+- keras-tuner prints no failed trial's traceback (the trial record keeps its one-line reason).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from typing import Any
+
+from autosent import atomic
+
+try:
+    from keras_tuner.src import config as _config
+    from keras_tuner.src import protos
+    from keras_tuner.src import utils as _utils
+    from keras_tuner.src.distribute import utils as _distribute_utils
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
+    from keras_tuner.src.engine.oracle import Oracle, synchronized
+    from keras_tuner.src.engine.trial import TrialStatus
+except ImportError as e:  # pragma: no cover (only with an unsupported keras-tuner)
+    raise ImportError(
+        f"autosent needs keras-tuner 1.4 (installed: {metadata.version('keras-tuner')}); "
+        f"its internal module {e.name!r} is gone: pip install 'keras-tuner>=1.4.7,<1.5'"
+    ) from e
+
+__all__ = ["OracleServicer", "TrialStatus", "exit_chief", "is_worker", "protos", "retry_queue", "synchronized"]
+
+
+def check(*requirements: tuple[object, str]) -> None:
+    """Raise `ImportError` naming the first (object, attribute) keras-tuner no longer has."""
+    for owner, attribute in requirements:
+        if not hasattr(owner, attribute):
+            name = getattr(owner, "__name__", type(owner).__name__)
+            raise ImportError(
+                f"autosent needs keras-tuner 1.4 (installed: {metadata.version('keras-tuner')}): "
+                f"{name}.{attribute} is gone; pip install 'keras-tuner>=1.4.7,<1.5'"
+            )
+
+
+check(
+    (_utils, "save_json"),  # every state write of the oracle and of each trial goes through it
+    (_config, "DEBUG"),  # when True, each failed trial's traceback is printed
+    (_distribute_utils, "has_chief_oracle"),
+    (_distribute_utils, "is_chief_oracle"),
+    (Oracle, "create_trial"),  # hands out `_retry_queue` entries before new trials
+    (Oracle, "end_trial"),
+    (OracleServicer, "CreateTrial"),
+    (TrialStatus, "IDLE"),
+    (TrialStatus, "STOPPED"),
+)
+
+
+def _atomic_save_json(path: str, obj: Any) -> str:
+    text = json.dumps(obj)
+    atomic.write_text(path, text)
+    return text
+
+
+# keras-tuner rewrites its state files in place, so a SIGKILL mid-write would leave a truncated
+# oracle.json and a run that cannot resume. It looks `save_json` up at call time.
+_utils.save_json = _atomic_save_json
+_config.DEBUG = False
+
+
+def retry_queue(oracle) -> list[str]:
+    """The oracle's queue of trial ids to run again before new ones (keras-tuner has no public view)."""
+    queue = getattr(oracle, "_retry_queue", None)
+    if not isinstance(queue, list):
+        raise RuntimeError(
+            f"keras-tuner {metadata.version('keras-tuner')}'s oracle keeps no _retry_queue list; "
+            "autosent's resume needs keras-tuner 1.4 (pip install 'keras-tuner>=1.4.7,<1.5')"
+        )
+    return queue
+
+
+def is_worker() -> bool:
+    """Whether this process's tuners are clients of a chief's oracle (set by `distributed.keras_tuner_environment`)."""
+    return _distribute_utils.has_chief_oracle() and not _distribute_utils.is_chief_oracle()
