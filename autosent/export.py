@@ -1,19 +1,19 @@
 """Export: retrain a trial to its best epoch, test it, and ship a raw-text-in model.
 
-The export folder is built beside its destination and swapped in with renames, so an
-export killed half-way leaves the previous export intact (`recover` puts it back if the
-kill fell between the two renames).
+Three steps, each its own function: `retrain` rebuilds the trial's model from its
+hyperparameters and trains it from scratch; `evaluate` scores the end-to-end model on the
+test split, which no search step touched; `export_folder.write` ships it. `export_trial`
+checks everything that can be refused first, then runs them under the destination's lock.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic, model_card, removal
+from autosent import export_folder, model_card
 from autosent.data import Dataset, load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
@@ -23,15 +23,21 @@ from autosent.records import TrialRecord, epochs_trained, history_rows, read_rec
 from autosent.rundir import EXPORT_DIR, RunRecord, find_run, read_run, versions
 from autosent.space import SearchSpace
 
-METADATA_FILE = "metadata.json"
-MODEL_FILE = "model.keras"
-SAVED_MODEL_DIR = "saved_model"
-
 
 @dataclass(frozen=True)
 class ExportResult:
     out: Path
     metadata: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Retrained:
+    """A trial's model trained again: `model` takes raw strings; `history` has one row per epoch."""
+
+    model: Any
+    epochs: int
+    history: list[dict[str, float]]
+    space: SearchSpace
 
 
 def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
@@ -47,49 +53,12 @@ def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
     raise UsageError(f"no finished trial {trial!r} in this run (finished: {', '.join(r.trial_id for r in finished)})")
 
 
-def _backup(out: Path) -> Path:
-    return out.with_name(f".{out.name}.previous")
-
-
-def recover(out: Path) -> None:
-    """Undo a swap that a crash interrupted: put the previous export back in place.
-
-    The backup is deleted only if it is one autosent made (`removal`): otherwise it is left.
-    """
-    backup = _backup(out)
-    if not backup.exists() or not removal.is_owned(backup, METADATA_FILE):
-        return
-    if out.exists():
-        removal.remove(backup)
-    else:
-        os.rename(backup, out)
-
-
-def _swap_in(staged: Path, out: Path) -> None:
-    """Replace `out` (checked by `check_owned` before any work) with `staged`, keeping the old one until the new is in."""
-    backup = _backup(out)
-    if out.exists():
-        os.rename(out, backup)
-    os.rename(staged, out)
-    if backup.exists():
-        removal.remove(backup)
-
-
 def end_to_end_model(tokenizer, model):
     """Raw strings in, probabilities out: the run's adapted text layers inside the model."""
     import keras
 
     text = keras.Input(shape=(), dtype="string", name="text")
     return keras.Model(text, model(tokenizer(text)), name="autosent_end_to_end")
-
-
-def predict_texts(model, texts: list[str], batch_size: int = 512):
-    """Probabilities of an end-to-end model for a list of strings, batch by batch."""
-    import numpy as np
-    import tensorflow as tf
-
-    batches = [model.predict_on_batch(tf.constant(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
-    return np.concatenate([np.asarray(b) for b in batches]) if batches else np.zeros((0, 1))
 
 
 def export_trial(
@@ -107,54 +76,60 @@ def export_trial(
     """
     run_dir = find_run(results, run)
     info = read_run(run_dir)
-    identity = info.identity
     records = read_records(run_dir)
     record = choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR
-    removal.check_owned(out, METADATA_FILE, "an autosent export")
+    export_folder.check_destination(out)
     dataset = load_dataset(
-        identity["data"],
+        info.identity["data"],
         text_column=info.text_column,
         label_column=info.label_column,
         encoding=info.encoding,
         limit=info.limit,
-        seed=identity["seed"],
+        seed=info.identity["seed"],
     )
-    if dataset.fingerprint() != identity["fingerprint"]:
-        raise UsageError(f"the data of {identity['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
+    if dataset.fingerprint() != info.identity["fingerprint"]:
+        raise UsageError(f"the data of {info.identity['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create {out.parent}: {e.strerror}; pass --out DIR in a writable folder") from None
     with export_lock(out.parent):
-        recover(out)
-        return _retrain_and_write(run_dir, info, records, record, dataset, out, full, verbose)
+        export_folder.recover(out)
+        retrained = retrain(run_dir, info, records, record, dataset, full, verbose)
+        metadata = _metadata(run_dir, info, record, dataset, retrained, full, evaluate(retrained.model, dataset))
+        export_folder.write(out, retrained.model, metadata, model_card.render(metadata, records))
+    return ExportResult(out, metadata)
 
 
-def _retrain_and_write(
+def retrain(
     run_dir: Path, info: RunRecord, records: list[TrialRecord], record: TrialRecord, dataset: Dataset,
-    out: Path, full: bool, verbose: str | int,
-) -> ExportResult:  # fmt: skip
-    """Retrain `record`'s model, test it, and swap the export folder in at `out`."""
+    full: bool, verbose: str | int = 0,
+) -> Retrained:  # fmt: skip
+    """Rebuild `record`'s model and train it from scratch for the epochs its best weights had.
+
+    With `full`, on train + val for exactly that many epochs; otherwise on train, with the
+    search's early stopping as a guard.
+    """
     import keras
+    import numpy as np
     import tensorflow as tf
 
     from autosent.hypermodel import SentimentHyperModel, early_stopping
     from autosent.vectorize import fitted_tokenizer, vectorize
 
-    identity = info.identity
-    space = SearchSpace.from_dict(Path(info.space_file).stem, identity["space"])
-    keras.utils.set_random_seed(identity["seed"])
+    seed = info.identity["seed"]
+    space = SearchSpace.from_dict(Path(info.space_file).stem, info.identity["space"])
+    keras.utils.set_random_seed(seed)
     tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
     data = vectorize(dataset, tokenizer)
-    hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, identity["seed"], data)
+    hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, seed, data)
     hp = hypermodel.hyperparameters_for(record.hyperparameters)
     model = hypermodel.build(hp)
     epochs = epochs_trained(record, {r.trial_id: r for r in records})
     if full:
-        train = tf.data.Dataset.from_tensor_slices(
-            (tf.concat([data.x_train, data.x_val], 0), tf.concat([data.y_train, data.y_val], 0))
-        )
+        train_and_val = {name: np.concatenate([ids, data.x_val[name]]) for name, ids in data.x_train.items()}
+        train = tf.data.Dataset.from_tensor_slices((train_and_val, np.concatenate([data.y_train, data.y_val])))
         history = hypermodel.fit(hp, model, train, epochs=epochs, verbose=verbose)
     else:
         history = hypermodel.fit(
@@ -162,34 +137,38 @@ def _retrain_and_write(
             validation_data=tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val)),
             epochs=epochs, callbacks=[early_stopping(space.patience)], verbose=verbose,
         )  # fmt: skip
+    return Retrained(end_to_end_model(tokenizer, model), epochs, history_rows(history.epoch, history.history), space)
 
-    shipped = end_to_end_model(tokenizer, model)
-    test_metrics = classification_metrics(data.y_test, predict_texts(shipped, dataset.test.texts), list(dataset.label_names))
-    metadata = {
+
+def evaluate(model, dataset: Dataset) -> dict[str, Any]:
+    """Test-split metrics of an end-to-end model, read from raw texts as a user's would be."""
+    import tensorflow as tf
+
+    probabilities = model.predict(tf.constant(dataset.test.texts), batch_size=512, verbose=0)
+    return classification_metrics(dataset.test.labels, probabilities, list(dataset.label_names))
+
+
+def _metadata(
+    run_dir: Path, info: RunRecord, record: TrialRecord, dataset: Dataset, retrained: Retrained, full: bool,
+    test_metrics: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """metadata.json: what the exported model is and how it scored."""
+    return {
         "run": run_dir.name,
         "trial_id": record.trial_id,
         "hyperparameters": record.hyperparameters,
-        "epochs": epochs,
+        "epochs": retrained.epochs,
         "full": full,
         "label_names": list(dataset.label_names),
         "test_metrics": test_metrics,
-        "retrain_history": history_rows(history.epoch, history.history),
+        "retrain_history": retrained.history,
         "search_val_loss": record.val_loss,
-        "data": identity["data"],
-        "data_fingerprint": identity["fingerprint"],
+        "data": info.identity["data"],
+        "data_fingerprint": info.identity["fingerprint"],
         "splits": dataset.sizes(),
-        "space_name": space.name,
-        "max_tokens": space.max_tokens,
-        "sequence_length": space.sequence_length,
+        "space_name": retrained.space.name,
+        "max_tokens": retrained.space.max_tokens,
+        "sequence_length": retrained.space.sequence_length,
         "versions": versions(),
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    staged = out.with_name(f".{out.name}.staging-{os.getpid()}")
-    removal.remove(staged)  # one a killed export of an earlier process with this pid left
-    staged.mkdir()
-    shipped.save(staged / MODEL_FILE)
-    shipped.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)
-    atomic.write_json(staged / METADATA_FILE, metadata)
-    atomic.write_text(staged / "MODEL_CARD.md", model_card.render(metadata, records))
-    _swap_in(staged, out)
-    return ExportResult(out, metadata)

@@ -19,7 +19,7 @@ import tensorflow as tf
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import CROSS_ENTROPY, OBJECTIVE
 from autosent.space import SearchSpace
-from autosent.vectorize import Vectorized
+from autosent.vectorize import NGRAMS, WORDS, Vectorized, input_lengths
 
 #: The `nbsvm` encoder starts as Naive Bayes: every n-gram weighs NBSVM_INITIAL_WEIGHT, and
 #: the output reads NBSVM_OUTPUT_GAIN x each class's score. Measured on the full IMDB split
@@ -67,27 +67,20 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         vocabulary_size, ngram_vocabulary_size = tokenizer.vocabulary_sizes
         ratios = None
         if space.uses_nbsvm and data is not None:
-            ngrams = data.x_train[:, space.sequence_length :]
-            ratios = log_count_ratios(ngrams, data.y_train, ngram_vocabulary_size, num_classes)
+            ratios = log_count_ratios(data.x_train[NGRAMS], data.y_train, ngram_vocabulary_size, num_classes)
         return cls(space, vocabulary_size, num_classes, seed, ngram_vocabulary_size, ratios)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         space = self.space
-        encoder = space.declare(hp, "encoder")
-        embedding_dim = space.declare(hp, "embedding_dim")
-        units = space.declare(hp, "units")  # these three are None for encoders that do not read them
-        kernel_size = space.declare(hp, "kernel_size")
-        pooling = space.declare(hp, "pooling")
-        dense_units = space.declare(hp, "dense_units")
-        dropout = space.declare(hp, "dropout")
-        l2 = space.declare(hp, "l2")
-        learning_rate = space.declare(hp, "learning_rate")
-        space.declare(hp, "batch_size")  # used by fit(); declared here so the oracle knows it
+        values = space.declare_all(hp)  # None for what this trial's encoder does not read
+        encoder, embedding_dim, units = values["encoder"], values["embedding_dim"], values["units"]
+        kernel_size, pooling, dense_units = values["kernel_size"], values["pooling"], values["dense_units"]
+        dropout, l2, learning_rate = values["dropout"], values["l2"], values["learning_rate"]
 
-        # One row of ids per text: its words, then (when the space can pick an n-gram encoder) its n-grams.
-        tokens = keras.Input(shape=(space.input_length,), dtype="int32", name="tokens")
-        words = tokens[:, : space.sequence_length] if space.uses_ngrams else tokens
-        ngrams = tokens[:, space.sequence_length :] if space.uses_ngrams else None
+        # Every model of a run takes the run's inputs (vectorize.WORDS, and NGRAMS when the space
+        # can pick an n-gram encoder), so one dataset feeds every trial; each encoder reads one.
+        inputs = {name: keras.Input(shape=(length,), dtype="int32", name=name) for name, length in input_lengths(space).items()}
+        words, ngrams = inputs[WORDS], inputs.get(NGRAMS)
         regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
         binary = self.num_classes == 2
         outputs_size = 1 if binary else self.num_classes
@@ -106,7 +99,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
             kernel_regularizer=regularizer,
             name="probabilities",
         )(x)
-        model = keras.Model(tokens, outputs, name=f"autosent_{encoder}")
+        model = keras.Model(inputs, outputs, name=f"autosent_{encoder}")
         loss = keras.losses.BinaryCrossentropy if binary else keras.losses.SparseCategoricalCrossentropy
         # The loss again as a metric, per text: without the L2 penalty it compares trials fairly (records.OBJECTIVE).
         cross_entropy = keras.metrics.MeanMetricWrapper(loss(reduction=None), name=CROSS_ENTROPY)
@@ -150,7 +143,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
     def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:
         """The space with a recorded trial's values set: rebuilds exactly that trial's model."""
         hp = keras_tuner.HyperParameters()
-        self.build(hp)  # registers the space
+        self.space.declare_all(hp)
         hp.values.update(self.space.tuner_values(values))
         return hp
 

@@ -11,6 +11,8 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
+from autosent.markdown import cell
+from autosent.markdown import table as markdown_table
 from autosent.records import TrialRecord
 
 
@@ -50,34 +52,40 @@ def rows(records: list[TrialRecord], top: int | None = None) -> list[dict[str, A
     return out
 
 
-def _num(value: float | None, fmt: str) -> str:
-    return "–" if value is None else format(value, fmt)
+#: The leaderboard's columns, for the live view, `autosent leaderboard`, report.md and the model
+#: card alike: (header, key in `rows`, format spec, rich justification).
+COLUMNS: list[tuple[str, str, str, str]] = [
+    ("#", "rank", "", "right"),
+    ("trial", "trial", "", "left"),
+    ("encoder", "encoder", "", "left"),
+    ("units", "units", "d", "right"),  # none for the n-gram encoders, which have no units
+    ("drop", "dropout", ".2f", "right"),
+    ("l2", "l2", ".1e", "right"),
+    ("ep", "best_epoch", "", "right"),
+    ("val_loss", "val_loss", ".4f", "right"),
+    ("val_acc", "val_accuracy", ".4f", "right"),
+    ("gap", "gap", "+.3f", "right"),
+    ("overfit", "overfit", "", "center"),
+    ("sec", "seconds", ".0f", "right"),
+    ("worker", "worker", "", "left"),
+]
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    return [cell(row[key], spec) for _, key, spec, _ in COLUMNS]
 
 
 def table(records: list[TrialRecord], top: int | None = None, title: str | None = None) -> Table:
     """A rich table of the best `top` trials."""
     t = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))
-    for name, justify in [
-        ("#", "right"), ("trial", "left"), ("encoder", "left"), ("units", "right"),
-        ("drop", "right"), ("l2", "right"), ("ep", "right"), ("val_loss", "right"),
-        ("val_acc", "right"), ("gap", "right"), ("overfit", "center"), ("sec", "right"),
-    ]:  # fmt: skip
-        t.add_column(name, justify=justify, no_wrap=True)
+    for header, _, _, justify in COLUMNS:
+        t.add_column(header, justify=justify, no_wrap=True)
     for row in rows(records, top):
         failed = row["status"] != "COMPLETED"
-        t.add_row(
-            str(row["rank"] or "–"),
-            row["trial"],
-            str(row["encoder"]),
-            _num(row["units"], "d"),  # none for the n-gram encoders, which have no units
-            _num(row["dropout"], ".2f"),
-            _num(row["l2"], ".1e"),
-            str(row["best_epoch"] or "–"),
-            _num(row["val_loss"], ".4f"),
-            _num(row["val_accuracy"], ".4f"),
-            _num(row["gap"], "+.3f"),
-            "yes" if row["overfit"] else "",
-            _num(row["seconds"], ".0f"),
-            style="dim red" if failed else ("bold green" if row["rank"] == 1 else None),
-        )
+        t.add_row(*_cells(row), style="dim red" if failed else ("bold green" if row["rank"] == 1 else None))
     return t
+
+
+def markdown(records: list[TrialRecord], top: int | None = None) -> str:
+    """The same table in Markdown, for report.md and MODEL_CARD.md."""
+    return markdown_table([header for header, *_ in COLUMNS], [_cells(row) for row in rows(records, top)])

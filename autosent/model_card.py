@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from autosent.leaderboard import rows
+from autosent import leaderboard
+from autosent.markdown import table as markdown_table
 from autosent.records import TrialRecord
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
-def _table(header: list[str], body: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in body]
-    return "\n".join(lines)
 
 
 def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
     """The card as Markdown, from the export's metadata and the run's trial records."""
     test = metadata["test_metrics"]
     splits = metadata["splits"]
-    top = rows(records, top=5)
     curve = metadata["retrain_history"]
     lines = [
         f"# autosent model: run `{metadata['run']}`, trial {metadata['trial_id']}",
@@ -43,31 +31,27 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
         "Top 5 trials of the search:",
         "",
-        _table(
-            ["rank", "trial", "encoder", "units", "dropout", "l2", "best epoch", "val_loss", "val_accuracy", "overfit"],
-            [[r["rank"], r["trial"], r["encoder"], r["units"], r["dropout"], r["l2"], r["best_epoch"],
-              r["val_loss"], r["val_accuracy"], "yes" if r["overfit"] else "no"] for r in top],
-        ),  # fmt: skip
+        leaderboard.markdown(records, top=5),
         "",
         "Hyperparameters of the exported model:",
         "",
-        _table(["name", "value"], [[k, v] for k, v in metadata["hyperparameters"].items()]),
+        markdown_table(["name", "value"], [[k, v] for k, v in metadata["hyperparameters"].items()]),
         "",
         "## Test metrics",
         f"On {test['n']:,} test texts that no search step saw:",
         "",
-        _table(
+        markdown_table(
             ["accuracy", "loss", "precision", "recall", "F1", "ROC-AUC"],
             [[test["accuracy"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1", test["macro_f1"]), test["roc_auc"]]],
         ),
         "",
         "Confusion matrix (rows: true class, columns: predicted):",
         "",
-        _table(["", *metadata["label_names"]], [[name, *row] for name, row in zip(metadata["label_names"], test["confusion_matrix"])]),
+        markdown_table(["", *metadata["label_names"]], [[name, *row] for name, row in zip(metadata["label_names"], test["confusion_matrix"])]),
         "",
         "## Learning curve of the retrain",
         "",
-        _table(["epoch", "loss", "accuracy", "val_loss", "val_accuracy"],
+        markdown_table(["epoch", "loss", "accuracy", "val_loss", "val_accuracy"],
                [[h["epoch"], h.get("loss"), h.get("accuracy"), h.get("val_loss"), h.get("val_accuracy")] for h in curve]),
         "",
         "## Known limits",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from autosent import export_folder
 from autosent.errors import UsageError
-from autosent.export import METADATA_FILE, MODEL_FILE, predict_texts, recover
-from autosent.rundir import EXPORT_DIR
+from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.metrics import class_probabilities, predicted_classes
+from autosent.rundir import EXPORT_DIR
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Prediction:
 def latest_export(results: Path) -> Path:
     """The most recently written export under `results/*/export`."""
     for candidate in results.glob(f"*/{EXPORT_DIR}"):
-        recover(candidate)
+        export_folder.recover(candidate)
     exports = [p.parent for p in results.glob(f"*/{EXPORT_DIR}/{METADATA_FILE}")]
     if not exports:
         raise UsageError(f"no exported model under {results}; run `autosent export best` first, or pass --model DIR")
@@ -36,11 +36,11 @@ class Predictor:
     """An exported model and its label names, loaded once."""
 
     def __init__(self, export_dir: Path):
-        recover(export_dir)
-        if not (export_dir / METADATA_FILE).is_file() or not (export_dir / MODEL_FILE).is_file():
+        export_folder.recover(export_dir)
+        if not export_folder.is_export(export_dir):
             raise UsageError(f"{export_dir} is not an autosent export (no {METADATA_FILE} and {MODEL_FILE})")
         self.export_dir = export_dir
-        self.metadata = _read_metadata(export_dir / METADATA_FILE)
+        self.metadata = export_folder.read_metadata(export_dir)
         self.label_names: list[str] = self.metadata["label_names"]
         self.model = _load_model(export_dir / MODEL_FILE)
         outputs = self.model.outputs[0].shape[-1]
@@ -52,7 +52,11 @@ class Predictor:
 
     def probabilities(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         """(n, K) class probabilities."""
-        return class_probabilities(predict_texts(self.model, texts, batch_size))
+        import tensorflow as tf
+
+        if not texts:
+            return np.zeros((0, len(self.label_names)))
+        return class_probabilities(self.model.predict(tf.constant(texts), batch_size=batch_size, verbose=0))
 
     def predict(self, texts: list[str], batch_size: int = 256) -> list[Prediction]:
         p = self.probabilities(texts, batch_size)
@@ -61,18 +65,6 @@ class Predictor:
             Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))))
             for text, k, row in zip(texts, chosen, p)
         ]
-
-
-def _read_metadata(path: Path) -> dict:
-    """An export's metadata.json, or `UsageError` naming it if it cannot say what the labels are."""
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageError(f"{path} is unreadable ({str(e).splitlines()[0]}); export the model again") from None
-    names = metadata.get("label_names") if isinstance(metadata, dict) else None
-    if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
-        raise UsageError(f"{path} has no list of label_names; export the model again")
-    return metadata
 
 
 def _load_model(path: Path):

@@ -8,16 +8,18 @@ needs TensorFlow. Figures are PNGs drawn with matplotlib's non-interactive backe
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic
+from autosent import atomic, export_folder
 from autosent.errors import UsageError
-from autosent.export import METADATA_FILE
-from autosent.leaderboard import rank, rows
+from autosent.export_folder import METADATA_FILE
+from autosent import leaderboard
+from autosent.leaderboard import rank
+from autosent.markdown import cell
+from autosent.markdown import table as markdown_table
 from autosent.records import TrialRecord, read_records
 from autosent.rundir import EXPORT_DIR, REPORT_DIR
 FIGURES = {
@@ -127,16 +129,6 @@ def by_encoder(records: list[TrialRecord], path: Path) -> None:
     _save(plt, fig, path)
 
 
-def _table(header: list[str], lines: list[list[Any]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join("–" if v is None else str(v) for v in line) + " |" for line in lines]
-    return "\n".join(out)
-
-
-def _fmt(value: float | None, spec: str) -> str | None:
-    return None if value is None else format(value, spec)
-
-
 def _epochs_run(record: TrialRecord) -> str:
     """Epochs as "3–5" for a Hyperband continuation that resumed its parent at epoch 3: a count hides that."""
     if not record.history:
@@ -147,18 +139,11 @@ def _epochs_run(record: TrialRecord) -> str:
 
 def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] | None, top: int) -> str:
     """report.md: the figures, the leaderboard and the overfitting table."""
-    board = _table(
-        ["#", "trial", "encoder", "units", "dropout", "l2", "best epoch", "val_loss", "val_acc", "worker"],
-        [
-            [row["rank"], row["trial"], row["encoder"], row["units"], _fmt(row["dropout"], ".2f"), _fmt(row["l2"], ".1e"),
-             row["best_epoch"], _fmt(row["val_loss"], ".4f"), _fmt(row["val_accuracy"], ".4f"), row["worker"]]
-            for row in rows(records, top)
-        ],
-    )  # fmt: skip
-    overfitting = _table(
+    board = leaderboard.markdown(records, top)
+    overfitting = markdown_table(
         ["trial", "best epoch", "epochs run", "val_loss rise after its minimum", "overfit"],
         [
-            [r.trial_id, r.best_epoch, _epochs_run(r), _fmt(r.val_loss_rise, ".4f"), "yes" if r.overfit else ""]
+            [r.trial_id, r.best_epoch, _epochs_run(r), cell(r.val_loss_rise, ".4f"), r.overfit]
             for r in sorted(records, key=lambda r: int(r.trial_id))
             if r.finished
         ],
@@ -183,7 +168,7 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
         overfitting,
     ]  # fmt: skip
     if failed:
-        parts += ["## Failed trials", _table(["trial", "reason"], [[r.trial_id, r.message] for r in failed])]
+        parts += ["## Failed trials", markdown_table(["trial", "reason"], [[r.trial_id, r.message] for r in failed])]
     return "\n\n".join(parts) + "\n"
 
 
@@ -193,8 +178,8 @@ def make_report(run_dir: Path, top: int = 3) -> Report:
     ranked = [r for r in rank(records) if r.finished]
     if not ranked:
         raise UsageError(f"run {run_dir.name!r} has no finished trial to report on yet")
-    export_file = run_dir / EXPORT_DIR / METADATA_FILE
-    export = json.loads(export_file.read_text(encoding="utf-8")) if export_file.exists() else None
+    export_dir = run_dir / EXPORT_DIR
+    export = export_folder.read_metadata(export_dir) if (export_dir / METADATA_FILE).exists() else None
     folder = run_dir / REPORT_DIR
     folder.mkdir(exist_ok=True)
     figures = {name: folder / file for name, file in FIGURES.items()}

@@ -154,11 +154,6 @@ class SearchSpace:
         return v["ngrams"], v["ngram_max_tokens"], v["ngram_sequence_length"]
 
     @property
-    def input_length(self) -> int:
-        """Ids per text the models take: the words, then the n-grams when the run has them."""
-        return self.sequence_length + (self.ngram_settings[2] if self.uses_ngrams else 0)
-
-    @property
     def max_epochs(self) -> int:
         return self.settings["hyperband"]["max_epochs"]
 
@@ -210,6 +205,13 @@ class SearchSpace:
                     active = _declare_spec(hp, tuner_name, self.spec(name, encoders[0]))
                 value = active if active is not None else value
         return value
+
+    def declare_all(self, hp) -> dict[str, Any]:
+        """Register every hyperparameter on `hp`, `encoder` first; return this trial's values by name.
+
+        `batch_size` is registered too (fit() reads it), so the oracle knows the whole space.
+        """
+        return {name: self.declare(hp, name) for name in PARAMS}
 
     def model_values(self, values: dict[str, Any]) -> dict[str, Any]:
         """A trial's keras-tuner values by the hypermodel's names: `gru.units` becomes `units`."""

@@ -1,10 +1,14 @@
 """Text to integer tensors, once per run.
 
-The `TextVectorization` layer is adapted on the training split only (val and test must
-not leak into the vocabulary), its vocabulary is saved in the run folder, and the integer
-arrays it produces are shared by every trial: no trial re-tokenises. A resumed run
-rebuilds the layer from the saved vocabulary instead of adapting again, so it sees the
+The `TextVectorization` layers are adapted on the training split only (val and test must
+not leak into the vocabulary), their vocabularies are saved in the run folder, and the
+integer arrays they produce are shared by every trial: no trial re-tokenises. A resumed run
+rebuilds the layers from the saved vocabularies instead of adapting again, so it sees the
 same token ids.
+
+Every model of a run takes the same named inputs: `words`, a text's word ids in order, and,
+when the space can pick an n-gram encoder, `ngrams`, its word n-gram ids. Each encoder reads
+one of them (see `hypermodel`).
 """
 
 from __future__ import annotations
@@ -21,21 +25,27 @@ from autosent.data import Dataset, Split
 from autosent.rundir import NGRAM_VOCABULARY_FILE, VOCABULARY_FILE
 from autosent.space import SearchSpace
 
+#: The models' input names.
+WORDS = "words"
+NGRAMS = "ngrams"
+
+Inputs = dict[str, np.ndarray]
+
 
 @dataclass(frozen=True)
 class Vectorized:
-    """Integer token ids (right-padded with 0) and class indices for each split."""
+    """Each split's named model inputs (`{WORDS: ids, NGRAMS: ids}`, right-padded with 0) and class indices."""
 
-    x_train: np.ndarray
+    x_train: Inputs
     y_train: np.ndarray
-    x_val: np.ndarray
+    x_val: Inputs
     y_val: np.ndarray
-    x_test: np.ndarray
+    x_test: Inputs
     y_test: np.ndarray
 
 
-def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: list[str] | None = None, ngrams: int | None = None):
-    """The one definition of a text layer, shared by search and export."""
+def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: str | None = None, ngrams: int | None = None):
+    """The one definition of a text layer, shared by search and export; `vocabulary` is a saved vocabulary file."""
     import keras
 
     return keras.layers.TextVectorization(
@@ -47,22 +57,16 @@ def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: list[str]
     )
 
 
-def load_vocabulary(path: Path) -> list[str] | None:
-    if not path.exists():
-        return None
-    return path.read_text(encoding="utf-8").split("\n")[:-1]
-
-
 def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int, ngrams: int | None = None):
-    """A text layer from its saved vocabulary, or adapted on train and saved to `path`."""
+    """A text layer from its saved vocabulary file, or adapted on train and saved to `path` (one token a line)."""
     import tensorflow as tf
 
-    vocabulary = load_vocabulary(path)
-    layer = make_vectorizer(max_tokens, sequence_length, vocabulary, ngrams)
-    if vocabulary is None:
-        layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
-        tokens = layer.get_vocabulary(include_special_tokens=False)
-        atomic.write_text(path, "".join(f"{t}\n" for t in tokens))
+    if path.exists():
+        return make_vectorizer(max_tokens, sequence_length, str(path), ngrams)
+    layer = make_vectorizer(max_tokens, sequence_length, None, ngrams)
+    layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
+    tokens = layer.get_vocabulary(include_special_tokens=False)
+    atomic.write_text(path, "".join(f"{t}\n" for t in tokens))
     return layer
 
 
@@ -70,8 +74,8 @@ def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length
 class Tokenizer:
     """The run's text layers: words in order, and word n-grams when the space can pick an n-gram encoder.
 
-    Calling it turns strings into one row of ids per text, the words then the n-grams, in
-    a tf.data pipeline and inside the exported end-to-end model alike.
+    Calling it turns a batch of strings into the models' named inputs, in a tf.data
+    pipeline and inside the exported end-to-end model alike.
     """
 
     words: Any
@@ -81,12 +85,18 @@ class Tokenizer:
     def vocabulary_sizes(self) -> tuple[int, int]:
         return self.words.vocabulary_size(), self.ngrams.vocabulary_size() if self.ngrams is not None else 0
 
-    def __call__(self, texts):
-        import keras
-
+    def __call__(self, texts) -> dict[str, Any]:
         if self.ngrams is None:
-            return self.words(texts)
-        return keras.ops.concatenate([self.words(texts), self.ngrams(texts)], axis=1)
+            return {WORDS: self.words(texts)}
+        return {WORDS: self.words(texts), NGRAMS: self.ngrams(texts)}
+
+
+def input_lengths(space: SearchSpace) -> dict[str, int]:
+    """Ids per text of each model input a run of `space` has."""
+    lengths = {WORDS: space.sequence_length}
+    if space.uses_ngrams:
+        lengths[NGRAMS] = space.ngram_settings[2]
+    return lengths
 
 
 def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) -> Tokenizer:
@@ -98,14 +108,15 @@ def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) 
     return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, max_tokens, sequence_length, ngrams))
 
 
-def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> np.ndarray:
+def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> Inputs:
     import tensorflow as tf
 
-    chunks = []
+    chunks: dict[str, list[np.ndarray]] = {}
     for batch in tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(tokenizer):
-        chunks.append(batch.numpy().astype(np.int32))
-        advance(len(chunks[-1]))
-    return np.concatenate(chunks)
+        for name, ids in batch.items():
+            chunks.setdefault(name, []).append(ids.numpy().astype(np.int32))
+        advance(len(chunks[WORDS][-1]))
+    return {name: np.concatenate(parts) for name, parts in chunks.items()}
 
 
 def vectorize(dataset: Dataset, tokenizer: Tokenizer, progress: Callable[[int, int], None] | None = None) -> Vectorized:

@@ -1,12 +1,11 @@
 """The real `autosent` command, end to end, in subprocesses: what a user runs."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
 
 import pytest
 

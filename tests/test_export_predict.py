@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 
 from autosent.errors import UsageError
-from autosent.export import export_trial, recover
+from autosent.export import export_trial
+from autosent.export_folder import recover
 from autosent.predict import Predictor
 from autosent.records import epochs_trained, read_records
 from autosent.search import SearchConfig, run_search

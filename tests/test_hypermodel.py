@@ -8,12 +8,18 @@ from autosent.hypermodel import SentimentHyperModel
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import OBJECTIVE, epoch_row
 from autosent.space import ENCODERS, NGRAM_ENCODERS, load_space
+from autosent.vectorize import NGRAMS, WORDS, input_lengths
 
 
 def _hp(encoder: str) -> keras_tuner.HyperParameters:
     hp = keras_tuner.HyperParameters()
     hp.Fixed("encoder", encoder)
     return hp
+
+
+def _inputs(space, rng, n: int) -> dict[str, np.ndarray]:
+    """Random ids for every named input a model of `space` takes."""
+    return {name: rng.integers(1, 50, size=(n, length)).astype("int32") for name, length in input_lengths(space).items()}
 
 
 @pytest.mark.parametrize("encoder", ENCODERS)
@@ -23,17 +29,17 @@ def test_each_encoder_builds_and_trains_one_step(tiny_space, encoder, num_classe
     rng = np.random.default_rng(0)
     ratios = rng.normal(size=(50, 1 if num_classes == 2 else num_classes)).astype("float32")
     model = SentimentHyperModel(space, 50, num_classes, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(_hp(encoder))
-    x = rng.integers(1, 50, size=(16, space.input_length)).astype("int32")
-    x[:, 40 : space.sequence_length] = 0  # right padding of the words, as the vectorizer produces
-    x[:, space.sequence_length + 70 :] = 0  # and of the word n-grams that follow them
+    x = _inputs(space, rng, 16)
+    x[WORDS][:, 40:] = 0  # right padding of the words, as the vectorizer produces
+    x[NGRAMS][:, 70:] = 0  # and of the word n-grams
     y = rng.integers(0, num_classes, size=16)
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights())), "no weight moved"
-    probabilities = model.predict(x[:2], verbose=0)
+    probabilities = model.predict({name: ids[:2] for name, ids in x.items()}, verbose=0)
     assert probabilities.shape == (2, 1 if num_classes == 2 else num_classes)
-    assert model.get_layer(encoder) is not None  # the encoder asked for is the one built
+    assert model.name == f"autosent_{encoder}" and encoder in [layer.name for layer in model.layers]
 
 
 def test_padding_is_masked_for_gru():
@@ -44,7 +50,7 @@ def test_padding_is_masked_for_gru():
     x[0, :5] = [3, 4, 5, 6, 7]
     y = x.copy()
     y[0, 5:] = 0
-    assert np.allclose(model.predict(x, verbose=0), model.predict(y, verbose=0))
+    assert np.allclose(model.predict({WORDS: x}, verbose=0), model.predict({WORDS: y}, verbose=0))
     assert model.get_layer("embedding").mask_zero
 
 
@@ -63,12 +69,11 @@ def test_seed_space_is_the_notebook_architecture():
 
 def test_ngram_encoders_read_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_space):
     space = load_space(str(tiny_space))
-    assert space.uses_ngrams and space.input_length == space.sequence_length + 128
+    assert input_lengths(space) == {WORDS: space.sequence_length, NGRAMS: 128}
     rng = np.random.default_rng(1)
-    x = rng.integers(1, 50, size=(2, space.input_length)).astype("int32")
-    changed_words, changed_ngrams = x.copy(), x.copy()
-    changed_words[:, : space.sequence_length] = rng.integers(1, 50, size=(2, space.sequence_length))
-    changed_ngrams[:, space.sequence_length :] = rng.integers(1, 50, size=(2, 128))
+    x = _inputs(space, rng, 2)
+    changed_words = {**x, WORDS: _inputs(space, rng, 2)[WORDS]}
+    changed_ngrams = {**x, NGRAMS: _inputs(space, rng, 2)[NGRAMS]}
     hypermodel = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50, ngram_log_ratios=rng.normal(size=(50, 1)))
     for encoder in ("bag", "nbsvm", "conv1d", "gru"):
         model = hypermodel.build(_hp(encoder))
@@ -84,7 +89,7 @@ def test_nbsvm_starts_as_naive_bayes_and_learns_weights_but_never_its_ratios(tin
     ngrams = rng.integers(3, 50, size=(64, 128))  # shared n-grams, then id 1 marks class 1 and id 2 class 0
     y = rng.integers(0, 2, size=64)
     ngrams[:, :10] = np.where(y[:, None] == 1, 1, 2)
-    x = np.hstack([rng.integers(1, 50, size=(64, space.sequence_length)), ngrams]).astype("int32")
+    x = {WORDS: rng.integers(1, 50, size=(64, space.sequence_length)).astype("int32"), NGRAMS: ngrams.astype("int32")}
     ratios = log_count_ratios(ngrams, y, vocabulary_size=50, num_classes=2)
     hp = _hp("nbsvm")
     hp.Fixed("dropout", 0.0)
@@ -104,7 +109,7 @@ def test_recorded_val_loss_is_the_cross_entropy_without_the_l2_penalty(num_class
     hp.Fixed("l2", 0.05)
     model = SentimentHyperModel(space, vocabulary_size=50, num_classes=num_classes).build(hp)
     rng = np.random.default_rng(2)
-    x = rng.integers(1, 50, size=(40, space.sequence_length)).astype("int32")
+    x = {WORDS: rng.integers(1, 50, size=(40, space.sequence_length)).astype("int32")}
     y = rng.integers(0, num_classes, size=40)
     # 40 = 16 + 16 + 8: a short last batch must not weigh like a full one.
     logs = model.fit(x, y, validation_data=(x, y), batch_size=16, validation_batch_size=16, epochs=1, verbose=0).history

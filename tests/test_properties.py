@@ -127,8 +127,14 @@ FLAGS = {
 }
 
 
+#: One or two flags at a time, so that each bad value meets the validation on its own.
+SOME_FLAGS = st.lists(st.sampled_from(sorted(FLAGS)), min_size=1, max_size=2, unique=True).flatmap(
+    lambda names: st.fixed_dictionaries({name: FLAGS[name] for name in names})
+)
+
+
 @PROPERTY
-@given(flags=st.fixed_dictionaries({}, optional=FLAGS))
+@given(flags=SOME_FLAGS)
 def test_any_search_flags_run_or_are_refused_in_one_line(cli, tmp_path, flags):
     folder = _example_folder(tmp_path)
     before = snapshot(folder / "results")

@@ -4,7 +4,7 @@ import keras_tuner
 import pytest
 
 from autosent.errors import UsageError
-from autosent.space import ENCODERS, PARAMS, load_space
+from autosent.space import ENCODERS, load_space
 
 
 def test_default_space_offers_every_encoder_and_the_required_knobs():
@@ -18,7 +18,7 @@ def test_default_space_offers_every_encoder_and_the_required_knobs():
 def test_seed_space_pins_the_notebook_model():
     space = load_space("seed")
     hp = keras_tuner.HyperParameters()
-    values = {name: space.declare(hp, name) for name in PARAMS}
+    values = space.declare_all(hp)
     assert values["encoder"] == "conv1d" and values["units"] == 128 and values["kernel_size"] == 5
     assert values["embedding_dim"] == 64 and values["dense_units"] == 64 and values["pooling"] == "average"
     assert all(type(h).__name__ == "Fixed" for h in hp.space)
@@ -55,7 +55,7 @@ def _declared(space, encoder):
     """What a trial of `encoder` gets: each hyperparameter's value, None where unused."""
     hp = keras_tuner.HyperParameters()
     hp.values["encoder"] = encoder
-    return hp, {name: space.declare(hp, name) for name in PARAMS}
+    return hp, space.declare_all(hp)
 
 
 def test_encoder_tables_replace_entries_for_that_encoder_only(tmp_path):
