@@ -41,7 +41,7 @@ class Retrained:
 
 
 def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
-    """`best` (lowest val_loss, ties: fewer parameters) or a finished trial by id."""
+    """`best` (lowest val cross-entropy, ties: fewer parameters) or a finished trial by id."""
     finished = [r for r in rank(records) if r.finished]
     if not finished:
         raise UsageError("the run has no finished trial yet; run `autosent search` first")
@@ -162,7 +162,7 @@ def _metadata(
         "label_names": list(dataset.label_names),
         "test_metrics": test_metrics,
         "retrain_history": retrained.history,
-        "search_val_loss": record.val_loss,
+        "search_val_cross_entropy": record.val_cross_entropy,
         "data": info.identity["data"],
         "data_fingerprint": info.identity["fingerprint"],
         "splits": dataset.sizes(),

@@ -17,9 +17,9 @@ from autosent.records import TrialRecord
 
 
 def rank(records: list[TrialRecord]) -> list[TrialRecord]:
-    """Completed trials by val_loss (ties: fewer parameters), then the rest in trial order."""
+    """Completed trials by val cross-entropy (ties: fewer parameters), then the rest in trial order."""
     done = [r for r in records if r.finished]
-    done.sort(key=lambda r: (r.val_loss, r.params or 0, int(r.trial_id)))
+    done.sort(key=lambda r: (r.val_cross_entropy, r.params or 0, int(r.trial_id)))
     rest = [r for r in records if r not in done]
     return done + rest
 
@@ -40,7 +40,7 @@ def rows(records: list[TrialRecord], top: int | None = None) -> list[dict[str, A
                 "dropout": hps.get("dropout"),
                 "l2": hps.get("l2"),
                 "best_epoch": r.best_epoch,
-                "val_loss": r.val_loss,
+                "val_cross_entropy": r.val_cross_entropy,
                 "val_accuracy": r.val_accuracy,
                 "gap": r.gap,
                 "overfit": r.overfit,
@@ -62,7 +62,7 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("drop", "dropout", ".2f", "right"),
     ("l2", "l2", ".1e", "right"),
     ("ep", "best_epoch", "", "right"),
-    ("val_loss", "val_loss", ".4f", "right"),
+    ("val_ce", "val_cross_entropy", ".4f", "right"),  # cross-entropy without the L2 penalty
     ("val_acc", "val_accuracy", ".4f", "right"),
     ("gap", "gap", "+.3f", "right"),
     ("overfit", "overfit", "", "center"),

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from autosent.events import SearchListener
 from autosent.leaderboard import table
-from autosent.records import TrialRecord
+from autosent.records import OBJECTIVE, TrialRecord
 
 SHOWN_HYPERPARAMETERS = ("encoder", "units", "embedding_dim", "dropout", "l2", "learning_rate")
 
@@ -61,7 +61,7 @@ class LiveSearchView(SearchListener):
             self.data,
             self.progress,
             self.current,
-            table(self.records, self.top, title=f"top {self.top} by val_loss"),
+            table(self.records, self.top, title=f"top {self.top} by val cross-entropy (val_ce)"),
         )
 
     def __enter__(self) -> LiveSearchView:
@@ -98,9 +98,9 @@ class LiveSearchView(SearchListener):
         self.progress.update(self.epoch, completed=batch)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
-        val = logs.get("val_loss")
+        val = logs.get(OBJECTIVE)
         if val is not None:
-            self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs} · val_loss {val:.4f}")
+            self.current = Text(f"{self._trial} · epoch {epoch}/{self._epochs} · val_ce {val:.4f}")
 
     def on_message(self, text: str) -> None:
         self.live.console.print(Text(text, style="yellow"))  # above the live display, and kept

@@ -6,7 +6,7 @@ from typing import Any
 
 from autosent import leaderboard
 from autosent.markdown import table as markdown_table
-from autosent.records import TrialRecord
+from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
 
 
 def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
@@ -51,8 +51,8 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
         "## Learning curve of the retrain",
         "",
-        markdown_table(["epoch", "loss", "accuracy", "val_loss", "val_accuracy"],
-               [[h["epoch"], h.get("loss"), h.get("accuracy"), h.get("val_loss"), h.get("val_accuracy")] for h in curve]),
+        markdown_table(["epoch", "cross-entropy", "accuracy", "val cross-entropy", "val_accuracy"],
+               [[h["epoch"], h.get(CROSS_ENTROPY), h.get("accuracy"), h.get(OBJECTIVE), h.get("val_accuracy")] for h in curve]),
         "",
         "## Known limits",
         f"- Reads at most {metadata['sequence_length']} tokens per text and knows {metadata['max_tokens']:,} "

@@ -3,7 +3,7 @@
 keras-tuner keeps its own state for resuming the search; these records are ours, written
 atomically when a trial ends, and hold what a person wants to compare trials by: the
 hyperparameters, the whole learning curve, the best epoch and whether the trial showed
-the seed notebook's overfitting signature (val_loss rising after its minimum while the
+the seed notebook's overfitting signature (val cross-entropy rising after its minimum while the
 training loss kept falling).
 """
 
@@ -19,15 +19,19 @@ from typing import Any
 from autosent import atomic
 from autosent.errors import UsageError
 from autosent.rundir import TRIALS_DIR
-METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
 # What trials are ranked, early-stopped and picked by: the validation cross-entropy alone.
 # Keras' val_loss adds the L2 penalty (`model.losses`) even when evaluating, so it grows
-# with a trial's l2 and would rank the least regularised trials first, whatever their fit:
-# on the full IMDB split a bag trial at l2 4e-4 had val accuracy 0.911 but val_loss 0.286,
-# ranked below a conv1d trial at 0.892 / 0.272. The hypermodel logs the bare cross-entropy
-# as a metric, and the records store it under loss / val_loss.
+# with a trial's l2 and would rank the least regularised trials first, whatever their fit.
+# The hypermodel logs the bare cross-entropy as a metric under this name, and records keep
+# it (and nothing called loss) under the same name.
 CROSS_ENTROPY = "cross_entropy"
 OBJECTIVE = f"val_{CROSS_ENTROPY}"
+#: The metrics a learning-curve row keeps, by Keras' names.
+METRICS = (CROSS_ENTROPY, "accuracy", OBJECTIVE, "val_accuracy")
+#: Records written before the fields were named for what they hold called the cross-entropy "loss".
+LEGACY_FIELDS = {"val_loss": "val_cross_entropy", "train_loss": "train_cross_entropy", "val_loss_rise": "val_cross_entropy_rise"}
+LEGACY_METRICS = {"loss": CROSS_ENTROPY, "val_loss": OBJECTIVE}
 COMPLETED, FAILED = "COMPLETED", "FAILED"
 
 
@@ -41,12 +45,12 @@ class TrialRecord:
     hyperband: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int | None = None
-    val_loss: float | None = None
+    val_cross_entropy: float | None = None
     val_accuracy: float | None = None
-    train_loss: float | None = None
+    train_cross_entropy: float | None = None
     train_accuracy: float | None = None
     overfit: bool = False
-    val_loss_rise: float = 0.0
+    val_cross_entropy_rise: float = 0.0
     params: int | None = None
     seconds: float = 0.0
     worker: str = "tuner0"
@@ -55,8 +59,8 @@ class TrialRecord:
 
     @property
     def finished(self) -> bool:
-        """Trained to the end with a finite val_loss: rankable and exportable."""
-        return self.status == COMPLETED and self.val_loss is not None
+        """Trained to the end with a finite val cross-entropy: rankable and exportable."""
+        return self.status == COMPLETED and self.val_cross_entropy is not None
 
     @property
     def failed(self) -> bool:
@@ -75,33 +79,36 @@ class TrialRecord:
 
 
 def summarise(history: list[dict[str, float]]) -> dict[str, Any]:
-    """Best epoch (lowest val_loss) and overfitting figures of one learning curve."""
-    curve = [h for h in history if math.isfinite(h.get("val_loss", math.nan))]
+    """Best epoch (lowest val cross-entropy) and overfitting figures of one learning curve."""
+    curve = [h for h in history if math.isfinite(h.get(OBJECTIVE, math.nan))]
     if not curve:
         return {}
-    best = min(curve, key=lambda h: h["val_loss"])
+    best = min(curve, key=lambda h: h[OBJECTIVE])
     after = [h for h in curve if h["epoch"] > best["epoch"]]
-    rise = max((h["val_loss"] for h in after), default=best["val_loss"]) - best["val_loss"]
-    overfit = any(h["val_loss"] > best["val_loss"] and h["loss"] < best["loss"] for h in after)
+    rise = max((h[OBJECTIVE] for h in after), default=best[OBJECTIVE]) - best[OBJECTIVE]
+    overfit = any(h[OBJECTIVE] > best[OBJECTIVE] and h[CROSS_ENTROPY] < best[CROSS_ENTROPY] for h in after)
     return {
         "best_epoch": best["epoch"],
-        "val_loss": best["val_loss"],
+        "val_cross_entropy": best[OBJECTIVE],
         "val_accuracy": best.get("val_accuracy"),
-        "train_loss": best.get("loss"),
+        "train_cross_entropy": best.get(CROSS_ENTROPY),
         "train_accuracy": best.get("accuracy"),
         "overfit": overfit,
-        "val_loss_rise": rise,
+        "val_cross_entropy_rise": rise,
     }
 
 
 def epoch_row(epoch: int, logs: dict[str, float]) -> dict[str, float]:
-    """One epoch's metrics from Keras' 0-based epoch index and its logs, numbered from 1.
+    """One epoch's METRICS from Keras' 0-based epoch index and its logs, numbered from 1.
 
-    loss and val_loss are the cross-entropy without the L2 penalty (see OBJECTIVE) when the
-    model logs it, as every model the hypermodel builds does.
+    Keras' own loss and val_loss (with the L2 penalty) are left out: see OBJECTIVE.
     """
-    logs = {**logs, **{m.replace(CROSS_ENTROPY, "loss"): v for m, v in logs.items() if m.endswith(CROSS_ENTROPY)}}
     return {"epoch": epoch + 1, **{m: float(logs[m]) for m in METRICS if m in logs}}
+
+
+def upgrade_history(rows: list[dict[str, float]]) -> list[dict[str, float]]:
+    """Learning-curve rows of any autosent version, by today's metric names."""
+    return [{LEGACY_METRICS.get(k, k): v for k, v in row.items()} for row in rows]
 
 
 def history_rows(epochs: list[int], history: dict[str, list[float]]) -> list[dict[str, float]]:
@@ -140,6 +147,8 @@ def _load(path: Path) -> TrialRecord:
     so a damaged one was damaged outside autosent and no guess at its contents is safe)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        data = {LEGACY_FIELDS.get(k, k): v for k, v in data.items()}
+        data["history"] = upgrade_history(data.get("history", []))
         return TrialRecord(**{k: v for k, v in data.items() if k in TrialRecord.__dataclass_fields__})
     except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as e:
         raise UsageError(f"{path} is not a readable trial record ({str(e).splitlines()[0]}); restore it or move it out of the run") from None

@@ -20,7 +20,7 @@ from autosent import leaderboard
 from autosent.leaderboard import rank
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
-from autosent.records import TrialRecord, read_records
+from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records, upgrade_history
 from autosent.rundir import EXPORT_DIR, REPORT_DIR
 FIGURES = {
     "curves": "learning_curves.png",
@@ -58,9 +58,9 @@ def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int
     from matplotlib.ticker import MaxNLocator
 
     epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h.get("loss") for h in history], "o-", label="train loss")
-    if any("val_loss" in h for h in history):
-        ax.plot(epochs, [h.get("val_loss") for h in history], "o-", label="val loss")
+    ax.plot(epochs, [h.get(CROSS_ENTROPY) for h in history], "o-", label="train")
+    if any(OBJECTIVE in h for h in history):
+        ax.plot(epochs, [h.get(OBJECTIVE) for h in history], "o-", label="val")
     if best_epoch is not None:
         ax.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch {best_epoch}")
     ax.set_title(title, fontsize=9)
@@ -82,7 +82,7 @@ def learning_curves(ranked: list[TrialRecord], export: dict[str, Any] | None, pa
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
     for ax, (history, title, best) in zip(axes[0], panels):
         _plot_curve(ax, history, title, best)
-    axes[0][0].set_ylabel("loss")
+    axes[0][0].set_ylabel("cross-entropy (no L2 penalty)")
     _save(plt, fig, path)
 
 
@@ -94,18 +94,18 @@ def _minutes_since_start(records: list[TrialRecord]) -> list[float]:
 
 
 def best_so_far(records: list[TrialRecord], path: Path) -> None:
-    """The lowest val_loss found so far, against trials run and against wall time."""
+    """The lowest val cross-entropy found so far, against trials run and against wall time."""
     plt = _pyplot()
     finished = [r for r in records if r.finished and r.finished_at]
     finished.sort(key=lambda r: r.finished_at)
     best, running = [], float("inf")
     for r in finished:
-        running = min(running, r.val_loss)
+        running = min(running, r.val_cross_entropy)
         best.append(running)
     fig, (by_trial, by_time) = plt.subplots(1, 2, figsize=(9, 3.2))
     by_trial.step(range(1, len(best) + 1), best, where="post")
     by_trial.set_xlabel("trials finished")
-    by_trial.set_ylabel("best val_loss so far")
+    by_trial.set_ylabel("best val cross-entropy so far")
     by_time.step(_minutes_since_start(finished) if finished else [], best, where="post")
     by_time.set_xlabel("minutes since the search started")
     _save(plt, fig, path)
@@ -141,9 +141,9 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
     """report.md: the figures, the leaderboard and the overfitting table."""
     board = leaderboard.markdown(records, top)
     overfitting = markdown_table(
-        ["trial", "best epoch", "epochs run", "val_loss rise after its minimum", "overfit"],
+        ["trial", "best epoch", "epochs run", "val cross-entropy rise after its minimum", "overfit"],
         [
-            [r.trial_id, r.best_epoch, _epochs_run(r), cell(r.val_loss_rise, ".4f"), r.overfit]
+            [r.trial_id, r.best_epoch, _epochs_run(r), cell(r.val_cross_entropy_rise, ".4f"), r.overfit]
             for r in sorted(records, key=lambda r: int(r.trial_id))
             if r.finished
         ],
@@ -161,10 +161,10 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
         )
     parts += [
         "## Learning curves", f"![learning curves]({FIGURES['curves']})",
-        "## Search progress", f"![best val_loss so far]({FIGURES['progress']})",
+        "## Search progress", f"![best val cross-entropy so far]({FIGURES['progress']})",
         "## Encoders", f"![val accuracy by encoder]({FIGURES['encoders']})",
         f"## Leaderboard (top {top})", board,
-        "## Overfitting", "A val_loss that rose after its minimum while the training loss kept falling marks overfitting.",
+        "## Overfitting", "A val cross-entropy that rose after its minimum while the training one kept falling marks overfitting.",
         overfitting,
     ]  # fmt: skip
     if failed:
@@ -180,6 +180,8 @@ def make_report(run_dir: Path, top: int = 3) -> Report:
         raise UsageError(f"run {run_dir.name!r} has no finished trial to report on yet")
     export_dir = run_dir / EXPORT_DIR
     export = export_folder.read_metadata(export_dir) if (export_dir / METADATA_FILE).exists() else None
+    if export is not None:
+        export["retrain_history"] = upgrade_history(export.get("retrain_history", []))
     folder = run_dir / REPORT_DIR
     folder.mkdir(exist_ok=True)
     figures = {name: folder / file for name, file in FIGURES.items()}

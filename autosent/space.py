@@ -6,7 +6,7 @@ A space file has up to five tables:
                       ngrams, ngram_max_tokens, ngram_sequence_length
                                                       (word n-grams, for `bag` and `nbsvm`)
     [hyperband]       max_epochs, factor
-    [training]        patience                        (EarlyStopping on val_loss)
+    [training]        patience                        (EarlyStopping on the val cross-entropy)
     [hyperparameters] one entry per model hyperparameter, each either
                       a plain value                   -> fixed
                       { choice = [a, b, ...] }        -> one of these

@@ -115,7 +115,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
             queue.remove(trial_id)
             trial = oracle.trials[trial_id]
             if record.finished and not trial.metrics.exists(oracle.objective.name):
-                oracle.update_trial(trial_id, {oracle.objective.name: record.val_loss}, step=record.best_epoch - 1)
+                oracle.update_trial(trial_id, {oracle.objective.name: record.val_cross_entropy}, step=record.best_epoch - 1)
             trial.status, trial.message = record.status, record.message
             oracle.end_trial(trial)
 
@@ -210,6 +210,6 @@ class RecordingHyperband(keras_tuner.Hyperband):
             seconds=round(time.monotonic() - self._trial_started, 3),
             worker=self.tuner_id,
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            message="" if completed else (self._failure or "no finite val_loss in any epoch"),
+            message="" if completed else (self._failure or "no finite val cross-entropy in any epoch"),
             **summary,
         )

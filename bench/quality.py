@@ -57,14 +57,14 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> tuple[float, float]:
 
     from autosent.hypermodel import SentimentHyperModel
     from autosent.space import load_space
-    from autosent.vectorize import make_vectorizer
+    from autosent.vectorize import WORDS, make_vectorizer
 
     started = time.monotonic()
     keras.utils.set_random_seed(0)
     space = load_space("seed")
     layer = make_vectorizer(space.max_tokens, space.sequence_length)
     layer.adapt(dataset.train.texts, batch_size=2048)
-    ids = {name: np.asarray(layer(split.texts)) for name, split in (("train", dataset.train), ("val", dataset.val), ("test", dataset.test))}
+    ids = {name: {WORDS: np.asarray(layer(split.texts))} for name, split in (("train", dataset.train), ("val", dataset.val), ("test", dataset.test))}
     hypermodel = SentimentHyperModel(space, layer.vocabulary_size(), dataset.num_classes)
     hp = hypermodel.hyperparameters_for({})
     model = hypermodel.build(hp)

@@ -22,8 +22,8 @@ TINY_SPACE = TESTS / "spaces" / "tiny.toml"
 
 #: Every field a trial record on disk must have.
 RECORD_FIELDS = {
-    "trial_id", "status", "hyperparameters", "hyperband", "history", "best_epoch", "val_loss",
-    "val_accuracy", "train_loss", "train_accuracy", "overfit", "val_loss_rise", "params", "seconds",
+    "trial_id", "status", "hyperparameters", "hyperband", "history", "best_epoch", "val_cross_entropy",
+    "val_accuracy", "train_cross_entropy", "train_accuracy", "overfit", "val_cross_entropy_rise", "params", "seconds",
     "worker", "finished_at", "message", "gap",
 }  # fmt: skip
 

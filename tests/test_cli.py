@@ -35,7 +35,7 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
         record = json.loads(path.read_text())
         assert RECORD_FIELDS <= set(record), RECORD_FIELDS - set(record)
         assert record["status"] == "COMPLETED" and record["hyperparameters"]["encoder"] in load_space("default").encoders
-        assert 0.0 < record["val_accuracy"] <= 1.0 and record["val_loss"] > 0
+        assert 0.0 < record["val_accuracy"] <= 1.0 and record["val_cross_entropy"] > 0
 
     board = run_cli("leaderboard", "--json", cwd=tmp_path)
     assert board.returncode == 0, board.stderr
@@ -44,14 +44,14 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
     assert sorted(row["trial"] for row in rows) == sorted(records)
     for row in rows:
         record = records[row["trial"]]
-        assert (row["val_loss"], row["val_accuracy"], row["best_epoch"], row["encoder"]) == (
-            record.val_loss, record.val_accuracy, record.best_epoch, record.hyperparameters["encoder"],
+        assert (row["val_cross_entropy"], row["val_accuracy"], row["best_epoch"], row["encoder"]) == (
+            record.val_cross_entropy, record.val_accuracy, record.best_epoch, record.hyperparameters["encoder"],
         )  # fmt: skip
-    assert [row["val_loss"] for row in rows] == sorted(row["val_loss"] for row in rows)
+    assert [row["val_cross_entropy"] for row in rows] == sorted(row["val_cross_entropy"] for row in rows)
     assert [row["rank"] for row in rows] == [1, 2, 3]
 
     table = run_cli("leaderboard", cwd=tmp_path)
-    assert table.returncode == 0 and rows[0]["trial"] in table.stdout and "val_loss" in table.stdout
+    assert table.returncode == 0 and rows[0]["trial"] in table.stdout and "val_ce" in table.stdout
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.

@@ -41,7 +41,7 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     for name in ("model.keras", "saved_model/saved_model.pb", "metadata.json", "MODEL_CARD.md"):
         assert (out / name).is_file(), name
     records = read_records(searched / "results" / "r")
-    best = min(records, key=lambda r: (r.val_loss, r.params))
+    best = min(records, key=lambda r: (r.val_cross_entropy, r.params))
     metadata = json.loads((out / "metadata.json").read_text())
     assert metadata["trial_id"] == best.trial_id
     epochs = epochs_trained(best, {r.trial_id: r for r in records})  # best_epoch unless a continuation
@@ -76,7 +76,7 @@ def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, ex
     full = export_trial(searched / "results", "r", out=tmp_path / "full", full=True)
     assert full.metadata["full"] and full.metadata["epochs"] == exported.metadata["epochs"]
     assert len(full.metadata["retrain_history"]) == exported.metadata["epochs"]
-    assert "val_loss" not in full.metadata["retrain_history"][0]
+    assert "val_cross_entropy" not in full.metadata["retrain_history"][0]
 
 
 def test_predictions_survive_a_reload_in_a_fresh_process(searched, exported):

@@ -1,5 +1,7 @@
 """Trial records and the leaderboard built from them, rendered to a string."""
 
+import json
+
 from rich.console import Console
 
 from autosent.leaderboard import rank, rows, table
@@ -12,7 +14,7 @@ def _record(
 ) -> TrialRecord:
     history = history_rows(
         list(range(first_epoch - 1, first_epoch - 1 + len(val_losses))),
-        {"loss": losses, "accuracy": [0.9] * len(losses), "val_loss": val_losses, "val_accuracy": [0.8] * len(losses)},
+        {"cross_entropy": losses, "accuracy": [0.9] * len(losses), "val_cross_entropy": val_losses, "val_accuracy": [0.8] * len(losses)},
     )
     return TrialRecord(
         trial_id=trial_id, status="COMPLETED", hyperparameters={"encoder": "gru", "units": 8, **hps},
@@ -23,11 +25,11 @@ def _record(
 def test_summary_flags_the_seed_notebooks_overfitting_signature():
     # The notebook: val_loss 0.29 at epoch 2, then rising to 0.84 while train loss kept falling.
     overfit = _record("0", [0.35, 0.29, 0.40, 0.84], [0.5, 0.3, 0.1, 0.02])
-    assert overfit.best_epoch == 2 and overfit.val_loss == 0.29
-    assert overfit.overfit and abs(overfit.val_loss_rise - 0.55) < 1e-9
+    assert overfit.best_epoch == 2 and overfit.val_cross_entropy == 0.29
+    assert overfit.overfit and abs(overfit.val_cross_entropy_rise - 0.55) < 1e-9
     assert abs(overfit.gap - 0.1) < 1e-9
     healthy = _record("1", [0.5, 0.4, 0.35], [0.6, 0.5, 0.45])
-    assert healthy.best_epoch == 3 and not healthy.overfit and healthy.val_loss_rise == 0
+    assert healthy.best_epoch == 3 and not healthy.overfit and healthy.val_cross_entropy_rise == 0
 
 
 def test_ranking_is_by_val_loss_then_fewer_parameters_failed_last():
@@ -47,7 +49,7 @@ def test_table_renders_ranked_trials_to_text():
     console.print(table(records, top=5, title="leaders"))
     text = console.export_text()
     lines = [line for line in text.splitlines() if line.strip()]
-    header = next(line for line in lines if "val_loss" in line)
+    header = next(line for line in lines if "val_ce" in line)
     for column in ("trial", "encoder", "units", "drop", "l2", "ep", "val_acc", "gap", "overfit", "sec"):
         assert column in header
     first, second = [line for line in lines if line.strip().startswith(("1 ", "2 "))]
@@ -65,7 +67,7 @@ def test_records_round_trip_through_disk_in_trial_order(tmp_path):
 
 def test_a_hyperband_continuation_counts_the_epochs_its_weights_really_had():
     def record(trial_id, best_epoch, hyperband):
-        return TrialRecord(trial_id, "COMPLETED", {}, hyperband=hyperband, best_epoch=best_epoch, val_loss=0.3)
+        return TrialRecord(trial_id, "COMPLETED", {}, hyperband=hyperband, best_epoch=best_epoch, val_cross_entropy=0.3)
 
     fresh = record("0", 1, {"epochs": 3, "initial_epoch": 0})  # trained 3 epochs, best was its 1st
     child = record("1", 4, {"epochs": 8, "initial_epoch": 3, "trial_id": "0"})  # from trial 0's best weights
@@ -82,3 +84,18 @@ def test_the_reports_overfitting_table_says_where_a_hyperband_continuation_began
     text = markdown("r", [fresh, continued], None, top=10)
     assert "| 0 | 2 | 1–2 | 0.0000 |  |" in text
     assert "| 1 | 4 | 3–5 | 0.0500 | yes |" in text
+
+
+def test_records_written_before_the_rename_read_with_todays_names(tmp_path):
+    """Records of earlier versions called the validation cross-entropy val_loss, in the record and its curve."""
+    old = {
+        "trial_id": "3", "status": "COMPLETED", "hyperparameters": {"encoder": "bag"}, "best_epoch": 1,
+        "val_loss": 0.25, "train_loss": 0.2, "val_loss_rise": 0.01, "val_accuracy": 0.9,
+        "history": [{"epoch": 1, "loss": 0.2, "val_loss": 0.25}, {"epoch": 2, "loss": 0.1, "val_loss": 0.26}],
+    }  # fmt: skip
+    (tmp_path / "trials").mkdir()
+    (tmp_path / "trials" / "trial_3.json").write_text(json.dumps(old))
+    (record,) = read_records(tmp_path)
+    assert (record.val_cross_entropy, record.train_cross_entropy, record.val_cross_entropy_rise) == (0.25, 0.2, 0.01)
+    assert record.history[1] == {"epoch": 2, "cross_entropy": 0.1, "val_cross_entropy": 0.26}
+    assert record.finished

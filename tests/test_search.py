@@ -39,7 +39,7 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
         assert RECORD_FIELDS <= set(data), RECORD_FIELDS - set(data)
         assert data["status"] == "COMPLETED"
         assert len(data["history"]) >= 1 and data["best_epoch"] in [h["epoch"] for h in data["history"]]
-        assert data["val_loss"] == min(h["val_loss"] for h in data["history"])
+        assert data["val_cross_entropy"] == min(h["val_cross_entropy"] for h in data["history"])
     assert any(r.hyperband.get("trial_id") for r in outcome.records), "Hyperband should continue a trial"
     run = json.loads((run_dir / "run.json").read_text())
     assert run["splits"] == {"train": 200, "val": 2500, "test": 2500}
