@@ -164,6 +164,30 @@ class Heartbeat:
         self._thread.join()
 
 
+class WorkerDuties:
+    """What a worker's tuner does besides training: it does not spin while the chief has no
+    trial for it, and it sends heartbeats while it trains one."""
+
+    def __init__(self) -> None:
+        self._waiting = False
+        self._heartbeat: Heartbeat | None = None
+
+    def before_asking(self) -> None:
+        """Called before each request for a trial; the last one got none: wait a moment first."""
+        if self._waiting:
+            time.sleep(IDLE_WAIT_S)
+        self._waiting = True
+
+    def trial_started(self, oracle, trial_id: str) -> None:
+        self._waiting = False
+        self._heartbeat = Heartbeat(oracle, trial_id)
+
+    def trial_ended(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
+
+
 def _liveness_servicer(oracle, worker_timeout: float):
     """keras-tuner's `OracleServicer`, noting when it last heard from each worker."""
     from autosent.keras_tuner_internals import OracleServicer, TrialStatus, protos, retry_queue, synchronized

@@ -19,9 +19,10 @@ from typing import Any
 import keras_tuner
 
 from autosent import keras_tuner_internals
-from autosent.distributed import IDLE_WAIT_S, Heartbeat
+from autosent.distributed import WorkerDuties
 from autosent.events import SearchListener
-from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_record, summarise, write_record
+from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, summarise, write_record
+from autosent.resume import repair_oracle
 
 #: A search stops after this many failed trials in a row: the space, not bad luck, is at fault.
 MAX_CONSECUTIVE_FAILURES = 5
@@ -84,40 +85,18 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self._params: int | None = None
         self._failure = ""
         self._failed_in_a_row: list[TrialRecord] = []
-        self._waiting = False
-        self._heartbeat: Heartbeat | None = None
         # A worker's oracle is a client of the chief's: keras-tuner decides this from the
         # environment (see autosent.distributed), and the chief keeps the oracle's state.
-        self.is_worker = keras_tuner_internals.is_worker()
+        self.worker: WorkerDuties | None = WorkerDuties() if keras_tuner_internals.is_worker() else None
         # keras-tuner's own limit raises before it saves its state; ours stops after saving.
         super().__init__(max_consecutive_failed_trials=sys.maxsize, **kwargs)
 
     def reload(self) -> None:
-        """keras-tuner's resume, repaired for the moments a kill can fall in.
-
-        keras-tuner re-queues the trials its oracle.json lists as running. A trial created
-        just before the kill may be on disk (trial.json, RUNNING) but missing from that
-        list; it would count towards the budget and never run, so it is queued too. A
-        trial whose record we had already written finished (or failed); re-running it would
-        waste its time and replace its record, so it is ended as its record says instead.
-        """
+        """keras-tuner's resume, then `resume.repair_oracle` (by the process that owns the oracle)."""
         super().reload()
-        if self.is_worker:
-            return  # the chief repairs its oracle when it resumes
-        oracle = self.oracle
-        oracle.verbose = 0  # autosent's live view replaces keras-tuner's printed display
-        queue = keras_tuner_internals.retry_queue(oracle)
-        queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
-        for trial_id in list(queue):
-            record = read_record(self.run_dir, trial_id)
-            if record is None or not (record.finished or record.failed):
-                continue
-            queue.remove(trial_id)
-            trial = oracle.trials[trial_id]
-            if record.finished and not trial.metrics.exists(oracle.objective.name):
-                oracle.update_trial(trial_id, {oracle.objective.name: record.val_cross_entropy}, step=record.best_epoch - 1)
-            trial.status, trial.message = record.status, record.message
-            oracle.end_trial(trial)
+        if self.worker is None:
+            self.oracle.verbose = 0  # autosent's live view replaces keras-tuner's printed display
+            repair_oracle(self.oracle, self.run_dir)
 
     def on_search_begin(self) -> None:
         """Save the tuner and oracle before the first trial, so that any kill after this resumes.
@@ -127,22 +106,20 @@ class RecordingHyperband(keras_tuner.Hyperband):
         start the run from scratch and train (and overwrite) trial 0 again.
         """
         super().on_search_begin()
-        if not self.is_worker:
+        if self.worker is None:
             self.oracle.save()
         self.save()
 
     def pre_create_trial(self) -> None:
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise TimeLimitReached
-        if self._waiting:  # the last ask got no trial (a worker waiting on others): don't spin
-            time.sleep(IDLE_WAIT_S)
-        self._waiting = True
+        if self.worker is not None:
+            self.worker.before_asking()
 
     def on_trial_begin(self, trial) -> None:
         super().on_trial_begin(trial)
-        self._waiting = False
-        if self.is_worker:
-            self._heartbeat = Heartbeat(self.oracle, trial.trial_id)
+        if self.worker is not None:
+            self.worker.trial_started(self.oracle, trial.trial_id)
         self._trial_started = time.monotonic()
         self._history, self._params, self._failure = [], None, ""
         model_hps, bookkeeping = self._hyperparameters(trial)
@@ -177,9 +154,8 @@ class RecordingHyperband(keras_tuner.Hyperband):
         _check_finite("val_loss", logs.get("val_loss"), f"in epoch {epoch + 1}")
 
     def on_trial_end(self, trial) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.stop()
-            self._heartbeat = None
+        if self.worker is not None:
+            self.worker.trial_ended()
         record = self._record(trial)
         if record.failed:  # no retries: a diverging or crashing configuration does so again
             trial.status, trial.message = FAILED, record.message

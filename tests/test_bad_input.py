@@ -1,8 +1,8 @@
 """Every mistake a user can make on the command line: exit 2, one line naming it, results untouched.
 
-Each case runs the real `autosent` in a folder that already holds a run, and checks that
-the error is a single stderr line mentioning the offending value, that there is no
-traceback, and that `results/` is byte-for-byte what it was.
+Each case runs `autosent` (in this process: `cli.main`) in a folder that already holds a run,
+and checks that the error is a single stderr line mentioning the offending value, that there
+is no traceback, and that `results/` is byte-for-byte what it was.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from autosent.data import tfds_source
+from autosent.errors import UsageError
 from autosent.rundir import RunRecord
 from conftest import TINY_SPACE, run_cli, snapshot, write_reviews_csv
 
@@ -93,7 +95,6 @@ CASES = [
     ("space-unknown-key", _space("k.toml", "patience = 1", "patients = 1"), ["search", "--space", "k.toml"], "training.patients (allowed: patience"),
     ("space-unknown-encoder", _space("e.toml", '"nbsvm"]', '"nbsvm", "transformer"]'), ["search", "--space", "e.toml"], "'transformer' is not allowed (allowed: conv1d, gru, bigru, bag, nbsvm)"),
     ("results-is-a-file", _write("afile", "x"), [*SEARCH, "--results", "afile"], "afile is a file"),
-    ("results-read-only", _read_only_folder, [*SEARCH, "--results", "locked"], "locked"),
     ("run-made-from-other-data", _nothing, [*SEARCH, "--run", "old"], "different"),
     ("leaderboard-missing-run", _nothing, ["leaderboard", "--run", "ghost"], "'ghost'"),
     ("export-missing-run", _nothing, ["export", "--run", "ghost"], "'ghost'"),
@@ -118,21 +119,27 @@ def workdir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("setup, args, mentions", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
-def test_bad_input_is_one_line_exit_2_and_results_stay_byte_identical(workdir, setup, args, mentions):
+def test_bad_input_is_one_line_exit_2_and_results_stay_byte_identical(workdir, cli, monkeypatch, setup, args, mentions):
     setup(workdir)
     before = snapshot(workdir / "results")
-    offline = {"AUTOSENT_TFDS_PROBE": "127.0.0.1:9", "TFDS_DATA_DIR": str(workdir / "tfds")}
-    prefix = _without_root_override() if setup is _read_only_folder else None
+    monkeypatch.setattr(tfds_source, "DOWNLOAD_HOST", "127.0.0.1:9")  # offline: nothing answers there
+    monkeypatch.setenv("TFDS_DATA_DIR", str(workdir / "tfds"))  # and nothing is downloaded
 
-    result = run_cli(*args, cwd=workdir, env=offline, prefix=prefix, timeout=300)
-
-    lines = result.stderr.strip().splitlines()
-    assert result.returncode == 2, result.stderr
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    assert lines[0].startswith("autosent: error: ") and mentions in lines[0], lines[0]
+    cli(*args).assert_usage_error(mentions)
     assert snapshot(workdir / "results") == before
 
 
-def test_debug_shows_the_traceback_instead(workdir):
-    result = run_cli("search", "--budget", "0", "--debug", cwd=workdir)
-    assert result.returncode != 0 and "Traceback" in result.stderr and "UsageError: --budget 0" in result.stderr
+def test_a_read_only_results_folder_is_refused_in_one_line(workdir):
+    """A real process, without root's power to write anywhere (see `_without_root_override`)."""
+    _read_only_folder(workdir)
+    before = snapshot(workdir / "results")
+    result = run_cli(*SEARCH, "--results", "locked", cwd=workdir, prefix=_without_root_override())
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("autosent: error: ") and "locked" in lines[0], lines[0]
+    assert snapshot(workdir / "results") == before
+
+
+def test_debug_raises_instead_so_python_shows_the_traceback(workdir, cli):
+    with pytest.raises(UsageError, match="--budget 0"):
+        cli("search", "--budget", "0", "--debug")

@@ -11,7 +11,7 @@ import pytest
 
 from autosent.records import read_records
 from autosent.space import load_space
-from conftest import RECORD_FIELDS, TESTS, run_cli
+from conftest import RECORD_FIELDS, TESTS, run_cli, write_reviews_csv
 
 
 
@@ -67,7 +67,8 @@ KILL_POINTS = [
 
 @pytest.mark.slow
 def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_record(tmp_path, tiny_space):
-    args = ["search", "--space", str(tiny_space), "--limit", "200", "--budget", "6", "--run", "k"]
+    write_reviews_csv(tmp_path / "reviews.csv", n=250)
+    args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "6", "--run", "k"]
     run_dir = tmp_path / "results" / "k"
     kept: dict[str, bytes] = {}  # every record on disk after each kill
     for when in KILL_POINTS:

@@ -7,6 +7,7 @@ import pytest
 from autosent import atomic, keras_tuner_internals
 from autosent import tuner as tuner_module
 from autosent.search import SearchConfig, run_search
+from conftest import write_reviews_csv
 
 
 class Crash(Exception):
@@ -29,7 +30,8 @@ def test_keras_tuner_state_writes_leave_the_old_file_when_cut_short(tmp_path, mo
 
 def test_a_crash_right_after_a_trial_record_neither_loses_nor_reruns_it(tmp_path, tiny_space, monkeypatch):
     """Die between our record write and keras-tuner's bookkeeping, then resume."""
-    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=3, results=tmp_path, run="c")
+    data = write_reviews_csv(tmp_path / "reviews.csv")
+    config = SearchConfig(data=str(data), space=str(tiny_space), budget=3, results=tmp_path, run="c")
     real_write = tuner_module.write_record
 
     def write_then_die(run_dir, record):
@@ -52,7 +54,8 @@ def test_a_crash_right_after_a_trial_record_neither_loses_nor_reruns_it(tmp_path
 
 def test_a_trial_created_just_before_a_kill_is_run_on_resume(tmp_path, tiny_space):
     """Die inside keras-tuner's create_trial: trial.json written, oracle.json not yet."""
-    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=2, results=tmp_path, run="k")
+    data = write_reviews_csv(tmp_path / "reviews.csv")
+    config = SearchConfig(data=str(data), space=str(tiny_space), budget=2, results=tmp_path, run="k")
     run_search(config)
     run_dir = tmp_path / "k"
     (run_dir / "trials" / "trial_1.json").unlink()

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from autosent import search as search_module
+from autosent.devices import distribution_strategy
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import RECORD_FIELDS, TINY_SPACE, run_cli
+from conftest import RECORD_FIELDS, TINY_SPACE, run_cli, write_reviews_csv
 
 pytestmark = pytest.mark.slow
 
@@ -32,8 +34,9 @@ class Cluster:
     def __init__(self, folder: Path, budget: int, worker_timeout: str = "60s"):
         self.folder = folder
         self.run_dir = folder / "results" / "d"
+        write_reviews_csv(folder / "reviews.csv", n=400)
         self.args = [
-            "search", "--space", str(TINY_SPACE), "--limit", "300", "--budget", str(budget), "--run", "d",
+            "search", "--data", "reviews.csv", "--space", str(TINY_SPACE), "--limit", "300", "--budget", str(budget), "--run", "d",
             "--chief", f"127.0.0.1:{_free_port()}", "--worker-timeout", worker_timeout,
         ]  # fmt: skip
         self.processes: dict[str, subprocess.Popen] = {}
@@ -132,8 +135,20 @@ def test_a_worker_with_other_data_is_refused(tmp_path):
     assert "this worker's fingerprint differs from the chief's run 'd'" in result.stderr
 
 
-def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path):
-    config = SearchConfig(limit=100, space=str(TINY_SPACE), budget=1, results=tmp_path, run="m", devices="1")
+def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path, monkeypatch):
+    entered = []
+
+    def watched(devices):
+        """The real strategy, noting each time a model is built or trained in its scope."""
+        strategy = distribution_strategy(devices)
+        real_scope = strategy.scope
+        strategy.scope = lambda: (entered.append(devices), real_scope())[1]
+        return strategy
+
+    monkeypatch.setattr(search_module, "distribution_strategy", watched)
+    data = write_reviews_csv(tmp_path / "reviews.csv")
+    config = SearchConfig(data=str(data), space=str(TINY_SPACE), budget=1, results=tmp_path, run="m", devices="1")
     assert [r.status for r in run_search(config).records] == ["COMPLETED"]
+    assert entered and set(entered) == {"1"}, "the trial did not run inside the MirroredStrategy"
     result = run_cli("search", "--space", str(TINY_SPACE), "--limit", "50", "--devices", "64", cwd=tmp_path)
     assert result.returncode == 2 and "--devices 64: this machine has" in result.stderr, result.stderr

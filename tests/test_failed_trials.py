@@ -6,7 +6,7 @@ from pathlib import Path
 
 from autosent.search import SearchConfig, run_search
 from autosent.tuner import MAX_CONSECUTIVE_FAILURES
-from conftest import TINY_SPACE
+from conftest import TINY_SPACE, write_reviews_csv
 
 
 #: The one-line reason of a trial stopped by a non-finite loss. A learning rate of 1e30 overflows to
@@ -24,7 +24,8 @@ def _space_with_learning_rate(folder: Path, value: str) -> Path:
 
 def test_a_diverging_trial_is_recorded_as_failed_and_the_search_goes_on(tmp_path):
     space = _space_with_learning_rate(tmp_path, "{ choice = [1e30, 0.003] }")
-    config = SearchConfig(limit=200, space=str(space), budget=6, results=tmp_path, run="mixed")
+    data = write_reviews_csv(tmp_path / "reviews.csv")
+    config = SearchConfig(data=str(data), space=str(space), budget=6, results=tmp_path, run="mixed")
     outcome = run_search(config)
 
     assert not outcome.failed_in_a_row
@@ -42,7 +43,8 @@ def test_a_diverging_trial_is_recorded_as_failed_and_the_search_goes_on(tmp_path
 
 def test_failures_in_a_row_stop_the_search_with_their_reasons_and_resume_goes_on(tmp_path):
     space = _space_with_learning_rate(tmp_path, "1e30")
-    config = SearchConfig(limit=200, space=str(space), budget=20, results=tmp_path, run="nan")
+    data = write_reviews_csv(tmp_path / "reviews.csv")
+    config = SearchConfig(data=str(data), space=str(space), budget=20, results=tmp_path, run="nan")
 
     outcome = run_search(config)
     assert [r.trial_id for r in outcome.failed_in_a_row] == [str(i).zfill(2) for i in range(MAX_CONSECUTIVE_FAILURES)]

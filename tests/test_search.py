@@ -1,11 +1,14 @@
 """A real (tiny) search through the library API: records, resume, vectorise once."""
 
 import json
+import time
 
 import keras
 import pytest
 
+from autosent import tuner as tuner_module
 from autosent.errors import UsageError
+from autosent.events import SearchListener
 from autosent.export import export_trial
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
@@ -28,7 +31,8 @@ def adapt_calls(monkeypatch):
 
 
 def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_space, adapt_calls):
-    config = SearchConfig(data="imdb", limit=200, space=str(tiny_space), budget=3, results=tmp_path, run="t")
+    data = write_reviews_csv(tmp_path / "reviews.csv", n=250)
+    config = SearchConfig(data=str(data), limit=160, space=str(tiny_space), budget=3, results=tmp_path, run="t")
     outcome = run_search(config)
     run_dir = tmp_path / "t"
     # The tiny space can pick `bag`: a words layer and a word n-grams layer, each adapted once.
@@ -42,9 +46,9 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
         assert data["val_cross_entropy"] == min(h["val_cross_entropy"] for h in data["history"])
     assert any(r.hyperband.get("trial_id") for r in outcome.records), "Hyperband should continue a trial"
     run = json.loads((run_dir / "run.json").read_text())
-    assert run["splits"] == {"train": 200, "val": 2500, "test": 2500}
-    assert run["identity"]["data"] == "imdb" and len(run["identity"]["fingerprint"]) == 64
-    assert (run_dir / "vocabulary.txt").read_text().startswith("the\n")
+    assert run["splits"] == {"train": 160, "val": 25, "test": 25}
+    assert run["identity"]["data"] == str(data) and len(run["identity"]["fingerprint"]) == 64
+    assert {"film", "plot", "poswordpos"} <= set((run_dir / "vocabulary.txt").read_text().split("\n"))
 
     before = {p.name: p.read_bytes() for p in (run_dir / "trials").glob("*.json")}
     resumed = run_search(SearchConfig(**{**config.__dict__, "budget": 4}))
@@ -57,10 +61,32 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
     assert read_records(run_dir) == resumed.records, "a refused run must not touch the existing one"
 
 
-def test_time_limit_stops_between_trials(tmp_path, tiny_space):
-    config = SearchConfig(data="imdb", limit=100, space=str(tiny_space), budget=3, results=tmp_path, time_limit=0.001)
-    outcome = run_search(config)
-    assert outcome.stopped_by_time and outcome.records == []
+class _Clock:
+    """`time` for the tuner module, whose monotonic clock jumps an hour when a trial ends."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.sleep = time.sleep
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+
+class _HourPerTrial(SearchListener):
+    def __init__(self, clock: _Clock) -> None:
+        self.clock = clock
+
+    def on_trial_end(self, record) -> None:
+        self.clock.offset += 3600
+
+
+def test_time_limit_stops_between_trials_not_before_the_first(tmp_path, tiny_space, monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(tuner_module, "time", clock)
+    data = write_reviews_csv(tmp_path / "reviews.csv")
+    config = SearchConfig(data=str(data), space=str(tiny_space), budget=3, results=tmp_path, time_limit=1800)
+    outcome = run_search(config, listener=_HourPerTrial(clock))
+    assert outcome.stopped_by_time and [r.trial_id for r in outcome.records] == ["0"]
 
 
 def test_encoder_tables_reach_the_trials_records_and_export(tmp_path, tiny_space):

@@ -1,0 +1,35 @@
+"""Resuming a search: keras-tuner's reloaded oracle, repaired for the moments a kill can fall in.
+
+keras-tuner re-queues the trials its oracle.json lists as running. Two kills leave it wrong:
+
+- A trial created just before the kill may be on disk (trial.json, RUNNING) but missing from
+  that list; it would count towards the budget and never run, so it is queued too.
+- A trial whose record autosent had already written finished (or failed); running it again
+  would waste its time and replace its record, so it is ended as its record says instead.
+
+Only the process that owns the oracle (a local search, or a distributed search's chief)
+repairs it; workers are clients of the chief's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autosent import keras_tuner_internals
+from autosent.records import read_record
+
+
+def repair_oracle(oracle, run_dir: Path) -> None:
+    """Queue the running trials keras-tuner forgot, and end those whose record says they ended."""
+    queue = keras_tuner_internals.retry_queue(oracle)
+    queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
+    for trial_id in list(queue):
+        record = read_record(run_dir, trial_id)
+        if record is None or not (record.finished or record.failed):
+            continue
+        queue.remove(trial_id)
+        trial = oracle.trials[trial_id]
+        if record.finished and not trial.metrics.exists(oracle.objective.name):
+            oracle.update_trial(trial_id, {oracle.objective.name: record.val_cross_entropy}, step=record.best_epoch - 1)
+        trial.status, trial.message = record.status, record.message
+        oracle.end_trial(trial)
