@@ -1,5 +1,6 @@
 """Export of a real tiny search's best trial, and predicting with it."""
 
+import io
 import json
 import signal
 import subprocess
@@ -79,6 +80,7 @@ def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, ex
     assert "val_cross_entropy" not in full.metadata["retrain_history"][0]
 
 
+@pytest.mark.slow
 def test_predictions_survive_a_reload_in_a_fresh_process(searched, exported):
     expected = Predictor(exported.out).predict(TEXTS)
     result = run_cli("predict", "--json", "--model", str(exported.out), *TEXTS, cwd=searched)
@@ -90,22 +92,22 @@ def test_predictions_survive_a_reload_in_a_fresh_process(searched, exported):
         assert line["probability"] == pytest.approx(mine.probability, abs=1e-6)
 
 
-def test_predict_reads_args_file_and_stdin(searched, exported):
-    (searched / "texts.txt").write_text("\n".join(TEXTS[:2]) + "\n\n")
-    from_args = run_cli("predict", *TEXTS[:2], cwd=searched)
-    from_file = run_cli("predict", "--file", "texts.txt", cwd=searched)
-    from_stdin = subprocess.run(
-        [sys.executable, "-m", "autosent", "predict"], input="\n".join(TEXTS[:2]), cwd=searched,
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+def test_predict_reads_args_file_and_stdin(searched, exported, cli, monkeypatch, tmp_path):
+    (tmp_path / "texts.txt").write_text("\n".join(TEXTS[:2]) + "\n\n")
+    results = str(searched / "results")  # the newest export under it is the one to use
+    from_args = cli("predict", "--results", results, *TEXTS[:2])
+    from_file = cli("predict", "--results", results, "--file", "texts.txt")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\n".join(TEXTS[:2]).encode()), encoding="utf-8"))
+    from_stdin = cli("predict", "--results", results)
     for result in (from_args, from_file, from_stdin):
-        assert result.returncode == 0, result.stderr
-        lines = result.stdout.splitlines()
+        assert result.code == 0, result.err
+        lines = result.out.splitlines()
         assert len(lines) == 2 and lines[0].split("\t")[2] == TEXTS[0]
         assert lines[0].split("\t")[0] in ("negative", "positive", "neg", "pos")
-    assert from_args.stdout == from_file.stdout == from_stdin.stdout
+    assert from_args.out == from_file.out == from_stdin.out
 
 
+@pytest.mark.slow
 def test_export_killed_mid_write_leaves_the_previous_export_loadable(searched, exported):
     previous = (exported.out / "metadata.json").read_bytes()
     process = subprocess.Popen(
@@ -133,16 +135,14 @@ def test_a_swap_cut_between_its_renames_is_recovered(tmp_path):
     assert (out / "metadata.json").read_text() == "{}" and not backup.exists()
 
 
-def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched, tmp_path):
+def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched, tmp_path, cli):
     with pytest.raises(UsageError, match="no finished trial '99'"):
         export_trial(searched / "results", "r", trial="99")
     empty = tmp_path / "results" / "e"
     empty.mkdir(parents=True)
     (empty / "run.json").write_bytes((searched / "results" / "r" / "run.json").read_bytes())  # a real run, no trials
-    result = run_cli("export", "best", "--run", "e", cwd=tmp_path)
-    assert result.returncode == 2 and "no finished trial" in result.stderr and "Traceback" not in result.stderr
-    not_export = run_cli("predict", "--model", str(tmp_path), "hi", cwd=tmp_path)
-    assert not_export.returncode == 2 and "not an autosent export" in not_export.stderr
+    cli("export", "best", "--run", "e").assert_usage_error("no finished trial")
+    cli("predict", "--model", str(tmp_path), "hi").assert_usage_error("not an autosent export")
 
 
 def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
