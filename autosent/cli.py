@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
     s.add_argument("--top", type=positive_int, default=5, help="trials shown in the live leaderboard (default: 5)")
     s.add_argument("--devices", help="train each trial on all or N devices (GPUs; the CPU where there are none)")
+    s.add_argument("--dry-run", action="store_true", help="print the plan and a time estimate, write nothing, and stop")
+    s.add_argument("--quiet", action="store_true", help="no live view and no line per trial, only the closing summary")
     d = s.add_argument_group("distributed search (keras-tuner's chief/worker engine; see README)")
     d.add_argument("--chief", metavar="HOST:PORT", help="address the chief serves the oracle on")
     d.add_argument("--role", choices=["chief", "worker"], help="chief: serve the oracle and own results/; worker: run trials")
@@ -152,8 +154,21 @@ def _load_tensorflow(args: argparse.Namespace) -> None:
         tf.get_logger().setLevel("ERROR")
 
 
-def _search(args: argparse.Namespace) -> int:
+def _search_view(args: argparse.Namespace, console, run_name: str):
+    """The live view in a terminal, one plain line per trial in a log or a pipe, nothing with --quiet."""
+    from autosent.events import SearchListener
     from autosent.live import LiveSearchView
+    from autosent.plain_view import PlainSearchView
+
+    if args.quiet:
+        return contextlib.nullcontext(SearchListener())
+    if console.is_terminal:
+        return LiveSearchView(console, run_name, top=args.top)
+    return contextlib.nullcontext(PlainSearchView(run_name))
+
+
+def _search(args: argparse.Namespace) -> int:
+    from autosent.plain_view import PlainSearchView
     from autosent.search import SearchConfig, prepare_search, run_prepared
 
     # Every SearchConfig field has a search flag of the same name.
@@ -162,11 +177,16 @@ def _search(args: argparse.Namespace) -> int:
         _load_tensorflow(args)  # tensorflow-datasets imports it; hide its start-up logging first
     prepared = prepare_search(config)  # bad input fails here, in a moment, before TensorFlow loads
     _load_tensorflow(args)
+    if args.dry_run:
+        from autosent.plan import make_plan
+
+        print("\n".join(make_plan(prepared).lines()))
+        return 0
     console = _console()
-    with LiveSearchView(console, config.run_name, top=args.top) as view:
+    with _search_view(args, console, config.run_name) as view:
         outcome = run_prepared(prepared, listener=view)
-    if not console.is_terminal:
-        console.line()  # rich leaves the last frame of a non-terminal Live without a newline
+    if isinstance(view, PlainSearchView):
+        console.print(view.summary())
     if outcome.failed_in_a_row:
         _print_failures(outcome.failed_in_a_row)
         return EXIT_FAILED

@@ -1,8 +1,8 @@
 """Every use of keras-tuner's private API, in one place, checked when it is imported.
 
-keras-tuner's public API has no atomic state writes, no view of the oracle's retry queue and
-no hook into its gRPC servicer, and autosent needs all three (crash safety, resume repair,
-distributed liveness). When keras-tuner changes, this is the one file to read: it imports
+keras-tuner's public API has no atomic state writes, no view of the oracle's retry queue, no
+hook into its gRPC servicer and no say in how an oracle samples a configuration, and autosent
+needs all four (crash safety, resume repair, distributed liveness, cost-aware allocation). When keras-tuner changes, this is the one file to read: it imports
 what it needs from `keras_tuner.src`, checks that each piece has the shape autosent relies
 on, and fails with one clear message naming the piece if not. It was verified with the
 keras-tuner versions `pyproject.toml` allows.
@@ -28,6 +28,7 @@ try:
     from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
     from keras_tuner.src.engine.oracle import Oracle, synchronized
     from keras_tuner.src.engine.trial import TrialStatus
+    from keras_tuner.src.tuners.hyperband import HyperbandOracle
 except ImportError as e:  # pragma: no cover (only with an unsupported keras-tuner)
     raise ImportError(
         f"autosent needs keras-tuner 1.4 (installed: {metadata.version('keras-tuner')}); "
@@ -54,8 +55,15 @@ check(
     (_distribute_utils, "has_chief_oracle"),
     (_distribute_utils, "is_chief_oracle"),
     (Oracle, "create_trial"),  # hands out `_retry_queue` entries before new trials
+    # tuner.CostAwareHyperbandOracle overrides it: one random configuration, or None when
+    # every one it draws was tried (HyperbandOracle._random_trial calls it for new configurations)
+    (Oracle, "_random_values"),
     (Oracle, "end_trial"),
     (OracleServicer, "CreateTrial"),
+    (HyperbandOracle, "_get_num_brackets"),  # the bracket geometry `hyperband_rounds` reads
+    (HyperbandOracle, "_get_num_rounds"),
+    (HyperbandOracle, "_get_size"),
+    (HyperbandOracle, "_get_epochs"),
     (TrialStatus, "IDLE"),
     (TrialStatus, "STOPPED"),
 )
@@ -82,6 +90,17 @@ def retry_queue(oracle) -> list[str]:
             "autosent's resume needs keras-tuner 1.4 (pip install 'keras-tuner>=1.4.7,<1.5')"
         )
     return queue
+
+
+def hyperband_rounds(max_epochs: int, factor: int) -> list[tuple[int, list[tuple[int, int]]]]:
+    """keras-tuner's Hyperband geometry: each bracket's number, in the order its oracle runs them,
+    with the (trials, epochs) of each of its rounds. `--dry-run` plans with it, so its plan is
+    the oracle's own."""
+    import keras_tuner
+
+    oracle = HyperbandOracle(objective=keras_tuner.Objective("plan", "min"), max_epochs=max_epochs, factor=factor)
+    brackets = reversed(range(oracle._get_num_brackets()))
+    return [(b, [(oracle._get_size(b, r), oracle._get_epochs(b, r)) for r in range(oracle._get_num_rounds(b))]) for b in brackets]
 
 
 def is_worker() -> bool:

@@ -201,13 +201,13 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
             tuner = RecordingHyperband(
                 run_dir=run_dir,
                 train_size=len(dataset.train),
+                encoders=space.encoders,
                 listener=listener,
                 deadline=None if config.time_limit is None else prepared.started + config.time_limit,
                 hypermodel=SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, config.seed, data),
                 objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
                 max_epochs=prepared.max_epochs,
                 factor=space.factor,
-                hyperband_iterations=None,  # keep making brackets: the budget ends the search
                 seed=config.seed,
                 distribution_strategy=strategy,
                 directory=str(run_dir),

@@ -21,7 +21,8 @@ import keras_tuner
 from autosent import keras_tuner_internals
 from autosent.distributed import WorkerDuties
 from autosent.events import SearchListener
-from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, summarise, write_record
+from autosent.allocation import FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
+from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_records, summarise, write_record
 from autosent.resume import repair_oracle
 
 #: A search stops after this many failed trials in a row: the space, not bad luck, is at fault.
@@ -59,10 +60,55 @@ def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
+#: Samples keras-tuner may draw to find a new configuration of the encoder the allocator picked.
+MAX_DRAWS = 200
+
+
+class CostAwareHyperbandOracle(keras_tuner.oracles.HyperbandOracle):
+    """keras-tuner's Hyperband oracle, spending its budget where the winners are (see `allocation`).
+
+    Brackets, rounds, promotions and the state file stay keras-tuner's. Two decisions change:
+    the encoder of each new configuration is drawn by `allocation.encoder_weights`, and each
+    trial's epochs are cut by `allocation.epochs_for` when its family is dear. Both are pure
+    functions of the run's trial records and of a draw seeded by the trial's number, so a
+    resumed search (and a distributed chief, which reads the records the workers write)
+    decides as an uninterrupted one would.
+    """
+
+    def __init__(self, *, run_dir: Path, encoders: list[str], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.run_dir = run_dir
+        self.encoders = encoders
+
+    def _stats(self) -> dict[str, FamilyStats]:
+        return family_stats(self.encoders, read_records(self.run_dir))
+
+    def _random_values(self):
+        """keras-tuner's random configuration, of the encoder the allocator draws (rejection sampling)."""
+        values = super()._random_values()
+        if len(self.encoders) < 2 or values is None:
+            return values
+        wanted = draw_encoder(encoder_weights(self._stats()), seed=f"{self.seed}:{len(self.trials)}")
+        for _ in range(MAX_DRAWS):
+            if values is None or values.get("encoder") == wanted:
+                break
+            values = super()._random_values()
+        return values
+
+    def populate_space(self, trial_id: str) -> dict[str, Any]:
+        result = super().populate_space(trial_id)
+        values = result.get("values")
+        if len(self.encoders) > 1 and result.get("status") == "RUNNING" and values and "tuner/epochs" in values:
+            rung = values["tuner/initial_epoch"], values["tuner/epochs"]
+            values["tuner/epochs"] = epochs_for(values["encoder"], rung[1], rung[0], self._stats())
+        return result
+
+
 class RecordingHyperband(keras_tuner.Hyperband):
     """Hyperband that records every trial under `run_dir/trials/` and reports progress.
 
-    `deadline` (a `time.monotonic()` value) stops the search before the next trial starts.
+    Its oracle is the `CostAwareHyperbandOracle`. `deadline` (a `time.monotonic()` value)
+    stops the search before the next trial starts.
     """
 
     def __init__(
@@ -70,6 +116,11 @@ class RecordingHyperband(keras_tuner.Hyperband):
         *,
         run_dir: Path,
         train_size: int,
+        encoders: list[str],
+        objective: keras_tuner.Objective,
+        max_epochs: int,
+        factor: int,
+        seed: int,
         listener: SearchListener | None = None,
         deadline: float | None = None,
         **kwargs: Any,
@@ -88,8 +139,14 @@ class RecordingHyperband(keras_tuner.Hyperband):
         # A worker's oracle is a client of the chief's: keras-tuner decides this from the
         # environment (see autosent.distributed), and the chief keeps the oracle's state.
         self.worker: WorkerDuties | None = WorkerDuties() if keras_tuner_internals.is_worker() else None
-        # keras-tuner's own limit raises before it saves its state; ours stops after saving.
-        super().__init__(max_consecutive_failed_trials=sys.maxsize, **kwargs)
+        oracle = CostAwareHyperbandOracle(
+            run_dir=run_dir, encoders=encoders, objective=objective, max_epochs=max_epochs, factor=factor,
+            hyperband_iterations=None,  # keep making brackets: the budget ends the search
+            seed=seed,
+            max_consecutive_failed_trials=sys.maxsize,  # keras-tuner's limit raises before it saves its state; ours after
+        )  # fmt: skip
+        # keras_tuner.Hyperband.__init__ only builds the stock oracle; the Tuner takes ours.
+        keras_tuner.Tuner.__init__(self, oracle=oracle, **kwargs)
 
     def reload(self) -> None:
         """keras-tuner's resume, then `resume.repair_oracle` (by the process that owns the oracle)."""

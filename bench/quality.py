@@ -130,6 +130,20 @@ def main() -> None:
     print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {'never' if reached is None else f'{reached:.1f} m':>9}")
     print(f"{'seed notebook model, 10 epochs, last kept':<52} {seed_accuracy:>8.4f} {seed_s / 60:>7.1f} m")
     print(f"{'tf-idf uni+bigram + logistic regression C=8':<52} {tfidf_accuracy:>8.4f} {tfidf_s / 60:>7.1f} m")
+    print()
+    print(encoder_table(outcome.records))
+
+
+def encoder_table(records: list[TrialRecord]) -> str:
+    """Where the search's time went: trials, minutes and val accuracy per encoder family."""
+    lines = [f"{'encoder':<8} {'trials':>6} {'minutes':>8} {'val accuracy':>14}"]
+    families = sorted({r.hyperparameters.get("encoder") for r in records}, key=str)
+    for encoder in families:
+        mine = [r for r in records if r.hyperparameters.get("encoder") == encoder]
+        accuracies = [r.val_accuracy for r in mine if r.finished and r.val_accuracy is not None]
+        span = f"{min(accuracies):.3f}-{max(accuracies):.3f}" if accuracies else "-"
+        lines.append(f"{encoder:<8} {len(mine):>6} {sum(r.seconds for r in mine) / 60:>8.1f} {span:>14}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ def adapt_calls(monkeypatch):
 
 
 def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_space, adapt_calls):
-    data = write_reviews_csv(tmp_path / "reviews.csv", n=250)
-    config = SearchConfig(data=str(data), limit=160, space=str(tiny_space), budget=3, results=tmp_path, run="t")
+    csv = write_reviews_csv(tmp_path / "reviews.csv", n=250)
+    config = SearchConfig(data=str(csv), limit=160, space=str(tiny_space), budget=3, results=tmp_path, run="t")
     outcome = run_search(config)
     run_dir = tmp_path / "t"
     # The tiny space can pick `bag`: a words layer and a word n-grams layer, each adapted once.
@@ -47,7 +47,7 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
     assert any(r.hyperband.get("trial_id") for r in outcome.records), "Hyperband should continue a trial"
     run = json.loads((run_dir / "run.json").read_text())
     assert run["splits"] == {"train": 160, "val": 24, "test": 26}  # 125 per class: 100 / 12 / 13
-    assert run["identity"]["data"] == str(data) and len(run["identity"]["fingerprint"]) == 64
+    assert run["identity"]["data"] == str(csv) and len(run["identity"]["fingerprint"]) == 64
     assert {"film", "plot", "poswordpos"} <= set((run_dir / "vocabulary.txt").read_text().split("\n"))
 
     before = {p.name: p.read_bytes() for p in (run_dir / "trials").glob("*.json")}
