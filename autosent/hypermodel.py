@@ -141,10 +141,16 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         return keras.ops.sum(terms, axis=1)
 
     def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:
-        """The space with a recorded trial's values set: rebuilds exactly that trial's model."""
+        """The space with `values` set: a recorded trial's rebuild exactly that trial's model; any
+        active hyperparameter `values` leaves out (say, all but `encoder`) takes its default."""
         hp = keras_tuner.HyperParameters()
         self.space.declare_all(hp)
         hp.values.update(self.space.tuner_values(values))
+        for entry in hp.space:  # keras-tuner's ensure_active_values, with defaults instead of random draws
+            if not hp.is_active(entry):
+                hp.values.pop(entry.name, None)
+            elif entry.name not in hp.values:
+                hp.values[entry.name] = entry.default
         return hp
 
     def fit(

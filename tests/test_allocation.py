@@ -65,7 +65,9 @@ def test_draws_follow_the_weights_and_repeat_for_the_same_seed():
 
 def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_line_per_trial(cli, tmp_path):
     write_reviews_csv(tmp_path / "r.csv", n=160)
-    args = ["search", "--data", "r.csv", "--space", str(TINY_SPACE), "--budget", "8"]
+    # An [encoders.NAME] table, as the default space has: the dry run times each encoder with its own values.
+    (tmp_path / "tiny.toml").write_text(TINY_SPACE.read_text() + "\n[encoders.gru]\nunits = { choice = [2, 3] }\n")
+    args = ["search", "--data", "r.csv", "--space", "tiny.toml", "--budget", "8"]
     planned = cli(*args, "--dry-run")
     assert planned.code == 0, planned.err
     assert not (tmp_path / "results").exists(), "a dry run writes nothing"
