@@ -91,9 +91,12 @@ class RunRecord:
     dropped_empty_texts: int
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    format: int = 1  # of this record; run.json files written before it had none and read as 1
 
     #: identity keys every reader relies on
     IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
+    #: fields a run.json may lack: written by later versions of autosent than some run folders
+    OPTIONAL = ("versions", "created", "format")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,7 +109,7 @@ class RunRecord:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise UsageError(f"{path} is unreadable ({_reason(e)}); restore it, or start the run again with --overwrite") from None
-        names = [f.name for f in cls.__dataclass_fields__.values() if f.name not in ("versions", "created")]
+        names = [name for name in cls.__dataclass_fields__ if name not in cls.OPTIONAL]
         missing = [n for n in names if not isinstance(data, dict) or n not in data]
         if not missing and isinstance(data["identity"], dict):
             missing = [f"identity.{k}" for k in cls.IDENTITY_KEYS if k not in data["identity"]]
@@ -114,6 +117,9 @@ class RunRecord:
             missing = ["identity"]
         if missing:
             raise UsageError(f"{path} is incomplete (no {missing[0]}); restore it, or start the run again with --overwrite")
+        version = data.get("format", 1)
+        if not isinstance(version, int) or version > cls.format:
+            raise UsageError(f"{path} has format {version!r}, newer than this autosent reads; upgrade autosent")
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 

@@ -276,3 +276,10 @@ def test_a_second_export_into_the_same_folder_is_refused_while_one_runs(cli, fin
         cli("export", "--run", "done").assert_usage_error("another autosent export is writing into results/done right now")
     assert not (finished_run / "export").exists()
 
+
+
+def test_run_json_is_versioned_and_a_newer_format_is_refused(cli, finished_run):
+    record = json.loads((finished_run / "run.json").read_text())
+    assert record["format"] == 1
+    (finished_run / "run.json").write_text(json.dumps({**record, "format": 2}))
+    cli("export", "--run", "done").assert_usage_error("has format 2, newer than this autosent reads")
