@@ -67,20 +67,20 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
     write_reviews_csv(tmp_path / "r.csv", n=160)
     # An [encoders.NAME] table, as the default space has: the dry run times each encoder with its own values.
     (tmp_path / "tiny.toml").write_text(TINY_SPACE.read_text() + "\n[encoders.gru]\nunits = { choice = [2, 3] }\n")
-    args = ["search", "--data", "r.csv", "--space", "tiny.toml", "--budget", "8"]
+    args = ["search", "--data", "r.csv", "--space", "tiny.toml", "--budget", "6"]
     planned = cli(*args, "--dry-run")
     assert planned.code == 0, planned.err
     assert not (tmp_path / "results").exists(), "a dry run writes nothing"
-    assert "plan: 8 trials of Hyperband" in planned.out and "total" in planned.out
+    assert "plan: 6 trials of Hyperband" in planned.out and "total" in planned.out
 
     result = cli(*args)  # captured: not a terminal, so plain lines
     assert result.code == 0, result.err
     trial_lines = [line for line in result.out.splitlines() if line.startswith("trial ")]
-    assert [line.split()[1] for line in trial_lines] == [str(i) for i in range(8)]
+    assert [line.split()[1] for line in trial_lines] == [str(i) for i in range(6)]
     assert all("val_ce" in line and "best" in line for line in trial_lines)
 
-    records = [json.loads((tmp_path / "results" / "r-tiny" / "trials" / f"trial_{i}.json").read_text()) for i in range(8)]
-    plan = hyperband_trials(max_epochs=2, factor=2, budget=8)
+    records = [json.loads((tmp_path / "results" / "r-tiny" / "trials" / f"trial_{i}.json").read_text()) for i in range(6)]
+    plan = hyperband_trials(max_epochs=2, factor=2, budget=6)
     assert [(r["hyperband"]["bracket"], r["hyperband"]["round"]) for r in records] == [(t.bracket, t.round) for t in plan]
     new_configurations = [r["hyperparameters"]["encoder"] for r in records if r["hyperband"]["round"] == 0]
     assert set(new_configurations[:5]) == {"conv1d", "gru", "bigru", "bag", "nbsvm"}, new_configurations

@@ -93,7 +93,8 @@ def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_
 
 @pytest.mark.slow
 def test_a_running_search_locks_its_run_and_ctrl_c_stops_it_with_130(tmp_path, tiny_space):
-    args = ["search", "--space", str(tiny_space), "--limit", "300", "--budget", "30", "--run", "busy"]
+    write_reviews_csv(tmp_path / "reviews.csv", n=600)
+    args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "30", "--run", "busy"]
     first_record = tmp_path / "results" / "busy" / "trials" / "trial_00.json"  # ids are as wide as the budget
     process = subprocess.Popen(
         [sys.executable, "-m", "autosent", *args], cwd=tmp_path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -114,12 +115,13 @@ def test_a_worker_killed_mid_trial_loses_its_trial_to_the_other_worker(tmp_path)
     assert records[running].worker == "w2"
 
 
-def test_a_worker_without_a_chief_gives_up_after_its_connect_timeout(tmp_path):
+def test_a_worker_without_a_chief_gives_up_after_its_connect_timeout(tmp_path, cli, monkeypatch):
+    """In this process, with the real wait shortened from 10 s to half a second."""
+    real_wait = search_module.wait_for_chief
+    monkeypatch.setattr(search_module, "wait_for_chief", lambda c: real_wait(dataclasses.replace(c, connect_timeout=0.5)))
     cluster = Cluster(tmp_path, budget=2)
-    result = run_cli(*cluster.args, "--role", "worker", cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert "no chief answers at 127.0.0.1:" in result.stderr and "after 10s" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    line = cli(*cluster.args, "--role", "worker").assert_usage_error("no chief answers at 127.0.0.1:")
+    assert "after 0.5s; start `autosent search --role chief" in line
     assert not (tmp_path / "results").exists()
 
 
