@@ -75,5 +75,6 @@ def _load_model(path: Path):
     try:
         return keras.saving.load_model(path)
     except Exception as e:  # noqa: BLE001 (any file can be handed to us; Keras raises many types)
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise UsageError(f"{path} cannot be loaded as a model ({reason[:200]}); export it again") from None
+        text = str(e).strip()
+        reason = text.splitlines()[0].split(". ")[0] if text else type(e).__name__  # Keras' first sentence
+        raise UsageError(f"{path} cannot be loaded as a model ({reason}); export it again") from None

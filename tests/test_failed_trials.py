@@ -15,8 +15,10 @@ NON_FINITE_LOSS = re.compile(r"FailedTrialError: (loss|val_loss) became (nan|-?i
 
 
 def _space_with_learning_rate(folder: Path, value: str) -> Path:
-    """The tiny space, with a learning rate large enough to overflow the weights to NaN."""
+    """The tiny space, with a learning rate large enough to overflow the weights to NaN (and its
+    two encoders that build fastest: what fails does not depend on the encoder)."""
     text = TINY_SPACE.read_text().replace("learning_rate = 0.003", f"learning_rate = {value}")
+    text = text.replace('["conv1d", "gru", "bigru", "bag", "nbsvm"]', '["conv1d", "nbsvm"]')
     path = folder / "diverging.toml"
     path.write_text(text)
     return path
