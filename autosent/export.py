@@ -20,7 +20,7 @@ from autosent.leaderboard import rank
 from autosent.lock import export_lock
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
-from autosent.rundir import EXPORT_DIR, RunRecord, find_run, read_run, versions
+from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
 from autosent.space import SearchSpace
 
 
@@ -75,7 +75,7 @@ def export_trial(
     checked before training; the destination's folder is locked from then until the swap.
     """
     run_dir = find_run(results, run)
-    info = read_run(run_dir)
+    info = RunRecord.read(run_dir)
     records = read_records(run_dir)
     record = choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR

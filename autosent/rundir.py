@@ -95,7 +95,7 @@ class RunRecord:
 
     #: identity keys every reader relies on
     IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
-    #: fields a run.json may lack: written by later versions of autosent than some run folders
+    #: fields the run.json files of earlier versions lack
     OPTIONAL = ("versions", "created", "format")
 
     def to_json(self) -> dict[str, Any]:
@@ -125,10 +125,6 @@ class RunRecord:
 
 def _reason(error: Exception) -> str:
     return error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
-
-
-def read_run(run_dir: Path) -> RunRecord:
-    return RunRecord.read(run_dir)
 
 
 def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -196,7 +192,7 @@ def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
     if not (run_dir / RUN_FILE).exists():
         return None
     try:
-        return read_run(run_dir).identity
+        return RunRecord.read(run_dir).identity
     except UsageError:
         if overwrite:
             return {"run.json": "unreadable"}
@@ -211,7 +207,7 @@ def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
             f"no run {name!r} in {results}: the chief creates it; give the chief and every worker "
             "the same --results (a shared folder across machines), --run, --data and --space"
         )
-    chief = read_run(run_dir).identity
+    chief = RunRecord.read(run_dir).identity
     if chief != identity:
         key = _first_difference(chief, identity)
         raise UsageError(
