@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import atomic, removal
-from autosent.errors import UsageError
+from autosent.errors import UsageError, first_line
 
 MODEL_FILE = "model.keras"  # raw strings in, probabilities out; keras.saving.load_model reads it
 SAVED_MODEL_DIR = "saved_model"  # the same model for TF Serving, with a `serve` signature
@@ -72,7 +72,7 @@ def read_metadata(folder: Path) -> dict[str, Any]:
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageError(f"{path} is unreadable ({str(e).splitlines()[0]}); export the model again") from None
+        raise UsageError(f"{path} is unreadable ({first_line(e)}); export the model again") from None
     names = metadata.get("label_names") if isinstance(metadata, dict) else None
     if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
         raise UsageError(f"{path} has no list of label_names; export the model again")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from autosent import export_folder
-from autosent.errors import UsageError
+from autosent.errors import UsageError, first_line
 from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIR
@@ -75,6 +75,5 @@ def _load_model(path: Path):
     try:
         return keras.saving.load_model(path)
     except Exception as e:  # noqa: BLE001 (any file can be handed to us; Keras raises many types)
-        text = str(e).strip()
-        reason = text.splitlines()[0].split(". ")[0] if text else type(e).__name__  # Keras' first sentence
+        reason = first_line(e).split(". ")[0]  # Keras' first sentence: the rest is advice for developers
         raise UsageError(f"{path} cannot be loaded as a model ({reason}); export it again") from None

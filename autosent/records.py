@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import atomic
-from autosent.errors import UsageError
+from autosent.errors import UsageError, first_line
 from autosent.rundir import TRIALS_DIR
 
 # What trials are ranked, early-stopped and picked by: the validation cross-entropy alone.
@@ -151,7 +151,7 @@ def _load(path: Path) -> TrialRecord:
         data["history"] = upgrade_history(data.get("history", []))
         return TrialRecord(**{k: v for k, v in data.items() if k in TrialRecord.__dataclass_fields__})
     except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as e:
-        raise UsageError(f"{path} is not a readable trial record ({str(e).splitlines()[0]}); restore it or move it out of the run") from None
+        raise UsageError(f"{path} is not a readable trial record ({first_line(e)}); restore it or move it out of the run") from None
 
 
 def read_record(run_dir: Path, trial_id: str) -> TrialRecord | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import atomic, removal
-from autosent.errors import UsageError
+from autosent.errors import UsageError, first_line
 from autosent.lock import LOCK_FILE, run_lock
 
 # The layout of a run folder; every module that writes into one takes its names from here.
@@ -108,7 +108,7 @@ class RunRecord:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise UsageError(f"{path} is unreadable ({_reason(e)}); restore it, or start the run again with --overwrite") from None
+            raise UsageError(f"{path} is unreadable ({first_line(e)}); restore it, or start the run again with --overwrite") from None
         names = [name for name in cls.__dataclass_fields__ if name not in cls.OPTIONAL]
         missing = [n for n in names if not isinstance(data, dict) or n not in data]
         if not missing and isinstance(data["identity"], dict):
@@ -121,10 +121,6 @@ class RunRecord:
         if not isinstance(version, int) or version > cls.format:
             raise UsageError(f"{path} has format {version!r}, newer than this autosent reads; upgrade autosent")
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
-
-def _reason(error: Exception) -> str:
-    return error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
 
 
 def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
