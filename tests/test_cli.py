@@ -23,11 +23,10 @@ def _assert_one_line_error(result: subprocess.CompletedProcess, mentions: str) -
     assert mentions in lines[0]
 
 
-@pytest.mark.slow
-def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
-    result = run_cli("search", "--budget", "2", "--limit", "500", "--max-epochs", "2", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "search finished: 2 trial(s)" in result.stdout
+def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):
+    result = cli("search", "--budget", "2", "--limit", "500", "--max-epochs", "2")
+    assert result.code == 0, result.err
+    assert "search finished: 2 trial(s)" in result.out
     run_dir = tmp_path / "results" / "imdb-default"
     files = sorted((run_dir / "trials").glob("trial_*.json"))
     assert len(files) == 2
@@ -37,9 +36,9 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
         assert record["status"] == "COMPLETED" and record["hyperparameters"]["encoder"] in load_space("default").encoders
         assert 0.0 < record["val_accuracy"] <= 1.0 and record["val_cross_entropy"] > 0
 
-    board = run_cli("leaderboard", "--json", cwd=tmp_path)
-    assert board.returncode == 0, board.stderr
-    rows = json.loads(board.stdout)
+    board = cli("leaderboard", "--json")
+    assert board.code == 0, board.err
+    rows = json.loads(board.out)
     records = {r.trial_id: r for r in read_records(run_dir)}
     assert sorted(row["trial"] for row in rows) == sorted(records)
     for row in rows:
@@ -50,8 +49,8 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path):
     assert [row["val_cross_entropy"] for row in rows] == sorted(row["val_cross_entropy"] for row in rows)
     assert [row["rank"] for row in rows] == [1, 2]
 
-    table = run_cli("leaderboard", cwd=tmp_path)
-    assert table.returncode == 0 and rows[0]["trial"] in table.stdout and "val_ce" in table.stdout
+    table = cli("leaderboard")
+    assert table.code == 0 and rows[0]["trial"] in table.out and "val_ce" in table.out
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.
