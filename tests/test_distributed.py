@@ -125,15 +125,16 @@ def test_a_worker_without_a_chief_gives_up_after_its_connect_timeout(tmp_path, c
     assert not (tmp_path / "results").exists()
 
 
-def test_a_worker_with_other_data_is_refused(tmp_path, cli):
+def test_a_worker_with_other_data_is_refused(tmp_path):
     cluster = Cluster(tmp_path, budget=2)
     cluster.start("chief")
     try:
         other = [a if a != "300" else "200" for a in cluster.args]  # --limit 200: another training set
-        result = cli(*other, "--role", "worker")  # this process is the worker
+        result = run_cli(*other, "--role", "worker", cwd=tmp_path)
     finally:
         cluster.processes["chief"].kill()
-    result.assert_usage_error("this worker's fingerprint differs from the chief's run 'd'")
+    assert result.returncode == 2, result.stderr
+    assert "this worker's fingerprint differs from the chief's run 'd'" in result.stderr
 
 
 def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path, monkeypatch):
