@@ -79,29 +79,31 @@ class CostAwareHyperbandOracle(keras_tuner.oracles.HyperbandOracle):
         super().__init__(**kwargs)
         self.run_dir = run_dir
         self.encoders = encoders
+        self._stats: dict[str, FamilyStats] = {}  # the records' verdict, read at each populate_space
 
-    def _stats(self) -> dict[str, FamilyStats]:
-        return family_stats(self.encoders, read_records(self.run_dir))
+    def populate_space(self, trial_id: str) -> dict[str, Any]:
+        """keras-tuner's next trial, with the run's records read once for both decisions."""
+        if len(self.encoders) < 2:
+            return super().populate_space(trial_id)
+        self._stats = family_stats(self.encoders, read_records(self.run_dir))
+        result = super().populate_space(trial_id)  # calls _random_values for a new configuration
+        values = result.get("values")
+        if result.get("status") == "RUNNING" and values and "tuner/epochs" in values:
+            rung = values["tuner/initial_epoch"], values["tuner/epochs"]
+            values["tuner/epochs"] = epochs_for(values["encoder"], rung[1], rung[0], self._stats)
+        return result
 
     def _random_values(self):
         """keras-tuner's random configuration, of the encoder the allocator draws (rejection sampling)."""
         values = super()._random_values()
         if len(self.encoders) < 2 or values is None:
             return values
-        wanted = draw_encoder(encoder_weights(self._stats()), seed=f"{self.seed}:{len(self.trials)}")
+        wanted = draw_encoder(encoder_weights(self._stats), seed=f"{self.seed}:{len(self.trials)}")
         for _ in range(MAX_DRAWS):
             if values is None or values.get("encoder") == wanted:
                 break
             values = super()._random_values()
         return values
-
-    def populate_space(self, trial_id: str) -> dict[str, Any]:
-        result = super().populate_space(trial_id)
-        values = result.get("values")
-        if len(self.encoders) > 1 and result.get("status") == "RUNNING" and values and "tuner/epochs" in values:
-            rung = values["tuner/initial_epoch"], values["tuner/epochs"]
-            values["tuner/epochs"] = epochs_for(values["encoder"], rung[1], rung[0], self._stats())
-        return result
 
 
 class RecordingHyperband(keras_tuner.Hyperband):
