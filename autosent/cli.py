@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", parents=[common], help="Hyperband search with a live leaderboard (re-run to resume)")
     s.add_argument("--data", default="imdb", help="imdb (bundled, default), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
+    s.add_argument("--val-data", help="the validation split as it is, instead of 10%% cut from --data (same kinds and column flags)")
+    s.add_argument("--test-data", help="the test split as it is, instead of 10%% cut from --data (same kinds and column flags)")
     s.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
     s.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
     s.add_argument("--encoding", default="utf-8", help="text encoding of data files; undecodable files are refused (default: utf-8)")
@@ -173,7 +175,7 @@ def _search(args: argparse.Namespace) -> int:
 
     # Every SearchConfig field has a search flag of the same name.
     config = SearchConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig)})
-    if config.data.startswith("tfds:"):
+    if any(source.startswith("tfds:") for source in config.sources):
         _load_tensorflow(args)  # tensorflow-datasets imports it; hide its start-up logging first
     prepared = prepare_search(config)  # bad input fails here, in a moment, before TensorFlow loads
     _load_tensorflow(args)

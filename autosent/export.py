@@ -82,6 +82,8 @@ def export_trial(
     export_folder.check_destination(out)
     dataset = load_dataset(
         info.identity["data"],
+        val_source=info.identity.get("val_data"),
+        test_source=info.identity.get("test_data"),
         text_column=info.text_column,
         label_column=info.label_column,
         encoding=info.encoding,

@@ -41,6 +41,8 @@ class SearchConfig:
     """Everything `autosent search` accepts; defaults are the CLI's defaults."""
 
     data: str = "imdb"
+    val_data: str | None = None
+    test_data: str | None = None
     text_column: str = "text"
     label_column: str = "label"
     encoding: str = "utf-8"
@@ -90,6 +92,11 @@ class SearchConfig:
         return Cluster.parse(self.chief, self.role, self.worker_id, self.worker_timeout)
 
     @property
+    def sources(self) -> list[str]:
+        """Every data source the search reads: `--data`, and `--val-data`/`--test-data` if given."""
+        return [s for s in (self.data, self.val_data, self.test_data) if s is not None]
+
+    @property
     def run_name(self) -> str:
         return self.run if self.run is not None else default_run_name(self.data, self.space)
 
@@ -123,8 +130,10 @@ class PreparedSearch:
 
     def identity(self) -> dict:
         """What a run folder must have been made from for this search to resume it."""
+        given = {"val_data": self.config.val_data, "test_data": self.config.test_data}
         return {
             "data": self.config.data,
+            **{key: source for key, source in given.items() if source is not None},  # runs before them had neither
             "fingerprint": self.dataset.fingerprint(),
             "space": self.space.as_dict(),
             "max_epochs": self.max_epochs,
@@ -139,6 +148,8 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
     space = load_space(config.space)
     dataset = load_dataset(
         config.data,
+        val_source=config.val_data,
+        test_source=config.test_data,
         text_column=config.text_column,
         label_column=config.label_column,
         encoding=config.encoding,

@@ -177,3 +177,48 @@ def test_every_split_must_hold_every_class(tmp_path):
 def test_tfds_needs_a_name():
     with pytest.raises(UsageError, match="needs a data set name"):
         load_dataset("tfds:")
+
+
+def test_val_and_test_data_are_used_as_given_and_change_the_fingerprint(tmp_path):
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    val = write_reviews_csv(tmp_path / "val.csv", n=14)
+    test = write_reviews_csv(tmp_path / "test.csv", n=16)
+    alone = load_dataset(str(data))
+    given = load_dataset(str(data), val_source=str(val), test_source=str(test))
+    assert given.sizes() == {"train": 100, "val": 14, "test": 16}  # nothing cut from --data
+    assert sorted(given.test.texts) == sorted(load_dataset(str(test), val_source=str(val), test_source=str(test)).test.texts)
+    only_test = load_dataset(str(data), test_source=str(test))
+    assert only_test.sizes() == {"train": 90, "val": 10, "test": 16}  # val is 10 % of --data
+    assert len({alone.fingerprint(), given.fingerprint(), only_test.fingerprint()}) == 3
+
+
+def test_a_class_seen_only_in_the_test_data_is_refused_naming_it(tmp_path):
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    test = write_reviews_csv(tmp_path / "test.csv", n=30, labels=("neg", "pos", "meh"))
+    with pytest.raises(UsageError, match=r"test.csv: class 'meh' is in the test split but not in the training data"):
+        load_dataset(str(data), test_source=str(test))
+
+
+def test_an_aclimdb_style_tree_keeps_its_own_test_split_and_skips_unsup(tmp_path):
+    for split, n in (("train", 30), ("test", 8)):
+        for label in ("neg", "pos"):
+            (tmp_path / split / label).mkdir(parents=True)
+            for i in range(n):
+                (tmp_path / split / label / f"{i}.txt").write_text(f"{split} {label} review {i}")
+    (tmp_path / "train" / "unsup").mkdir()
+    (tmp_path / "train" / "unsup" / "0.txt").write_text("an unlabelled review")
+    dataset = load_dataset(str(tmp_path))
+    assert dataset.label_names == ("neg", "pos")
+    assert dataset.sizes() == {"train": 54, "val": 6, "test": 16}  # val: 10 % of train/
+    assert all(text.startswith("test ") for text in dataset.test.texts)
+    assert not any(text.startswith("test ") for text in dataset.train.texts + dataset.val.texts)
+
+
+def test_a_bundled_set_takes_a_test_file_labelled_by_name_or_index(tmp_path):
+    (tmp_path / "t.csv").write_text("text,label\ngreat film,positive\nawful film,0\n")
+    dataset = load_dataset("rotten_tomatoes", test_source=str(tmp_path / "t.csv"))
+    assert dataset.test.labels.tolist() == [1, 0]
+    assert dataset.sizes()["train"] + dataset.sizes()["val"] == 8530
+    (tmp_path / "bad.csv").write_text("text,label\ngreat film,pos\nawful film,neg\n")
+    with pytest.raises(UsageError, match=r"label 'neg' is not a class of the training data \(classes: negative, positive"):
+        load_dataset("rotten_tomatoes", test_source=str(tmp_path / "bad.csv"))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autosent.data.bundled import IMDB_LABEL_NAMES, load_imdb
-from autosent.data.files import load_path
-from autosent.data.labels import encode_labels
+from autosent.data.bundled import BUNDLED, load_bundled
+from autosent.data.files import load_path, load_presplit_folder, presplit_folder
+from autosent.data.labels import encode_as, encode_labels
 from autosent.data.split import stratified_split, subsample
 from autosent.data.tfds_source import load_tfds
 from autosent.errors import UsageError
@@ -66,74 +66,135 @@ class Dataset:
         return h.hexdigest()
 
 
-def _drop_empty(texts: list[str], labels: np.ndarray) -> tuple[Split, int]:
-    keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
-    split = Split(texts, labels).take(np.flatnonzero(keep))
-    return split, int((~keep).sum())
+@dataclass(frozen=True)
+class _Rows:
+    """Texts with raw labels, as a source gives them, before the run's classes are known."""
+
+    texts: list[str]
+    raw: list[object]
 
 
-def _split_three_ways(texts: list[str], labels: np.ndarray) -> tuple[Split, Split, Split]:
-    every = Split(texts, labels)
-    train, val, test = (every.take(i) for i in stratified_split(labels))
-    return train, val, test
+@dataclass(frozen=True)
+class _Source:
+    """What one `--data` source holds: its rows, split or not, and its class names if it fixes them."""
+
+    parts: dict[str, _Rows]  # `all`, or some of `train`, `val`, `test`
+    names: tuple[str, ...] | None = None  # bundled and tfds sets name their classes
 
 
-def _from_tfds(name: str) -> tuple[Split, Split, Split, tuple[str, ...]]:
-    splits, names = load_tfds(name)
-    train = Split(*splits["train"])
-    if "validation" in splits:
-        val = Split(*splits["validation"])
-    else:
-        train_idx, val_idx = stratified_split(train.labels, cuts=(0.9,))
-        train, val = train.take(train_idx), train.take(val_idx)
-    if "test" in splits:
-        test = Split(*splits["test"])
-    else:
-        train_idx, test_idx = stratified_split(train.labels, cuts=(0.9,))
-        train, test = train.take(train_idx), train.take(test_idx)
-    return train, val, test, names
+def _read_source(source: str, flag: str, text_column: str, label_column: str, encoding: str) -> _Source:
+    if source in BUNDLED:
+        texts, labels = load_bundled(source)
+        names = BUNDLED[source]
+        return _Source({"all": _Rows(texts, [names[i] for i in labels])}, names)
+    if source.startswith("tfds:"):
+        name = source.removeprefix("tfds:")
+        if not name.strip():
+            raise UsageError(f"{flag} tfds: needs a data set name after the colon, e.g. {flag} tfds:imdb_reviews")
+        splits, names = load_tfds(name)
+        parts = {TFDS_SPLITS.get(split, split): _Rows(texts, [names[i] for i in labels]) for split, (texts, labels) in splits.items()}
+        return _Source(parts, names)
+    path = Path(source)
+    if presplit_folder(path):
+        return _Source({split: _Rows(*rows) for split, rows in load_presplit_folder(path, encoding).items()})
+    texts, raw = load_path(path, text_column, label_column, encoding)
+    if not texts:
+        raise UsageError(f"{source}: no data rows found (the file is empty or has only a header)")
+    return _Source({"all": _Rows(texts, raw)})
+
+
+#: tensorflow-datasets' split names, as a `Dataset` calls them.
+TFDS_SPLITS = {"validation": "val"}
+
+
+def _encode(parts: dict[str, _Rows], fixed: tuple[str, ...] | None, origin: dict[str, str]) -> tuple[dict[str, Split], tuple[str, ...]]:
+    """Every part's labels as indices of one set of classes: `fixed`, or those found in all parts."""
+    if fixed is not None:
+        return {k: Split(rows.texts, encode_as(rows.raw, fixed, origin[k])) for k, rows in parts.items()}, fixed
+    every = [label for rows in parts.values() for label in rows.raw]
+    indices, names = encode_labels(every, origin[next(iter(parts))])
+    splits, start = {}, 0
+    for key, rows in parts.items():
+        splits[key] = Split(rows.texts, indices[start : start + len(rows.raw)])
+        start += len(rows.raw)
+    return splits, names
+
+
+def _drop_empty(split: Split) -> tuple[Split, int]:
+    keep = np.array([bool(t.strip()) for t in split.texts], dtype=bool)
+    return split.take(np.flatnonzero(keep)), int((~keep).sum())
+
+
+def _carve(train: Split, given: dict[str, Split]) -> dict[str, Split]:
+    """Train, val and test: those given as they are, the others cut from `train` (stratified, seeded).
+
+    With neither given, train / val / test are 80 / 10 / 10 % of it, the split every IMDB
+    number refers to; with one given, the other is 10 % of it.
+    """
+    missing = [name for name in ("val", "test") if name not in given]
+    cuts = {2: (0.8, 0.9), 1: (0.9,), 0: ()}[len(missing)]
+    train, *carved = (train.take(i) for i in stratified_split(train.labels, cuts=cuts))
+    return {"train": train, **given, **dict(zip(missing, carved))}
 
 
 def load_dataset(
     source: str = "imdb",
     *,
+    val_source: str | None = None,
+    test_source: str | None = None,
     text_column: str = "text",
     label_column: str = "label",
     encoding: str = "utf-8",
     limit: int | None = None,
     seed: int = 0,
 ) -> Dataset:
-    """Load `source` (`imdb`, `tfds:NAME` or a path) and split it.
+    """Load `source` (a bundled name, `tfds:NAME` or a path) and split it.
 
-    Empty and whitespace-only texts are dropped and counted. `encoding` applies to user
-    files, which are refused (not silently mangled) if they do not decode. `limit` subsamples the
-    training split only (seeded), so val and test stay comparable across runs.
+    `val_source` and `test_source` (same kinds, same column flags) are taken as the val and
+    test splits as they are; a source that holds its own splits (tfds, an aclImdb-like
+    `train/` + `test/` folder) keeps them. What is still missing is cut from the training
+    rows. Empty and whitespace-only texts are dropped and counted. `encoding` applies to user
+    files, which are refused (not silently mangled) if they do not decode. `limit` subsamples
+    the training split only (seeded), so val and test stay comparable across runs.
     """
+    read = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
+    main = _read_source(source, "--data", **read)
+    parts, origin = dict(main.parts), {"train": source, "val": source, "test": source}
+    for key, extra, flag in (("val", val_source, "--val-data"), ("test", test_source, "--test-data")):
+        if extra is not None:
+            given = _read_source(extra, flag, **read)
+            parts[key] = _Rows([t for r in given.parts.values() for t in r.texts], [x for r in given.parts.values() for x in r.raw])
+            origin[key] = extra
+    parts["train"] = parts.pop("train", None) or parts.pop("all")
+    parts.pop("all", None)
+    splits, names = _encode(parts, main.names, origin)
     dropped = 0
-    if source == "imdb":
-        texts, labels = load_imdb()
-        train, val, test = _split_three_ways(texts, labels)
-        names = IMDB_LABEL_NAMES
-    elif source.startswith("tfds:"):
-        name = source.removeprefix("tfds:")
-        if not name.strip():
-            raise UsageError("--data tfds: needs a data set name after the colon, e.g. --data tfds:imdb_reviews")
-        train, val, test, names = _from_tfds(name)
-    else:
-        texts, raw = load_path(Path(source), text_column, label_column, encoding)
-        if not texts:
-            raise UsageError(f"{source}: no data rows found (the file is empty or has only a header)")
-        labels, names = encode_labels(raw, source)
-        every, dropped = _drop_empty(texts, labels)
-        if not len(every):
-            raise UsageError(f"{source}: every text is empty or whitespace")
-        train, val, test = _split_three_ways(every.texts, every.labels)
+    for key, split in splits.items():
+        splits[key], empty = _drop_empty(split)
+        dropped += empty
+    if not len(splits["train"]):
+        raise UsageError(f"{source}: every text is empty or whitespace")
+    _check_classes_are_trained(names, splits, origin)
+    splits = _carve(splits.pop("train"), splits)
+    train, val, test = splits["train"], splits["val"], splits["test"]
     if min(len(train), len(val), len(test)) == 0:
         raise UsageError(f"{source}: too few rows to make train, val and test splits ({len(train)}/{len(val)}/{len(test)})")
     if limit is not None:
         train = train.take(subsample(len(train), limit, seed))
     _check_every_class_in_every_split(source, names, {"train": train, "val": val, "test": test}, limit)
     return Dataset(source, tuple(names), train, val, test, dropped)
+
+
+def _check_classes_are_trained(names: tuple[str, ...], splits: dict[str, Split], origin: dict[str, str]) -> None:
+    """Refuse a class that only a val or test source has: no model can learn to predict it."""
+    trained = set(np.unique(splits["train"].labels).tolist())
+    for key, split in splits.items():
+        unknown = sorted(set(np.unique(split.labels).tolist()) - trained)
+        if unknown:
+            raise UsageError(
+                f"{origin[key]}: class {names[unknown[0]]!r} is in the {key} split but not in the training data "
+                f"{origin['train']} (classes there: {', '.join(names[i] for i in sorted(trained))})"
+            )
 
 
 def _check_every_class_in_every_split(source: str, names: tuple[str, ...], splits: dict[str, Split], limit: int | None) -> None:

@@ -127,11 +127,34 @@ def _visible(entries: list[Path]) -> list[Path]:
     return sorted(p for p in entries if not p.name.startswith("."))
 
 
-def _load_folder(path: Path, encoding: str) -> RawRows:
-    """aclImdb layout: `path/<class>/*.txt`, the sub-folder name is the label; hidden entries are skipped."""
+#: The sub-folders of a data folder that holds its own splits, as aclImdb does (`train/`, `test/`).
+SPLIT_FOLDERS = ("train", "test")
+
+
+def presplit_folder(path: Path) -> bool:
+    """Whether `path` holds its splits in `train/` and `test/`, each with one sub-folder per class."""
+    return path.is_dir() and all((path / name).is_dir() for name in SPLIT_FOLDERS)
+
+
+def load_presplit_folder(path: Path, encoding: str) -> dict[str, RawRows]:
+    """`train` and `test` rows of an aclImdb-like tree: `path/train/<class>/`, `path/test/<class>/`.
+
+    The classes are the sub-folders of `test/`; other folders of `train/` (aclImdb's
+    unlabelled `unsup/`) are no class and are skipped.
+    """
+    classes = [p.name for p in _visible([p for p in (path / "test").iterdir() if p.is_dir()])]
+    return {name: _load_folder(path / name, encoding, classes) for name in SPLIT_FOLDERS}
+
+
+def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) -> RawRows:
+    """A class-per-folder tree: `path/<class>/*.txt`, the sub-folder name is the label.
+
+    Hidden entries are skipped; `classes`, when given, names the sub-folders to read.
+    """
     texts: list[str] = []
     labels: list[object] = []
-    for class_dir in _visible([p for p in path.iterdir() if p.is_dir()]):
+    class_dirs = _visible([p for p in path.iterdir() if p.is_dir()])
+    for class_dir in (d for d in class_dirs if classes is None or d.name in classes):
         for file in _visible([f for f in class_dir.iterdir() if f.is_file()]):
             texts.append(_read_text(file, encoding))
             labels.append(class_dir.name)

@@ -49,3 +49,25 @@ def encode_labels(raw: Sequence[object], source: str) -> tuple[np.ndarray, tuple
         )
     index = {name: i for i, name in enumerate(names)}
     return np.array([index[v] for v in values], dtype=np.int32), tuple(names)
+
+
+def encode_as(raw: Sequence[object], names: tuple[str, ...], source: str) -> np.ndarray:
+    """Map raw labels onto given class `names` (a bundled or tfds set's): by name, or by index.
+
+    A file given as the val or test split of such a set may say `positive` or `1`; a value
+    that is neither a class name nor a class index is refused, naming it. Classes that are
+    numbers themselves are matched by value only.
+    """
+    index = {name: i for i, name in enumerate(names)}
+    if _canonical_numbers(list(names)) is None:  # named classes: a number is a class index
+        index |= {str(i): i for i in range(len(names))}
+    # Numbers by value: `1.0` is `1` (for numbered classes, such as star ratings, class `1`).
+    values = [(_canonical_numbers([v]) or [v])[0] for v in (str(x).strip() for x in raw)]
+    unknown = sorted({v for v in values if v not in index})
+    if unknown:
+        indices = f", or their indices 0-{len(names) - 1}" if len(index) > len(names) else ""
+        raise UsageError(
+            f"{source}: label {unknown[0]!r} is not a class of the training data "
+            f"(classes: {', '.join(names)}{indices})"
+        )
+    return np.array([index[v] for v in values], dtype=np.int32)
