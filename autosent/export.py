@@ -118,7 +118,7 @@ def retrain(
     import tensorflow as tf
 
     from autosent.hypermodel import SentimentHyperModel, early_stopping
-    from autosent.vectorize import fitted_tokenizer, vectorize
+    from autosent.vectorize import concat_rows, fitted_tokenizer, vectorize
 
     seed = info.identity["seed"]
     space = SearchSpace.from_dict(Path(info.space_file).stem, info.identity["space"])
@@ -130,7 +130,7 @@ def retrain(
     model = hypermodel.build(hp)
     epochs = epochs_trained(record, {r.trial_id: r for r in records})
     if full:
-        train_and_val = {name: np.concatenate([ids, data.x_val[name]]) for name, ids in data.x_train.items()}
+        train_and_val = concat_rows(data.x_train, data.x_val)
         train = tf.data.Dataset.from_tensor_slices((train_and_val, np.concatenate([data.y_train, data.y_val])))
         history = hypermodel.fit(hp, model, train, epochs=epochs, verbose=verbose)
     else:

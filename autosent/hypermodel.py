@@ -16,10 +16,11 @@ import keras_tuner
 import numpy as np
 import tensorflow as tf
 
+from autosent.layers import MeanEmbedding, NaiveBayesScores
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import CROSS_ENTROPY, OBJECTIVE
 from autosent.space import SearchSpace
-from autosent.vectorize import NGRAMS, WORDS, Vectorized, input_lengths
+from autosent.vectorize import NGRAMS, WORDS, Vectorized
 
 #: The `nbsvm` encoder starts as Naive Bayes: every n-gram weighs NBSVM_INITIAL_WEIGHT, and
 #: the output reads NBSVM_OUTPUT_GAIN x each class's score. A small gain lets it learn slower
@@ -67,7 +68,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         vocabulary_size, ngram_vocabulary_size = tokenizer.vocabulary_sizes
         ratios = None
         if space.uses_nbsvm and data is not None:
-            ratios = log_count_ratios(data.x_train[NGRAMS], data.y_train, ngram_vocabulary_size, num_classes)
+            ratios = log_count_ratios(data.x_train[NGRAMS], data.y_train, num_classes)
         return cls(space, vocabulary_size, num_classes, seed, ngram_vocabulary_size, ratios)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
@@ -79,13 +80,15 @@ class SentimentHyperModel(keras_tuner.HyperModel):
 
         # Every model of a run takes the run's inputs (vectorize.WORDS, and NGRAMS when the space
         # can pick an n-gram encoder), so one dataset feeds every trial; each encoder reads one.
-        inputs = {name: keras.Input(shape=(length,), dtype="int32", name=name) for name, length in input_lengths(space).items()}
+        inputs = {WORDS: keras.Input(shape=(space.sequence_length,), dtype="int32", name=WORDS)}
+        if space.uses_ngrams:
+            inputs[NGRAMS] = keras.Input(shape=(self.ngram_vocabulary_size,), sparse=True, name=NGRAMS)
         words, ngrams = inputs[WORDS], inputs.get(NGRAMS)
         regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
         binary = self.num_classes == 2
         outputs_size = 1 if binary else self.num_classes
         if encoder == "nbsvm":
-            x = self._naive_bayes_scores(ngrams, outputs_size, dropout, regularizer)
+            x = self._naive_bayes_scores(ngrams, outputs_size, dropout, l2)
             output_initializer = keras.initializers.Identity(gain=NBSVM_OUTPUT_GAIN)
         else:
             x = self._encoded(encoder, words, ngrams, embedding_dim, units, kernel_size, pooling)
@@ -107,11 +110,9 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         return model
 
     def _encoded(self, encoder: str, words, ngrams, embedding_dim: int, units, kernel_size, pooling):
-        """One vector per text from the embedded words (or, for `bag`, n-grams)."""
+        """One vector per text from the embedded words (or, for `bag`, all its n-grams)."""
         if encoder == "bag":
-            # fastText-style: the mean embedding of the text's word uni- to n-grams (padding masked).
-            x = keras.layers.Embedding(self.ngram_vocabulary_size, embedding_dim, mask_zero=True, name="embedding")(ngrams)
-            return keras.layers.GlobalAveragePooling1D(name="bag")(x)
+            return MeanEmbedding(self.ngram_vocabulary_size, embedding_dim, name="bag")(ngrams)
         x = keras.layers.Embedding(self.vocabulary_size, embedding_dim, mask_zero=encoder != "conv1d", name="embedding")(words)
         if encoder == "conv1d":
             x = keras.layers.Conv1D(units, kernel_size, activation="relu", name="conv1d")(x)
@@ -120,25 +121,13 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         gru = keras.layers.GRU(units, name="gru")
         return keras.layers.Bidirectional(gru, name="bigru")(x) if encoder == "bigru" else gru(x)
 
-    def _naive_bayes_scores(self, ngrams, outputs_size: int, dropout: float, regularizer):
-        """NBSVM: per output, the sum over the text's n-grams of (learnt weight x Naive Bayes ratio).
-
-        The ratios are frozen weights (`nb_ratios`, set from `ngram_log_ratios` once the layer
-        is built), not an initializer: that would copy the whole table into the model's config.
-        Dropout drops whole n-grams, so no single phrase decides a review.
-        """
-        size = self.ngram_vocabulary_size
-        ratios_layer = keras.layers.Embedding(size, outputs_size, trainable=False, embeddings_initializer="zeros", name="nb_ratios")
-        ratios = ratios_layer(ngrams)
+    def _naive_bayes_scores(self, ngrams, outputs_size: int, dropout: float, l2: float):
+        """NBSVM on the text's n-gram counts (`layers.NaiveBayesScores`), its ratios from the training split."""
+        layer = NaiveBayesScores(self.ngram_vocabulary_size, outputs_size, NBSVM_INITIAL_WEIGHT, dropout, l2, self.seed, name="nbsvm")
+        scores = layer(ngrams)
         if self.ngram_log_ratios is not None:
-            ratios_layer.set_weights([self.ngram_log_ratios])
-        weights = keras.layers.Embedding(
-            size, outputs_size, embeddings_initializer=keras.initializers.Constant(NBSVM_INITIAL_WEIGHT),
-            embeddings_regularizer=regularizer, name="ngram_weights",
-        )(ngrams)  # fmt: skip
-        terms = keras.layers.Multiply(name="nbsvm")([weights, ratios])
-        terms = keras.layers.Dropout(dropout, noise_shape=(None, ngrams.shape[1], 1), seed=self.seed, name="dropout")(terms)
-        return keras.ops.sum(terms, axis=1)
+            layer.set_ratios(self.ngram_log_ratios)
+        return scores
 
     def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:
         """The space with `values` set: a recorded trial's rebuild exactly that trial's model; any

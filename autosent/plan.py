@@ -117,7 +117,9 @@ def time_encoders(hypermodel, space, data) -> dict[str, float]:
 
 
 def _seconds_per_batch(step, x: dict, y, batch_size: int) -> float:
-    batch = {name: ids[:batch_size] for name, ids in x.items()}, y[:batch_size]
+    from autosent.vectorize import take_rows
+
+    batch = take_rows(x, batch_size), y[:batch_size]
     step(*batch)  # traces the graph: not what an epoch's batches cost
     started = time.perf_counter()
     for _ in range(TIMED_BATCHES):

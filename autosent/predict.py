@@ -72,6 +72,8 @@ def _load_model(path: Path):
     layer) is refused, like any file Keras cannot read, with one line naming it."""
     import keras
 
+    import autosent.layers  # noqa: F401 (registers the n-gram layers an export may hold)
+
     try:
         return keras.saving.load_model(path)
     except Exception as e:  # noqa: BLE001 (any file can be handed to us; Keras raises many types)

@@ -21,6 +21,7 @@ from autosent.errors import UsageError
 from autosent.events import SearchListener
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
+from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
 
 
@@ -145,7 +146,7 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
     """Validate the config and load its space and data; raises `UsageError` on bad input."""
     config.validate()
     started = time.monotonic()
-    space = load_space(config.space)
+    unresolved = load_space(config.space)
     dataset = load_dataset(
         config.data,
         val_source=config.val_data,
@@ -156,7 +157,7 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
         limit=config.limit,
         seed=config.seed,
     )
-    return PreparedSearch(config, space, dataset, started)
+    return PreparedSearch(config, resolve_sizes(unresolved, dataset.train.texts), dataset, started)
 
 
 def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:

@@ -3,8 +3,8 @@
 A space file has up to five tables:
 
     [vectorizer]      max_tokens, sequence_length     (fixed for a run: vectorised once)
-                      ngrams, ngram_max_tokens, ngram_sequence_length
-                                                      (word n-grams, for `bag` and `nbsvm`)
+                      ngrams, ngram_max_tokens        (word n-grams, for `bag` and `nbsvm`)
+                      each size an integer, or a rule the training split decides (see SIZE_RULES)
     [hyperband]       max_epochs, factor
     [training]        patience                        (EarlyStopping on the val cross-entropy)
     [hyperparameters] one entry per model hyperparameter, each either
@@ -94,20 +94,29 @@ PARAMS: dict[str, Param] = {
 
 @dataclass(frozen=True)
 class Setting:
-    """One entry of the [vectorizer], [hyperband] or [training] table: an integer in [minimum, maximum]."""
+    """One entry of the [vectorizer], [hyperband] or [training] table: an integer in [minimum, maximum].
 
-    default: int
+    A vectorizer size may instead be a rule (`SIZE_RULES`), resolved on the training split
+    by `sizes.resolve_sizes`; `default` is what a file that leaves the entry out gets.
+    """
+
+    default: int | dict[str, int]
     minimum: int
     maximum: int
 
 
+#: The rules a vectorizer size may be given as, each with a cap (`max`): `sequence_length` as
+#: a percentile of the training texts' lengths in words, a vocabulary as the words (or
+#: n-grams) seen at least `min_count` times in the training split.
+SIZE_RULES = {"sequence_length": "percentile", "max_tokens": "min_count", "ngram_max_tokens": "min_count"}
+
 SETTINGS: dict[str, dict[str, Setting]] = {
     "vectorizer": {
-        "max_tokens": Setting(20000, 2, 10_000_000),  # 2: padding and out-of-vocabulary come first
-        "sequence_length": Setting(400, 1, 10_000),
+        # 2: padding and out-of-vocabulary come first
+        "max_tokens": Setting({"min_count": 2, "max": 20000}, 2, 10_000_000),
+        "sequence_length": Setting({"percentile": 90, "max": 400}, 1, 10_000),
         "ngrams": Setting(2, 1, 5),
-        "ngram_max_tokens": Setting(200000, 2, 10_000_000),
-        "ngram_sequence_length": Setting(800, 1, 20_000),
+        "ngram_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
     },
     "hyperband": {"max_epochs": Setting(10, 1, 1000), "factor": Setting(3, 2, 100)},
     "training": {"patience": Setting(2, 1, 1000)},
@@ -123,13 +132,29 @@ class SearchSpace:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     encoder_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # the [encoders.NAME] tables
 
+    def _size(self, key: str) -> int:
+        value = self.settings["vectorizer"][key]
+        if not isinstance(value, int):
+            raise TypeError(f"vectorizer.{key} is the rule {value}: resolve the space on its data first (sizes.resolve_sizes)")
+        return value
+
     @property
     def max_tokens(self) -> int:
-        return self.settings["vectorizer"]["max_tokens"]
+        return self._size("max_tokens")
 
     @property
     def sequence_length(self) -> int:
-        return self.settings["vectorizer"]["sequence_length"]
+        return self._size("sequence_length")
+
+    @property
+    def size_rules(self) -> dict[str, dict[str, int]]:
+        """The vectorizer sizes the training split decides: {key: rule}, empty once resolved."""
+        return {k: v for k, v in self.settings["vectorizer"].items() if isinstance(v, dict)}
+
+    def with_sizes(self, sizes: dict[str, int]) -> SearchSpace:
+        """This space with its vectorizer size rules replaced by resolved `sizes`."""
+        vectorizer = {**self.settings["vectorizer"], **sizes}
+        return SearchSpace(self.name, {**self.settings, "vectorizer": vectorizer}, self.hyperparameters, self.encoder_overrides)
 
     @property
     def encoders(self) -> list[str]:
@@ -148,10 +173,14 @@ class SearchSpace:
         return "nbsvm" in self.encoders
 
     @property
-    def ngram_settings(self) -> tuple[int, int, int]:
-        """(ngrams, max_tokens, sequence_length) of the n-gram vectorizer."""
-        v = self.settings["vectorizer"]
-        return v["ngrams"], v["ngram_max_tokens"], v["ngram_sequence_length"]
+    def ngram_settings(self) -> tuple[int, int]:
+        """(ngrams, max_tokens) of the n-gram vectorizer."""
+        return self.settings["vectorizer"]["ngrams"], self._size("ngram_max_tokens")
+
+    @property
+    def largest_kernel(self) -> int:
+        """The widest convolution a trial can pick (1 if none can): no text may be shorter."""
+        return _largest(self.spec("kernel_size", "conv1d")) if "conv1d" in self.encoders else 1
 
     @property
     def max_epochs(self) -> int:
@@ -276,13 +305,13 @@ def load_space(space: str) -> SearchSpace:
         for encoder, entries in _table(path, "encoders", raw.get("encoders", {})).items()
     }
     space = SearchSpace(path.stem, settings, hps, overrides)
-    if "conv1d" in space.encoders:
-        kernel = _largest(space.spec("kernel_size", "conv1d"))
-        if kernel > space.sequence_length:
-            raise UsageError(
-                f"{path}: kernel_size {kernel} is longer than vectorizer.sequence_length = {space.sequence_length}; "
-                "a convolution needs at least one full window"
-            )
+    length = settings["vectorizer"]["sequence_length"]
+    longest = length if isinstance(length, int) else length["max"]
+    if space.largest_kernel > longest:
+        raise UsageError(
+            f"{path}: kernel_size {space.largest_kernel} is longer than vectorizer.sequence_length = {longest}; "
+            "a convolution needs at least one full window"
+        )
     return space
 
 
@@ -311,17 +340,38 @@ def bundled_spaces() -> list[str]:
     return sorted(p.stem for p in SPACES_DIR.glob("*.toml"))
 
 
+#: Keys earlier versions read, and why they are gone.
+RETIRED = {
+    "ngram_sequence_length": "the n-gram encoders now read every n-gram of a text (counts), so there is no length to set",
+}
+
+
 def _settings(path: Path, table: str, given: Any) -> dict[str, Any]:
     schema = SETTINGS[table]
     for key, value in given.items():
+        if key in RETIRED:
+            raise UsageError(f"{path}: {table}.{key} is no longer read: {RETIRED[key]}; remove it")
         if key not in schema:
             raise UsageError(f"{path}: unknown key {table}.{key} (allowed: {', '.join(schema)})")
         setting = schema[key]
-        if not _is_int(value) or not setting.minimum <= value <= setting.maximum:
+        if key in SIZE_RULES and isinstance(value, dict):
+            _check_rule(path, f"{table}.{key}", SIZE_RULES[key], value, setting)
+        elif not _is_int(value) or not setting.minimum <= value <= setting.maximum:
             raise UsageError(
                 f"{path}: {table}.{key} = {value!r} must be an integer from {setting.minimum} to {setting.maximum:,}"
             )
     return {key: given.get(key, setting.default) for key, setting in schema.items()}
+
+
+def _check_rule(path: Path, where: str, rule: str, value: dict[str, Any], setting: Setting) -> None:
+    """A size rule: {rule = N, max = M}, N a percentile (1-100) or a count (at least 1), M a valid size."""
+    if set(value) != {rule, "max"}:
+        raise UsageError(f"{path}: {where} = {value!r} must be an integer or {{ {rule} = N, max = M }}")
+    low, high = (1, 100) if rule == "percentile" else (1, 1_000_000)
+    if not _is_int(value[rule]) or not low <= value[rule] <= high:
+        raise UsageError(f"{path}: {where}.{rule} = {value[rule]!r} must be an integer from {low} to {high:,}")
+    if not _is_int(value["max"]) or not setting.minimum <= value["max"] <= setting.maximum:
+        raise UsageError(f"{path}: {where}.max = {value['max']!r} must be an integer from {setting.minimum} to {setting.maximum:,}")
 
 
 def _is_int(value: Any) -> bool:

@@ -6,9 +6,10 @@ integer arrays they produce are shared by every trial: no trial re-tokenises. A 
 rebuilds the layers from the saved vocabularies instead of adapting again, so it sees the
 same token ids.
 
-Every model of a run takes the same named inputs: `words`, a text's word ids in order, and,
-when the space can pick an n-gram encoder, `ngrams`, its word n-gram ids. Each encoder reads
-one of them (see `hypermodel`).
+Every model of a run takes the same named inputs: `words`, a text's first `sequence_length`
+word ids in order, and, when the space can pick an n-gram encoder, `ngrams`, the counts of
+all its word uni- to n-grams (a sparse row as wide as the n-gram vocabulary: no text is cut).
+Each encoder reads one of them (see `hypermodel`).
 """
 
 from __future__ import annotations
@@ -29,12 +30,30 @@ from autosent.space import SearchSpace
 WORDS = "words"
 NGRAMS = "ngrams"
 
-Inputs = dict[str, np.ndarray]
+#: A split's named model inputs: WORDS an int32 array (right-padded with 0), NGRAMS a tf.SparseTensor.
+Inputs = dict[str, Any]
+
+
+def take_rows(inputs: Inputs, n: int) -> Inputs:
+    """The first `n` texts' inputs."""
+    import tensorflow as tf
+
+    return {name: tf.sparse.slice(x, [0, 0], [n, x.dense_shape[1]]) if name == NGRAMS else x[:n] for name, x in inputs.items()}
+
+
+def concat_rows(first: Inputs, second: Inputs) -> Inputs:
+    """The texts of `first`, then those of `second`."""
+    import tensorflow as tf
+
+    return {
+        name: tf.sparse.concat(0, [x, second[name]]) if name == NGRAMS else np.concatenate([x, second[name]])
+        for name, x in first.items()
+    }
 
 
 @dataclass(frozen=True)
 class Vectorized:
-    """Each split's named model inputs (`{WORDS: ids, NGRAMS: ids}`, right-padded with 0) and class indices."""
+    """Each split's named model inputs and class indices."""
 
     x_train: Inputs
     y_train: np.ndarray
@@ -44,20 +63,20 @@ class Vectorized:
     y_test: np.ndarray
 
 
-def make_vectorizer(max_tokens: int, sequence_length: int, vocabulary: str | None = None, ngrams: int | None = None):
-    """The one definition of a text layer, shared by search and export; `vocabulary` is a saved vocabulary file."""
+def make_vectorizer(max_tokens: int, sequence_length: int | None, vocabulary: str | None = None, ngrams: int | None = None):
+    """The one definition of a text layer, shared by search and export; `vocabulary` is a saved vocabulary file.
+
+    With `ngrams`, the layer counts every word uni- to n-gram of a text (sparse); without,
+    it gives the first `sequence_length` word ids.
+    """
     import keras
 
-    return keras.layers.TextVectorization(
-        max_tokens=max_tokens,
-        output_mode="int",
-        output_sequence_length=sequence_length,
-        vocabulary=vocabulary,
-        ngrams=ngrams,
-    )
+    if ngrams is not None:
+        return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True)
+    return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary)
 
 
-def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int, ngrams: int | None = None):
+def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int | None, ngrams: int | None = None):
     """A text layer from its saved vocabulary file, or adapted on train and saved to `path` (one token a line)."""
     import tensorflow as tf
 
@@ -91,32 +110,28 @@ class Tokenizer:
         return {WORDS: self.words(texts), NGRAMS: self.ngrams(texts)}
 
 
-def input_lengths(space: SearchSpace) -> dict[str, int]:
-    """Ids per text of each model input a run of `space` has."""
-    lengths = {WORDS: space.sequence_length}
-    if space.uses_ngrams:
-        lengths[NGRAMS] = space.ngram_settings[2]
-    return lengths
-
-
 def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) -> Tokenizer:
     """The run's tokenizer, adapted on the training split once and reloaded on resume and export."""
     words = _fitted(train_texts, run_dir / VOCABULARY_FILE, space.max_tokens, space.sequence_length)
     if not space.uses_ngrams:
         return Tokenizer(words)
-    ngrams, max_tokens, sequence_length = space.ngram_settings
-    return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, max_tokens, sequence_length, ngrams))
+    ngrams, max_tokens = space.ngram_settings
+    return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, max_tokens, None, ngrams))
 
 
 def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> Inputs:
     import tensorflow as tf
 
-    chunks: dict[str, list[np.ndarray]] = {}
+    chunks: dict[str, list[Any]] = {}
     for batch in tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(tokenizer):
-        for name, ids in batch.items():
-            chunks.setdefault(name, []).append(ids.numpy().astype(np.int32))
+        chunks.setdefault(WORDS, []).append(batch[WORDS].numpy().astype(np.int32))
+        if NGRAMS in batch:
+            counts = batch[NGRAMS]
+            chunks.setdefault(NGRAMS, []).append(tf.SparseTensor(counts.indices, tf.cast(counts.values, "float32"), counts.dense_shape))
         advance(len(chunks[WORDS][-1]))
-    return {name: np.concatenate(parts) for name, parts in chunks.items()}
+    return {
+        name: tf.sparse.concat(0, parts) if name == NGRAMS else np.concatenate(parts) for name, parts in chunks.items()
+    }
 
 
 def vectorize(dataset: Dataset, tokenizer: Tokenizer, progress: Callable[[int, int], None] | None = None) -> Vectorized:

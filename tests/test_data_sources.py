@@ -86,20 +86,23 @@ def test_a_latin1_file_reads_with_encoding_and_is_refused_without(tmp_path):
     assert "café crème film" in texts
 
 
-def test_a_huge_single_text_is_cut_to_the_sequence_length(tmp_path):
+def test_a_huge_single_text_is_cut_to_the_sequence_length_for_words_and_counted_whole_for_ngrams(tmp_path):
     from autosent.space import load_space
-    from autosent.vectorize import fitted_tokenizer, input_lengths, vectorize
+    from autosent.vectorize import NGRAMS, WORDS, fitted_tokenizer, vectorize
 
     path = write_reviews_csv(tmp_path / "r.csv", n=60)
     huge = " ".join(f"word{i % 5000}" for i in range(1_000_000))  # ~8 MB, a million tokens
     path.write_text(path.read_text() + f'"{huge}",pos\n')
     dataset = load_dataset(str(path))
-    space = load_space(str(TINY_SPACE))  # words and word n-grams, both cut to their lengths
-    data = vectorize(dataset, fitted_tokenizer(dataset.train.texts, space, tmp_path))
-    assert {name: ids.shape for name, ids in data.x_train.items()} == {
-        name: (len(dataset.train), length) for name, length in input_lengths(space).items()
-    }
-    assert max(map(len, dataset.train.texts + dataset.val.texts + dataset.test.texts)) == len(huge)
+    space = load_space(str(TINY_SPACE))
+    tokenizer = fitted_tokenizer(dataset.train.texts, space, tmp_path)
+    data = vectorize(dataset, tokenizer)
+    assert data.x_train[WORDS].shape == (len(dataset.train), space.sequence_length)
+    assert tuple(data.x_train[NGRAMS].dense_shape) == (len(dataset.train), tokenizer.vocabulary_sizes[1])
+    split, x = next((s, x) for s, x in ((dataset.train, data.x_train), (dataset.val, data.x_val), (dataset.test, data.x_test)) if huge in s.texts)
+    row = next(i for i, text in enumerate(split.texts) if text == huge)
+    counted = x[NGRAMS].values.numpy()[x[NGRAMS].indices.numpy()[:, 0] == row].sum()
+    assert counted == 2 * 1_000_000 - 1  # every unigram and bigram, known or not
 
 
 def _jsonl(path, rows) -> str:

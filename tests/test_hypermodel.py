@@ -3,12 +3,15 @@
 import keras_tuner
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from autosent.hypermodel import SentimentHyperModel
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import OBJECTIVE, epoch_row
 from autosent.space import ENCODERS, NGRAM_ENCODERS, load_space
-from autosent.vectorize import NGRAMS, WORDS, input_lengths
+from autosent.vectorize import NGRAMS, WORDS, take_rows
+
+VOCABULARY = 50  # of the words and of the n-grams of these made-up texts
 
 
 def _hp(encoder: str) -> keras_tuner.HyperParameters:
@@ -17,9 +20,17 @@ def _hp(encoder: str) -> keras_tuner.HyperParameters:
     return hp
 
 
-def _inputs(space, rng, n: int) -> dict[str, np.ndarray]:
-    """Random ids for every named input a model of `space` takes."""
-    return {name: rng.integers(1, 50, size=(n, length)).astype("int32") for name, length in input_lengths(space).items()}
+def _counts(dense: np.ndarray) -> tf.SparseTensor:
+    """N-gram counts as the vectorizer gives them: sparse, one row per text."""
+    return tf.sparse.from_dense(tf.constant(dense, dtype=tf.float32))
+
+
+def _inputs(space, rng, n: int) -> dict:
+    """Random inputs of `n` texts for every named input a model of `space` takes: word ids, n-gram counts."""
+    return {
+        WORDS: rng.integers(1, VOCABULARY, size=(n, space.sequence_length)).astype("int32"),
+        NGRAMS: _counts(rng.integers(0, 3, size=(n, VOCABULARY)) * (rng.random((n, VOCABULARY)) < 0.3)),
+    }
 
 
 @pytest.mark.parametrize("encoder", ENCODERS)
@@ -31,13 +42,12 @@ def test_each_encoder_builds_and_trains_one_step(tiny_space, encoder, num_classe
     model = SentimentHyperModel(space, 50, num_classes, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(_hp(encoder))
     x = _inputs(space, rng, 16)
     x[WORDS][:, 40:] = 0  # right padding of the words, as the vectorizer produces
-    x[NGRAMS][:, 70:] = 0  # and of the word n-grams
     y = rng.integers(0, num_classes, size=16)
     before = [w.copy() for w in model.get_weights()]
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights())), "no weight moved"
-    probabilities = model.predict({name: ids[:2] for name, ids in x.items()}, verbose=0)
+    probabilities = model.predict(take_rows(x, 2), verbose=0)
     assert probabilities.shape == (2, 1 if num_classes == 2 else num_classes)
     assert model.name == f"autosent_{encoder}" and encoder in [layer.name for layer in model.layers]
 
@@ -69,7 +79,6 @@ def test_seed_space_is_the_notebook_architecture():
 
 def test_ngram_encoders_read_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_space):
     space = load_space(str(tiny_space))
-    assert input_lengths(space) == {WORDS: space.sequence_length, NGRAMS: 128}
     rng = np.random.default_rng(1)
     x = _inputs(space, rng, 2)
     changed_words = {**x, WORDS: _inputs(space, rng, 2)[WORDS]}
@@ -86,19 +95,20 @@ def test_nbsvm_starts_as_naive_bayes_and_learns_weights_but_never_its_ratios(tin
     """Untrained, it already sides with the class whose n-grams a text has; training moves only the weights."""
     space = load_space(str(tiny_space))
     rng = np.random.default_rng(3)
-    ngrams = rng.integers(3, 50, size=(64, 128))  # shared n-grams, then id 1 marks class 1 and id 2 class 0
+    counts = rng.integers(0, 3, size=(64, VOCABULARY))  # shared n-grams, then id 1 marks class 1 and id 2 class 0
     y = rng.integers(0, 2, size=64)
-    ngrams[:, :10] = np.where(y[:, None] == 1, 1, 2)
-    x = {WORDS: rng.integers(1, 50, size=(64, space.sequence_length)).astype("int32"), NGRAMS: ngrams.astype("int32")}
-    ratios = log_count_ratios(ngrams, y, vocabulary_size=50, num_classes=2)
+    counts[:, 1], counts[:, 2] = 10 * y, 10 * (1 - y)
+    x = {WORDS: rng.integers(1, VOCABULARY, size=(64, space.sequence_length)).astype("int32"), NGRAMS: _counts(counts)}
+    ratios = log_count_ratios(x[NGRAMS], y, num_classes=2)
     hp = _hp("nbsvm")
     hp.Fixed("dropout", 0.0)
     model = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(hp)
     assert ((model.predict(x, verbose=0)[:, 0] > 0.5) == y).all()
-    weights = model.get_layer("ngram_weights").get_weights()[0].copy()
+    layer = model.get_layer("nbsvm")
+    weights = layer.ngram_weights.numpy().copy()
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
-    np.testing.assert_array_equal(model.get_layer("nb_ratios").get_weights()[0], ratios)
-    assert not np.allclose(model.get_layer("ngram_weights").get_weights()[0], weights)
+    np.testing.assert_array_equal(layer.ratios.numpy(), ratios)
+    assert not np.allclose(layer.ngram_weights.numpy(), weights)
 
 
 @pytest.mark.parametrize("num_classes", [2, 3])

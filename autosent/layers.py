@@ -1,0 +1,111 @@
+"""The n-gram encoders' layers: they read a text's n-gram counts, every n-gram of it however long.
+
+Their input is a sparse (texts x n-gram vocabulary) matrix of counts, as
+`TextVectorization(output_mode="count", sparse=True)` makes it: a text is never cut to a fixed
+number of id slots, and a short text pays for its own n-grams only. Both layers gather the
+rows of their tables that a batch's n-grams name, so an update touches those rows alone.
+
+They are registered Keras layers: a saved model that holds them loads once this module is
+imported (`predict` does so), and the SavedModel export serves without autosent.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+PACKAGE = "autosent"
+
+
+#: The count of n-grams the vocabulary does not know, in every text's column 0.
+OUT_OF_VOCABULARY = 0
+
+
+def _known_counts(counts, dtype: str) -> tf.SparseTensor:
+    """The counts of the n-grams the vocabulary knows, as a SparseTensor of `dtype`.
+
+    Unknown n-grams are skipped, as fastText skips unknown words: they say nothing about a
+    class, and a long text full of them would otherwise drown its telling phrases. (Keras
+    hands a layer a dense tensor while it traces shapes, hence the conversion.)
+    """
+    if not isinstance(counts, tf.SparseTensor):
+        counts = tf.sparse.from_dense(counts)
+    counts = tf.sparse.retain(counts, counts.indices[:, 1] != OUT_OF_VOCABULARY)
+    return tf.SparseTensor(counts.indices, tf.cast(counts.values, dtype), counts.dense_shape)
+
+
+def _per_text(terms: tf.Tensor, counts: tf.SparseTensor) -> tf.Tensor:
+    """Sum `terms` (one row per non-zero count) into one row per text of the batch."""
+    return tf.math.unsorted_segment_sum(terms, counts.indices[:, 0], tf.cast(counts.dense_shape[0], "int32"))
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class NaiveBayesScores(keras.layers.Layer):
+    """NBSVM: per output, the sum over a text's n-grams of count x learnt weight x Naive Bayes ratio.
+
+    The ratios are frozen weights (`nb_ratios`, set with `set_ratios` once built), not an
+    initializer: that would copy the whole table into the model's config. Dropout drops
+    whole n-grams of a text (all their occurrences), so no single phrase decides a review.
+    """
+
+    def __init__(self, vocabulary_size: int, outputs: int, initial_weight: float, dropout: float = 0.0,
+                 l2: float = 0.0, seed: int | None = None, **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        self.vocabulary_size, self.outputs, self.initial_weight = vocabulary_size, outputs, initial_weight
+        self.dropout, self.l2, self.seed = dropout, l2, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape) -> None:
+        shape = (self.vocabulary_size, self.outputs)
+        self.ratios = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="nb_ratios")
+        self.ngram_weights = self.add_weight(
+            shape=shape, initializer=keras.initializers.Constant(self.initial_weight),
+            regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None, name="ngram_weights",
+        )  # fmt: skip
+
+    def set_ratios(self, ratios) -> None:
+        self.ratios.assign(ratios)
+
+    def call(self, counts, training=None):
+        counts = _known_counts(counts, self.compute_dtype)
+        values = counts.values
+        if training and self.dropout > 0:
+            values = keras.random.dropout(values, self.dropout, seed=self.seed_generator)
+        ids = counts.indices[:, 1]
+        terms = tf.gather(self.ngram_weights, ids) * tf.gather(self.ratios, ids) * values[:, None]
+        return _per_text(terms, counts)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.outputs)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(), "vocabulary_size": self.vocabulary_size, "outputs": self.outputs,
+            "initial_weight": self.initial_weight, "dropout": self.dropout, "l2": self.l2, "seed": self.seed,
+        }  # fmt: skip
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class MeanEmbedding(keras.layers.Layer):
+    """fastText-style: the count-weighted mean of the embeddings of a text's n-grams."""
+
+    def __init__(self, vocabulary_size: int, embedding_dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size, self.embedding_dim = vocabulary_size, embedding_dim
+
+    def build(self, input_shape) -> None:
+        self.embeddings = self.add_weight(
+            shape=(self.vocabulary_size, self.embedding_dim), initializer="uniform", name="embeddings"
+        )
+
+    def call(self, counts):
+        counts = _known_counts(counts, self.compute_dtype)
+        sums = _per_text(tf.gather(self.embeddings, counts.indices[:, 1]) * counts.values[:, None], counts)
+        totals = _per_text(counts.values, counts)
+        return sums / tf.maximum(totals, 1.0)[:, None]  # a text with no known n-gram: zeros
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.embedding_dim)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "vocabulary_size": self.vocabulary_size, "embedding_dim": self.embedding_dim}

@@ -1,0 +1,76 @@
+"""Vectorizer sizes the data decides: how many words a text keeps, how large the vocabularies are.
+
+A space may pin `sequence_length`, `max_tokens` and `ngram_max_tokens`, or give each a rule
+(`space.SIZE_RULES`), which is what the default space does: tweets then get short sequences
+and small vocabularies, long reviews long ones up to the caps. The rules are read off the
+training split only (val and test must not shape the model), with the same standardisation
+as Keras' `TextVectorization` (lower case, ASCII punctuation stripped, split on whitespace),
+and resolved once, before the run is written: the resolved space is what `run.json` records.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from autosent.space import SearchSpace
+
+_STRIP = str.maketrans("", "", string.punctuation)  # what TextVectorization strips by default
+
+#: Ids a vocabulary holds before any token: padding and out-of-vocabulary for word ids,
+#: out-of-vocabulary alone for n-gram counts.
+RESERVED = {"max_tokens": 2, "ngram_max_tokens": 1}
+
+
+def words(text: str) -> list[str]:
+    """A text's words, as the text layers see them."""
+    return text.lower().translate(_STRIP).split()
+
+
+def _ngrams(tokens: list[str], n: int) -> Iterable[str]:
+    for size in range(1, n + 1):
+        for start in range(len(tokens) - size + 1):
+            yield " ".join(tokens[start : start + size])
+
+
+def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
+    """`space` with each size rule replaced by its value on `train_texts`; a pinned space as it is.
+
+    A vocabulary the run never builds (n-grams, when no n-gram encoder can be picked) takes its cap.
+    """
+    rules = space.size_rules
+    if not rules:
+        return space
+    tokens = [words(t) for t in train_texts]
+    sizes = {key: rule["max"] for key, rule in rules.items()}
+    if "sequence_length" in rules:
+        length = math.ceil(np.percentile([len(t) for t in tokens], rules["sequence_length"]["percentile"]))
+        # at least one full window of the widest convolution, so that every conv1d trial builds
+        sizes["sequence_length"] = min(max(length, space.largest_kernel, 1), sizes["sequence_length"])
+    if "max_tokens" in rules:
+        sizes["max_tokens"] = _vocabulary_size("max_tokens", rules["max_tokens"], tokens, lambda t: t)
+    if "ngram_max_tokens" in rules and space.uses_ngrams:
+        n = space.settings["vectorizer"]["ngrams"]
+        sizes["ngram_max_tokens"] = _vocabulary_size("ngram_max_tokens", rules["ngram_max_tokens"], tokens, lambda t: _ngrams(t, n))
+    return space.with_sizes(sizes)
+
+
+def _vocabulary_size(key: str, rule: dict[str, int], tokens: list[list[str]], grams: Callable[[list[str]], Iterable[str]]) -> int:
+    """The grams seen at least `min_count` times, plus the reserved ids, up to the cap.
+
+    Counted over growing prefixes of the texts: a count only grows with more texts, so once a
+    prefix reaches the cap the rest need no counting (on IMDB's bigrams, most of the work).
+    """
+    counts: Counter = Counter()
+    done, chunk = 0, 1000
+    while done < len(tokens):
+        counts.update(g for t in tokens[done : done + chunk] for g in grams(t))
+        done, chunk = done + chunk, chunk * 2
+        seen = sum(1 for count in counts.values() if count >= rule["min_count"])
+        if seen + RESERVED[key] >= rule["max"]:
+            break
+    return min(max(seen, 1) + RESERVED[key], rule["max"])

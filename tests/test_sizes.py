@@ -1,0 +1,52 @@
+"""Vectorizer sizes follow the training texts unless the space pins them."""
+
+import pytest
+
+from autosent.errors import UsageError
+from autosent.sizes import resolve_sizes
+from autosent.space import load_space
+
+
+def _texts(words_per_text: int, n: int = 200) -> list[str]:
+    return [" ".join(f"w{(i * 7 + j) % 500}" for j in range(words_per_text)) for i in range(n)]
+
+
+def test_short_texts_get_short_sequences_and_small_vocabularies():
+    vectorizer = resolve_sizes(load_space("default"), _texts(12)).settings["vectorizer"]
+    assert vectorizer["sequence_length"] == 12
+    assert vectorizer["max_tokens"] == 500 + 2  # every word is seen twice or more; + padding and unknown
+    assert vectorizer["ngram_max_tokens"] < 200_000
+
+
+def test_long_texts_are_capped():
+    vectorizer = resolve_sizes(load_space("default"), _texts(1000, n=40)).settings["vectorizer"]
+    assert vectorizer["sequence_length"] == 300  # default.toml's cap
+
+
+def test_a_pinned_value_wins_and_a_rule_may_be_given(tmp_path):
+    (tmp_path / "s.toml").write_text(
+        "[vectorizer]\nsequence_length = 50\nmax_tokens = { min_count = 1000, max = 20000 }\n"
+    )
+    vectorizer = resolve_sizes(load_space(str(tmp_path / "s.toml")), _texts(12)).settings["vectorizer"]
+    assert vectorizer["sequence_length"] == 50
+    assert vectorizer["max_tokens"] == 1 + 2  # no word is seen 1,000 times
+
+
+def test_a_derived_length_is_never_shorter_than_the_widest_convolution(tmp_path):
+    (tmp_path / "s.toml").write_text('[hyperparameters]\nencoder = "conv1d"\nkernel_size = { choice = [3, 7] }\n')
+    assert resolve_sizes(load_space(str(tmp_path / "s.toml")), _texts(2)).sequence_length == 7
+
+
+@pytest.mark.parametrize(
+    "line, mentions",
+    [
+        ("sequence_length = { percentile = 101, max = 300 }", "sequence_length.percentile = 101 must be an integer from 1 to 100"),
+        ("sequence_length = { min_count = 2, max = 300 }", "must be an integer or { percentile = N, max = M }"),
+        ("max_tokens = { min_count = 2, max = 1 }", "max_tokens.max = 1 must be an integer from 2"),
+        ("ngram_sequence_length = 800", "ngram_sequence_length is no longer read"),
+    ],
+)
+def test_bad_rules_are_refused_naming_the_key(tmp_path, line, mentions):
+    (tmp_path / "s.toml").write_text(f"[vectorizer]\n{line}\n")
+    with pytest.raises(UsageError, match=mentions.replace("{", r"\{").replace("}", r"\}").replace(".", r"\.")):
+        load_space(str(tmp_path / "s.toml"))
