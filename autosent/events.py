@@ -14,7 +14,8 @@ from autosent.records import TrialRecord
 class SearchListener:
     """Receives progress events from a search. Every method is optional; the base does nothing."""
 
-    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int) -> None: ...
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int]) -> None: ...
+    # `vectorizer`: the sizes of the run's text layers, as resolved on the training split
 
     def on_vectorize_progress(self, done: int, total: int) -> None: ...
 
@@ -31,3 +32,8 @@ class SearchListener:
     def on_trial_end(self, record: TrialRecord) -> None: ...
 
     def on_message(self, text: str) -> None: ...
+
+
+def vectorizer_line(vectorizer: dict[str, int]) -> str:
+    """The run's text-layer sizes in one line, for the views."""
+    return " · ".join(f"{name} {value:,}" for name, value in vectorizer.items())

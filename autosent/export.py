@@ -169,8 +169,7 @@ def _metadata(
         "data_fingerprint": info.identity["fingerprint"],
         "splits": dataset.sizes(),
         "space_name": retrained.space.name,
-        "max_tokens": retrained.space.max_tokens,
-        "sequence_length": retrained.space.sequence_length,
+        "vectorizer": retrained.space.settings["vectorizer"],  # as resolved on the training split
         "versions": versions(),
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from autosent.events import SearchListener
+from autosent.events import SearchListener, vectorizer_line
 from autosent.leaderboard import table
 from autosent.records import OBJECTIVE, TrialRecord
 
@@ -71,10 +71,11 @@ class LiveSearchView(SearchListener):
     def __exit__(self, *exc: object) -> None:
         self.live.stop()
 
-    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int) -> None:
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int]) -> None:
         line = "data: " + " · ".join(f"{name} {size:,}" for name, size in sizes.items())
         if dropped_empty:
             line += f" ({dropped_empty:,} empty or whitespace-only texts dropped)"
+        line += "\nvectorizer: " + vectorizer_line(vectorizer)
         self.data = Text(line, style="dim")
         self.current = Text("vectorising…", style="dim")
 

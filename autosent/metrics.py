@@ -81,3 +81,19 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_
         valid = [a for a in aucs.values() if a is not None]
         result["roc_auc"] = float(np.mean(valid)) if valid else None
     return result
+
+
+def mcnemar(first_correct: np.ndarray, second_correct: np.ndarray) -> dict[str, Any]:
+    """McNemar's exact test of two classifiers on the same texts: do they err on different ones by chance?
+
+    Only the discordant texts count: `first_only` that the first gets right and the second
+    wrong, `second_only` the reverse. The two-sided p-value is the exact binomial one (half
+    the discordant texts each way under the null), so it holds for few discordant texts too.
+    """
+    from math import comb
+
+    first_only = int(np.sum(first_correct & ~second_correct))
+    second_only = int(np.sum(~first_correct & second_correct))
+    n, k = first_only + second_only, min(first_only, second_only)
+    p = min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2**n) if n else 1.0
+    return {"first_only": first_only, "second_only": second_only, "p_value": p}

@@ -7,6 +7,7 @@ from typing import Any
 from autosent import leaderboard
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
+from autosent.space import NGRAM_ENCODERS
 
 
 def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
@@ -55,11 +56,23 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
                [[h["epoch"], h.get(CROSS_ENTROPY), h.get("accuracy"), h.get(OBJECTIVE), h.get("val_accuracy")] for h in curve]),
         "",
         "## Known limits",
-        f"- Reads at most {metadata['sequence_length']} tokens per text and knows {metadata['max_tokens']:,} "
-        "words (lower-cased, punctuation stripped); longer texts are truncated, unknown words ignored.",
+        _reads(metadata["hyperparameters"].get("encoder"), metadata["vectorizer"]),
         "- Trained from scratch on the data above: expect lower accuracy on other domains, languages "
         "or much shorter texts (tweets, titles).",
         "- Probabilities are not calibrated beyond what the training loss gives.",
         "",
     ]
     return "\n".join(lines)
+
+
+def _reads(encoder: str | None, vectorizer: dict[str, int]) -> str:
+    """What of a text the model reads, in the sizes the training split resolved."""
+    if encoder in NGRAM_ENCODERS:
+        return (
+            f"- Reads every word uni- to {vectorizer['ngrams']}-gram of a text, however long, and knows "
+            f"{vectorizer['ngram_max_tokens']:,} of them (lower-cased, punctuation stripped); unknown ones are ignored."
+        )
+    return (
+        f"- Reads the first {vectorizer['sequence_length']} words of a text and knows {vectorizer['max_tokens']:,} "
+        "words (lower-cased, punctuation stripped); longer texts are truncated, unknown words ignored."
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from autosent.events import SearchListener
+from autosent.events import SearchListener, vectorizer_line
 from autosent.live import describe
 from autosent.records import TrialRecord
 
@@ -24,9 +24,10 @@ class PlainSearchView(SearchListener):
     def _print(self, line: str) -> None:
         print(line, file=self.stream or sys.stdout, flush=True)
 
-    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int) -> None:
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int]) -> None:
         dropped = f", {dropped_empty} empty text(s) dropped" if dropped_empty else ""
         self._print(f"run {self.run_name}: data " + " / ".join(f"{n} {s:,}" for n, s in sizes.items()) + dropped)
+        self._print(f"vectorizer: {vectorizer_line(vectorizer)}")
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         for record in finished:

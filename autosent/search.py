@@ -169,7 +169,7 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     """Run a prepared search in its run folder, holding the folder's lock throughout."""
     config, dataset = prepared.config, prepared.dataset
     listener = listener or SearchListener()
-    listener.on_data_ready(dataset.sizes(), dataset.dropped_empty)
+    listener.on_data_ready(dataset.sizes(), dataset.dropped_empty, prepared.space.settings["vectorizer"])
     strategy = distribution_strategy(config.devices)  # checked before anything is written
     if config.role == "chief":
         config.cluster.check_port_free()

@@ -1,21 +1,26 @@
-"""Does autosent beat the seed notebook and a tf-idf baseline? All three measured in one run.
+"""Does autosent beat the seed notebook and a tf-idf baseline? All measured in one run, on one split.
 
-    python bench/quality.py            # budget-50 search + export on the default split: ~1h45 on 2 cores
+    python bench/quality.py            # budget-50 search + export on the default IMDB split
     python bench/quality.py --quick    # the same path on --limit 2000 and budget 10: minutes
+    python bench/quality.py --data rotten_tomatoes --budget 30
+    python bench/quality.py --data reviews.csv --text-column body --label-column stars --budget 20
 
 The search starts no new trial after --time-limit (default 90 minutes, the goal's bound);
 the table says how many of the budget's trials finished by then.
 
-Needs scikit-learn for the baseline: `pip install -e '.[bench]'`. Prints one table:
-- autosent: `search --budget B` then `export best` on the default IMDB split (20,000 / 2,500 /
-  2,500): the exported model's test accuracy, search and export wall time, and when the
-  search first reached 0.890 val accuracy;
+Needs scikit-learn for the baseline: `pip install -e '.[bench]'`. Prints one table, test
+accuracy and macro-F1 of:
+- autosent: `search --budget B` then `export best` on the data's split (IMDB's default:
+  20,000 / 2,500 / 2,500), with search and export wall time, when the search first reached
+  0.890 val accuracy, and the vectorizer sizes the data resolved;
 - the seed notebook's model (Embedding 64, Conv1D 128/5, GAP, Dense 64; vocab 8,185,
   maxlen 512), 10 epochs, last epoch kept, as the notebook did;
-- tf-idf uni+bigrams (min_df 2, 200k features, sublinear tf) + logistic regression C=8.
-All three train on the same training split (limited the same way under --quick) and are
-tested on the same test split. The baselines run first and print their rows as they finish,
-so a search cut short still leaves them.
+- tf-idf uni+bigrams (min_df 2, 200k features, sublinear tf) + logistic regression C=8;
+- the majority class, the floor any model must clear.
+All train on the same training split (limited the same way under --quick) and are tested on
+the same test texts; autosent and tf-idf are also compared text by text (McNemar's exact
+test), since on 2,500 texts a difference under about a point can be noise. The baselines run
+first and print their rows as they finish, so a search cut short still leaves them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -32,14 +38,32 @@ import numpy as np  # noqa: E402
 
 from autosent.data import Dataset, load_dataset  # noqa: E402
 from autosent.export import export_trial  # noqa: E402
+from autosent.metrics import class_probabilities, classification_metrics, mcnemar, predicted_classes  # noqa: E402
 from autosent.records import TrialRecord  # noqa: E402
 from autosent.search import SearchConfig, run_search  # noqa: E402
 
 TARGET_VAL_ACCURACY = 0.890
 
 
-def tfidf_baseline(dataset: Dataset) -> tuple[float, float]:
-    """Test accuracy and seconds of the tf-idf + logistic regression baseline."""
+@dataclass(frozen=True)
+class Scored:
+    """One model's test predictions (class indices) and how long it took."""
+
+    predicted: np.ndarray
+    seconds: float
+
+    def metrics(self, dataset: Dataset) -> dict:
+        one_hot = np.eye(dataset.num_classes)[self.predicted]
+        return classification_metrics(dataset.test.labels, one_hot, list(dataset.label_names))
+
+
+def majority_class(dataset: Dataset) -> Scored:
+    """Every test text labelled with the training split's most frequent class."""
+    return Scored(np.full(len(dataset.test), np.bincount(dataset.train.labels).argmax()), 0.0)
+
+
+def tfidf_baseline(dataset: Dataset) -> Scored:
+    """The tf-idf + logistic regression baseline's test predictions."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -47,12 +71,11 @@ def tfidf_baseline(dataset: Dataset) -> tuple[float, float]:
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True)
     x_train = vectorizer.fit_transform(dataset.train.texts)
     model = LogisticRegression(C=8, max_iter=1000).fit(x_train, dataset.train.labels)
-    accuracy = float((model.predict(vectorizer.transform(dataset.test.texts)) == dataset.test.labels).mean())
-    return accuracy, time.monotonic() - started
+    return Scored(model.predict(vectorizer.transform(dataset.test.texts)), time.monotonic() - started)
 
 
-def seed_notebook_model(dataset: Dataset, epochs: int) -> tuple[float, float]:
-    """Test accuracy and seconds of the notebook's model, trained `epochs` and kept at the last."""
+def seed_notebook_model(dataset: Dataset, epochs: int) -> Scored:
+    """The notebook's model's test predictions, trained `epochs` and kept at the last."""
     import keras
 
     from autosent.hypermodel import SentimentHyperModel
@@ -72,8 +95,15 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> tuple[float, float]:
         ids["train"], dataset.train.labels, batch_size=hp.get("batch_size"), epochs=epochs, shuffle=True,
         validation_data=(ids["val"], dataset.val.labels), verbose=2,
     )  # fmt: skip
-    accuracy = model.evaluate(ids["test"], dataset.test.labels, verbose=0, return_dict=True)["accuracy"]
-    return float(accuracy), time.monotonic() - started
+    predicted = predicted_classes(class_probabilities(model.predict(ids["test"], verbose=0)))
+    return Scored(predicted, time.monotonic() - started)
+
+
+def exported_model(folder: Path, dataset: Dataset) -> np.ndarray:
+    """The exported model's test predictions, from raw texts as a user's would be."""
+    from autosent.predict import Predictor
+
+    return predicted_classes(Predictor(folder).probabilities(dataset.test.texts))
 
 
 def minutes_to_target(records: list[TrialRecord], started: float) -> float | None:
@@ -91,45 +121,63 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="--limit 2000 and budget 10")
     parser.add_argument("--budget", type=int, help="trials (default: 50, or 10 with --quick)")
     parser.add_argument("--space", default="default")
+    parser.add_argument("--data", default="imdb", help="any `autosent search --data` source (default: imdb)")
+    parser.add_argument("--val-data")
+    parser.add_argument("--test-data")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
     parser.add_argument("--results", type=Path, default=Path("results"))
     parser.add_argument("--time-limit", type=float, default=90, help="minutes; no new trial starts after it (default: 90)")
     args = parser.parse_args()
     limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
-    run = f"bench-quality{'-quick' if args.quick else ''}"
+    run = f"bench-quality-{Path(args.data).stem}{'-quick' if args.quick else ''}"
+    data = {"val_data": args.val_data, "test_data": args.test_data, "text_column": args.text_column, "label_column": args.label_column}
 
     # The baselines first: they take minutes, so their rows exist even if the search is cut short.
-    dataset = load_dataset("imdb", limit=limit)
-    print(f"IMDB default split, train {len(dataset.train):,} / val {len(dataset.val):,} / test {len(dataset.test):,}; {os.cpu_count()} CPU cores", flush=True)
-    tfidf_accuracy, tfidf_s = tfidf_baseline(dataset)
-    print(f"tf-idf baseline: test accuracy {tfidf_accuracy:.4f} in {tfidf_s / 60:.1f} m", flush=True)
-    seed_accuracy, seed_s = seed_notebook_model(dataset, epochs=10)
-    print(f"seed model: test accuracy {seed_accuracy:.4f} in {seed_s / 60:.1f} m", flush=True)
+    dataset = load_dataset(args.data, **{k.replace("_data", "_source"): v for k, v in data.items()}, limit=limit)
+    sizes = dataset.sizes()
+    print(f"{args.data}: {dataset.num_classes} classes, train {sizes['train']:,} / val {sizes['val']:,} / test {sizes['test']:,}; {os.cpu_count()} CPU cores", flush=True)
+    rows: dict[str, Scored] = {}
+    for name, make in (("tf-idf uni+bigram + logistic regression C=8", tfidf_baseline),
+                       ("seed notebook model, 10 epochs, last kept", lambda d: seed_notebook_model(d, epochs=10)),
+                       ("majority class", majority_class)):  # fmt: skip
+        rows[name] = make(dataset)
+        print(f"{name}: test accuracy {rows[name].metrics(dataset)['accuracy']:.4f} in {rows[name].seconds / 60:.1f} m", flush=True)
 
     started_wall = time.time()
     started = time.monotonic()
     config = SearchConfig(
-        space=args.space, budget=budget, limit=limit, results=args.results, run=run, overwrite=True,
-        time_limit=args.time_limit * 60,
+        data=args.data, **data, space=args.space, budget=budget, limit=limit, results=args.results, run=run,
+        overwrite=True, time_limit=args.time_limit * 60,
     )  # fmt: skip
     outcome = run_search(config)
     search_s = time.monotonic() - started
     started = time.monotonic()
     exported = export_trial(args.results, run)
     export_s = time.monotonic() - started
+    ours = Scored(exported_model(exported.out, dataset), search_s + export_s)
     reached = minutes_to_target(outcome.records, started_wall)
     finished = sum(r.finished for r in outcome.records)
+    vectorizer = exported.metadata["vectorizer"]
 
-    test = exported.metadata["test_metrics"]
     print()
-    print(f"{'model':<52} {'test acc':>8} {'wall':>9}")
-    print(f"{f'autosent: search --budget {budget} + export best':<52} {test['accuracy']:>8.4f} {(search_s + export_s) / 60:>7.1f} m")
-    print(f"{'  search / export':<52} {'':>8} {search_s / 60:>5.1f} m / {export_s / 60:.1f} m")
+    print(f"{'model':<52} {'test acc':>8} {'macro-F1':>8} {'wall':>9}")
+    autosent = f"autosent: search --budget {budget} + export best"
+    for name, scored in {autosent: ours, **rows}.items():
+        m = scored.metrics(dataset)
+        print(f"{name:<52} {m['accuracy']:>8.4f} {m['macro_f1']:>8.4f} {scored.seconds / 60:>7.1f} m")
+    print(f"{'  search / export':<52} {'':>17} {search_s / 60:>5.1f} m / {export_s / 60:.1f} m")
     cut = f", stopped by --time-limit {args.time_limit:g} m" if outcome.stopped_by_time else ""
     print(f"{'  trials finished':<52} {finished:>8} of {budget}{cut}")
     print(f"{'  exported trial':<52} {exported.metadata['trial_id']:>8} ({exported.metadata['hyperparameters'].get('encoder')}, {exported.metadata['epochs']} epochs)")
     print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {'never' if reached is None else f'{reached:.1f} m':>9}")
-    print(f"{'seed notebook model, 10 epochs, last kept':<52} {seed_accuracy:>8.4f} {seed_s / 60:>7.1f} m")
-    print(f"{'tf-idf uni+bigram + logistic regression C=8':<52} {tfidf_accuracy:>8.4f} {tfidf_s / 60:>7.1f} m")
+    print(f"{'  vectorizer sizes (from the training split)':<52} {', '.join(f'{k} {v:,}' for k, v in vectorizer.items())}")
+    tfidf = rows["tf-idf uni+bigram + logistic regression C=8"]
+    test = mcnemar(ours.predicted == dataset.test.labels, tfidf.predicted == dataset.test.labels)
+    print(
+        f"  paired on the {len(dataset.test):,} test texts: autosent alone right on {test['first_only']}, "
+        f"tf-idf alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
+    )
     print()
     print(encoder_table(outcome.records))
 
