@@ -68,6 +68,12 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
 
 
+def _add_column_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
+    p.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of data files; undecodable files are refused (default: utf-8)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="autosent", description="Find, train and ship the best Keras sentiment classifier.")
     # --debug is accepted before or after the command name.
@@ -80,9 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", default="imdb", help="imdb (bundled, default), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
     s.add_argument("--val-data", help="the validation split as it is, instead of 10%% cut from --data (same kinds and column flags)")
     s.add_argument("--test-data", help="the test split as it is, instead of 10%% cut from --data (same kinds and column flags)")
-    s.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
-    s.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
-    s.add_argument("--encoding", default="utf-8", help="text encoding of data files; undecodable files are refused (default: utf-8)")
+    _add_column_arguments(s)
     s.add_argument("--space", default="default", help="search space: a bundled name (default, seed) or a .toml file")
     s.add_argument("--budget", type=int, default=50, help="total number of trials, across resumes (default: 50)")
     s.add_argument("--max-epochs", type=int, help="most epochs per trial (default: from the space file)")
@@ -123,6 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
     pr.add_argument("--file", type=Path, help="read texts from this file, one per line")
     pr.add_argument("--json", action="store_true", help="print one JSON object per line")
+
+    ev = sub.add_parser("evaluate", parents=[common], help="score an exported model on labelled data")
+    ev.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
+    ev.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
+    ev.add_argument("--data", required=True, help="labelled data: imdb, rotten_tomatoes, tfds:NAME, a .csv/.tsv/.jsonl file or class folder")
+    ev.add_argument("--split", choices=["test", "all"], help="test: the split a search would test on; all: every row "
+                    "(default: test for bundled, tfds and train/+test/ folders, all for other files)")  # fmt: skip
+    _add_column_arguments(ev)
+    ev.add_argument("--figure", type=Path, help="also draw the reliability diagram into this new .png file")
+    ev.add_argument("--json", action="store_true", help="print the evaluation as one JSON object")
     return parser
 
 
@@ -288,6 +302,28 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from autosent.data import load_labelled
+    from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
+    from autosent.predict import Predictor, export_metadata, latest_export
+
+    if args.figure is not None:
+        check_figure_path(args.figure)
+    folder = args.model if args.model is not None else latest_export(args.results)
+    label_names = export_metadata(folder)["label_names"]
+    labelled = load_labelled(
+        args.data, tuple(label_names), split=args.split,
+        text_column=args.text_column, label_column=args.label_column, encoding=args.encoding,
+    )  # fmt: skip  (the data is checked before TensorFlow loads)
+    _load_tensorflow(args)
+    predictor = Predictor(folder)
+    result = evaluate(predictor.probabilities(labelled.texts), labelled, label_names)
+    if args.figure is not None:
+        reliability_diagram(result.calibration, result.metrics["expected_calibration_error"], args.figure)
+    print(json.dumps(result.to_json()) if args.json else render(result, folder, args.data))
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from autosent.report import make_report
     from autosent.rundir import find_run
@@ -297,7 +333,10 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"search": _search, "leaderboard": _leaderboard, "export": _export, "report": _report, "predict": _predict}
+COMMANDS = {
+    "search": _search, "leaderboard": _leaderboard, "export": _export, "report": _report, "predict": _predict,
+    "evaluate": _evaluate,
+}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

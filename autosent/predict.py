@@ -32,15 +32,20 @@ def latest_export(results: Path) -> Path:
     return max(exports, key=lambda p: (p / METADATA_FILE).stat().st_mtime)
 
 
+def export_metadata(export_dir: Path) -> dict:
+    """The metadata of the export in `export_dir` (read without TensorFlow), or `UsageError`."""
+    export_folder.recover(export_dir)
+    if not export_folder.is_export(export_dir):
+        raise UsageError(f"{export_dir} is not an autosent export (no {METADATA_FILE} and {MODEL_FILE})")
+    return export_folder.read_metadata(export_dir)
+
+
 class Predictor:
     """An exported model and its label names, loaded once."""
 
     def __init__(self, export_dir: Path):
-        export_folder.recover(export_dir)
-        if not export_folder.is_export(export_dir):
-            raise UsageError(f"{export_dir} is not an autosent export (no {METADATA_FILE} and {MODEL_FILE})")
         self.export_dir = export_dir
-        self.metadata = export_folder.read_metadata(export_dir)
+        self.metadata = export_metadata(export_dir)
         self.label_names: list[str] = self.metadata["label_names"]
         self.model = _load_model(export_dir / MODEL_FILE)
         outputs = self.model.outputs[0].shape[-1]

@@ -20,7 +20,7 @@ from autosent.data.split import stratified_split, subsample
 from autosent.data.tfds_source import load_tfds
 from autosent.errors import UsageError
 
-__all__ = ["Dataset", "Split", "load_dataset", "stratified_split"]
+__all__ = ["Dataset", "Split", "load_dataset", "load_labelled", "stratified_split"]
 
 
 @dataclass(frozen=True)
@@ -213,3 +213,33 @@ def _check_every_class_in_every_split(source: str, names: tuple[str, ...], split
                 f"{source}: class {label!r} has no text in {' and '.join(missing)} ({shown}); "
                 f"{fix}give it more rows (about 10 per class make one in each of train/val/test)"
             )
+
+
+def holds_a_test_split(source: str) -> bool:
+    """Whether `source` has a test split of its own: a bundled or tfds set, an aclImdb-like folder."""
+    return source in BUNDLED or source.startswith("tfds:") or presplit_folder(Path(source))
+
+
+def load_labelled(
+    source: str, label_names: tuple[str, ...], *, split: str | None = None,
+    text_column: str = "text", label_column: str = "label", encoding: str = "utf-8",
+) -> Split:  # fmt: skip
+    """Labelled texts to score a model with classes `label_names` on (`autosent evaluate`).
+
+    `split` `test` takes the source's test split as a search would make it (so an export's
+    own test metrics can be reproduced), `all` every row; by default the test split of a
+    source that holds one, every row of a plain file or folder. Labels are matched to
+    `label_names` by name (or, for named classes, by index); any other label is refused.
+    """
+    split = split or ("test" if holds_a_test_split(source) else "all")
+    read = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
+    if split == "test":
+        dataset = load_dataset(source, **read)
+        texts, raw = dataset.test.texts, [dataset.label_names[i] for i in dataset.test.labels]
+    else:
+        parts = _read_source(source, "--data", **read).parts.values()
+        texts, raw = [t for rows in parts for t in rows.texts], [x for rows in parts for x in rows.raw]
+    labelled, _ = _drop_empty(Split(texts, encode_as(raw, label_names, source)))
+    if not len(labelled):
+        raise UsageError(f"{source}: no labelled text to evaluate on")
+    return labelled

@@ -1,0 +1,158 @@
+"""`autosent evaluate`: an exported model scored on any labelled data, as a user would check it.
+
+Beyond the export's own test metrics: calibration (does a 0.9 mean right 9 times in 10?),
+shown as the expected calibration error and a reliability diagram, and the texts the model
+was most confidently wrong about, which say more about its failure modes than a number does.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autosent import atomic
+from autosent.data import Split
+from autosent.errors import UsageError
+from autosent.markdown import table
+from autosent.metrics import classification_metrics, predicted_classes
+
+#: Equal-width confidence bins of the calibration error and the reliability diagram.
+CALIBRATION_BINS = 10
+#: How many of the most confidently wrong texts the evaluation lists.
+WORST = 10
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Texts whose top probability fell in [low, high): how sure the model was, how often right."""
+
+    low: float
+    high: float
+    count: int
+    confidence: float | None
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Mistake:
+    text: str
+    label: str
+    predicted: str
+    probability: float  # of the predicted label
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metrics: dict[str, Any]  # metrics.classification_metrics, plus expected_calibration_error
+    calibration: list[CalibrationBin]
+    mistakes: list[Mistake]  # the most confidently wrong first
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "metrics": self.metrics,
+            "calibration": [vars(b) for b in self.calibration],
+            "most_confidently_wrong": [vars(m) for m in self.mistakes],
+        }
+
+
+def calibration_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> list[CalibrationBin]:
+    """The reliability table: per confidence bin, mean confidence and accuracy (None when empty)."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)  # 1.0 falls in the last bin
+    table = []
+    for b in range(bins):
+        inside = which == b
+        n = int(inside.sum())
+        mean = (lambda x: float(x[inside].mean())) if n else (lambda x: None)
+        table.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), n, mean(confidence), mean(correct.astype(float))))
+    return table
+
+
+def expected_calibration_error(table: list[CalibrationBin]) -> float:
+    """The bins' |accuracy - confidence|, weighted by their share of the texts."""
+    total = sum(b.count for b in table)
+    return float(sum(b.count / total * abs(b.accuracy - b.confidence) for b in table if b.count))
+
+
+def evaluate(probabilities: np.ndarray, labelled: Split, label_names: list[str]) -> Evaluation:
+    """Score (n, K) class probabilities against `labelled`'s labels."""
+    predicted = predicted_classes(probabilities)
+    confidence = probabilities[np.arange(len(predicted)), predicted]
+    correct = predicted == labelled.labels
+    table = calibration_bins(confidence, correct)
+    metrics = classification_metrics(labelled.labels, probabilities, label_names)
+    metrics["expected_calibration_error"] = expected_calibration_error(table)
+    wrong = np.flatnonzero(~correct)
+    worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:WORST]
+    mistakes = [
+        Mistake(labelled.texts[i], label_names[labelled.labels[i]], label_names[predicted[i]], float(confidence[i])) for i in worst
+    ]
+    return Evaluation(metrics, table, mistakes)
+
+
+def check_figure_path(path: Path) -> None:
+    """Refuse, before any work, a figure path that would overwrite a file or has no folder."""
+    if path.suffix.lower() != ".png":
+        raise UsageError(f"--figure {path}: the reliability diagram is a PNG; give a path ending in .png")
+    if path.exists():
+        raise UsageError(f"--figure {path} exists; autosent does not overwrite it: give a new path")
+    if not path.parent.is_dir():
+        raise UsageError(f"--figure {path}: no folder {path.parent}")
+
+
+def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> None:
+    """The reliability diagram as a PNG: accuracy against confidence per bin, the diagonal is perfect."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display
+    import matplotlib.pyplot as plt
+
+    filled = [b for b in table if b.count]
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=[b.high - b.low for b in filled], align="edge",
+           edgecolor="black", alpha=0.7, label="accuracy in bin")  # fmt: skip
+    ax.set(xlabel="confidence (top probability)", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1),
+           title=f"Reliability (ECE {ece:.3f})")  # fmt: skip
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    atomic.write_bytes(path, buffer.getvalue())
+
+
+def render(result: Evaluation, model: Path, source: str) -> str:
+    """The evaluation as text for a terminal: headline numbers, then the tables behind them."""
+    m = result.metrics
+    names = list(m["per_class"])
+    auc = f" · ROC-AUC {m['roc_auc']:.4f}" if m.get("roc_auc") is not None else ""
+    lines = [
+        f"{model} on {source}: {m['n']:,} texts",
+        f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{auc} · "
+        f"expected calibration error {m['expected_calibration_error']:.4f}",
+        "",
+        table(["class", "precision", "recall", "F1", "support"],
+              [[n, c["precision"], c["recall"], c["f1"], c["support"]] for n, c in m["per_class"].items()]),  # fmt: skip
+        "",
+        "confusion matrix (rows: true class, columns: predicted)",
+        table(["", *names], [[n, *row] for n, row in zip(names, m["confusion_matrix"])]),
+        "",
+        "reliability (texts by the model's top probability)",
+        table(["confidence", "texts", "mean confidence", "accuracy"],
+              [[f"{b.low:.1f}-{b.high:.1f}", b.count, b.confidence, b.accuracy] for b in result.calibration if b.count]),  # fmt: skip
+        "",
+        f"the {len(result.mistakes)} most confidently wrong",
+        table(["probability", "label", "predicted", "text"],
+              [[x.probability, x.label, x.predicted, _excerpt(x.text)] for x in result.mistakes]),  # fmt: skip
+    ]
+    return "\n".join(lines)
+
+
+def _excerpt(text: str, width: int = 100) -> str:
+    flat = " ".join(text.split()).replace("|", "/")  # one table row
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -1,0 +1,82 @@
+"""`autosent evaluate`: an export scored on labelled data, its calibration and its worst mistakes."""
+
+import json
+
+import numpy as np
+import pytest
+
+from autosent.evaluation import calibration_bins, expected_calibration_error
+from autosent.export import export_trial
+from autosent.search import SearchConfig, run_search
+from conftest import TINY_SPACE, write_reviews_csv
+
+LABELS = ("meh", "neg", "pos")  # strings, three classes
+
+
+@pytest.fixture(scope="module")
+def three_class_export(tmp_path_factory):
+    """A tiny nbsvm search and export on a three-class CSV with string labels."""
+    root = tmp_path_factory.mktemp("evaluate")
+    write_reviews_csv(root / "reviews.csv", n=300, labels=LABELS)
+    choice = 'encoder = { choice = ["conv1d", "gru", "bigru", "bag", "nbsvm"] }'
+    (root / "nbsvm.toml").write_text(TINY_SPACE.read_text().replace(choice, 'encoder = "nbsvm"'))
+    data = str(root / "reviews.csv")
+    run_search(SearchConfig(data=data, space=str(root / "nbsvm.toml"), budget=1, results=root / "results", run="three"))
+    export_trial(root / "results", "three")
+    return root
+
+
+def test_evaluate_reproduces_the_exports_own_test_metrics_on_its_test_split(cli, three_class_export, monkeypatch):
+    monkeypatch.chdir(three_class_export)
+    result = cli("evaluate", "--model", "results/three/export", "--data", "reviews.csv", "--split", "test", "--json")
+    assert result.code == 0, result.err
+    evaluation = json.loads(result.out)
+    shipped = json.loads((three_class_export / "results/three/export/metadata.json").read_text())["test_metrics"]
+    assert shipped["n"] == evaluation["metrics"]["n"] == 30
+    for key in ("accuracy", "macro_f1", "loss"):
+        assert evaluation["metrics"][key] == pytest.approx(shipped[key], abs=1e-6), key
+    assert evaluation["metrics"]["confusion_matrix"] == shipped["confusion_matrix"]
+    assert list(evaluation["metrics"]["per_class"]) == list(LABELS)
+    assert sum(b["count"] for b in evaluation["calibration"]) == 30
+
+
+def test_evaluate_on_every_row_draws_the_reliability_diagram_and_lists_the_worst_mistakes(cli, three_class_export, monkeypatch):
+    monkeypatch.chdir(three_class_export)
+    # Relabel ten texts: the model, sure of their words, is confidently wrong about exactly these.
+    rows = (three_class_export / "reviews.csv").read_text().splitlines()
+    flipped = [rows[0], *(r.replace(",pos", ",neg") if i < 30 else r for i, r in enumerate(rows[1:]))]
+    (three_class_export / "flipped.csv").write_text("\n".join(flipped) + "\n")
+    result = cli("evaluate", "--model", "results/three/export", "--data", "flipped.csv", "--figure", "reliability.png")
+    assert result.code == 0, result.err
+    assert "300 texts" in result.out and "expected calibration error" in result.out
+    assert (three_class_export / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    worst = result.out.split("most confidently wrong")[1]
+    assert worst.count("| neg | pos |") == 10  # labelled neg, predicted pos: the ten flipped texts
+
+
+@pytest.mark.parametrize(
+    "args, mentions",
+    [
+        (["--data", "unknown.csv"], "label 'awful' is not a class of the training data (classes: meh, neg, pos"),
+        (["--data", "reviews.csv", "--figure", "reviews.csv"], "--figure reviews.csv: the reliability diagram is a PNG"),
+        (["--data", "reviews.csv", "--figure", "taken.png"], "--figure taken.png exists; autosent does not overwrite it"),
+        (["--data", "reviews.csv", "--model", "results"], "results is not an autosent export"),
+        (["--data", "missing.csv"], "data file not found: missing.csv"),
+    ],
+)
+def test_evaluate_refuses_bad_input_in_one_line(cli, three_class_export, monkeypatch, args, mentions):
+    monkeypatch.chdir(three_class_export)
+    (three_class_export / "unknown.csv").write_text("text,label\ngreat film,pos\nawful film,awful\n")
+    (three_class_export / "taken.png").write_bytes(b"mine")
+    cli("evaluate", "--model", "results/three/export", *args).assert_usage_error(mentions)
+    assert (three_class_export / "taken.png").read_bytes() == b"mine"
+
+
+def test_calibration_error_is_zero_when_confidence_matches_accuracy_and_large_when_not():
+    confidence = np.full(100, 0.85)
+    honest = np.arange(100) < 85  # right 85 times out of 100 at confidence 0.85
+    assert expected_calibration_error(calibration_bins(confidence, honest)) == pytest.approx(0.0)
+    overconfident = np.arange(100) < 45
+    assert expected_calibration_error(calibration_bins(confidence, overconfident)) == pytest.approx(0.40)
+    table = calibration_bins(np.array([0.05, 0.55, 1.0]), np.array([True, False, True]))
+    assert [b.count for b in table] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1]  # 1.0 falls in the last bin
