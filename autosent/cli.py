@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
     s.add_argument("--seed", type=int, default=0, help="seed for model init, shuffling and --limit (default: 0)")
     s.add_argument("--limit", type=int, help="subsample the training split to N texts for a quick run")
+    s.add_argument("--class-weight", choices=["none", "balanced"], help="balanced: weigh each class's loss by its inverse frequency (default: the space's class_weight, none)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
     s.add_argument("--top", type=positive_int, default=5, help="trials shown in the live leaderboard (default: 5)")
     s.add_argument("--devices", help="train each trial on all or N devices (GPUs; the CPU where there are none)")

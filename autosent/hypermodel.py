@@ -35,6 +35,12 @@ def early_stopping(patience: int) -> keras.callbacks.EarlyStopping:
     return keras.callbacks.EarlyStopping(monitor=OBJECTIVE, mode="min", patience=patience, restore_best_weights=True)
 
 
+def balanced_class_weights(counts: np.ndarray) -> dict[int, float]:
+    """Each class's loss weight, n / (classes x its count): every class then weighs as much in total."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return {k: float(counts.sum() / (len(counts) * c)) if c else 0.0 for k, c in enumerate(counts)}
+
+
 class SentimentHyperModel(keras_tuner.HyperModel):
     """Builds and trains one candidate on integer token ids."""
 
@@ -46,8 +52,10 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         seed: int = 0,
         ngram_vocabulary_size: int = 0,
         ngram_log_ratios: np.ndarray | None = None,
+        class_counts: np.ndarray | None = None,
     ):
         super().__init__(name="sentiment")
+        self.class_counts = class_counts if class_counts is not None else np.ones(num_classes)  # of the training split
         self.space = space
         self.vocabulary_size = vocabulary_size
         self.ngram_vocabulary_size = ngram_vocabulary_size
@@ -69,7 +77,8 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         ratios = None
         if space.uses_nbsvm and data is not None:
             ratios = log_count_ratios(data.x_train[NGRAMS], data.y_train, num_classes)
-        return cls(space, vocabulary_size, num_classes, seed, ngram_vocabulary_size, ratios)
+        counts = None if data is None else np.bincount(data.y_train, minlength=num_classes)
+        return cls(space, vocabulary_size, num_classes, seed, ngram_vocabulary_size, ratios, counts)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         space = self.space
@@ -152,8 +161,10 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         **kwargs: Any,
     ):
         """Batch the shared, unbatched datasets with this trial's batch size, then train."""
-        batch_size = self.space.model_values(hp.values)["batch_size"]
+        values = self.space.model_values(hp.values)
+        batch_size = values["batch_size"]
         # A full-size buffer: the splits are stored class by class, a smaller one would not mix them.
         train = x.shuffle(int(x.cardinality()), seed=self.seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)
         val = None if validation_data is None else validation_data.batch(512).prefetch(tf.data.AUTOTUNE)
-        return model.fit(train, *args, validation_data=val, shuffle=False, **kwargs)
+        weights = balanced_class_weights(self.class_counts) if values.get("class_weight") == "balanced" else None
+        return model.fit(train, *args, validation_data=val, shuffle=False, class_weight=weights, **kwargs)

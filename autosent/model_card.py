@@ -42,8 +42,8 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         f"On {test['n']:,} test texts that no search step saw:",
         "",
         markdown_table(
-            ["accuracy", "loss", "precision", "recall", "F1", "ROC-AUC"],
-            [[test["accuracy"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1", test["macro_f1"]), test["roc_auc"]]],
+            ["accuracy", "macro-F1", "loss", "precision", "recall", "F1", "ROC-AUC"],
+            [[test["accuracy"], test["macro_f1"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1"), test["roc_auc"]]],
         ),
         "",
         "Confusion matrix (rows: true class, columns: predicted):",

@@ -55,6 +55,7 @@ class SearchConfig:
     results: Path = Path("results")
     seed: int = 0
     limit: int | None = None
+    class_weight: str | None = None  # fixes the space's class_weight hyperparameter
     overwrite: bool = False
     chief: str | None = None
     role: str | None = None
@@ -157,6 +158,8 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
         limit=config.limit,
         seed=config.seed,
     )
+    if config.class_weight is not None:
+        unresolved = unresolved.with_fixed("class_weight", config.class_weight)
     return PreparedSearch(config, resolve_sizes(unresolved, dataset.train.texts), dataset, started)
 
 

@@ -52,6 +52,7 @@ ENCODERS = SEQUENCE_ENCODERS + NGRAM_ENCODERS
 #: The encoders with an embedding and a dense head: all but the linear `nbsvm`.
 EMBEDDING_ENCODERS = (*SEQUENCE_ENCODERS, "bag")
 POOLINGS = ("average", "max")
+CLASS_WEIGHTS = ("none", "balanced")
 
 
 #: Largest layer width, embedding size or batch a space may ask for: far above anything that
@@ -89,6 +90,8 @@ PARAMS: dict[str, Param] = {
     "l2": Param(float, 0.0, minimum=0.0, maximum=1.0),
     "learning_rate": Param(float, 1e-3, positive=True),  # a diverging one fails its trial, not the search
     "batch_size": _size(32),
+    # "balanced" weighs each text's loss by the inverse frequency of its class (imbalanced data)
+    "class_weight": Param(str, "none", allowed=CLASS_WEIGHTS),
 }
 
 
@@ -150,6 +153,11 @@ class SearchSpace:
     def size_rules(self) -> dict[str, dict[str, int]]:
         """The vectorizer sizes the training split decides: {key: rule}, empty once resolved."""
         return {k: v for k, v in self.settings["vectorizer"].items() if isinstance(v, dict)}
+
+    def with_fixed(self, name: str, value: Any) -> SearchSpace:
+        """This space with hyperparameter `name` fixed to `value` for every encoder (a CLI flag's override)."""
+        overrides = {e: {k: v for k, v in o.items() if k != name} for e, o in self.encoder_overrides.items()}
+        return SearchSpace(self.name, self.settings, {**self.hyperparameters, name: value}, overrides)
 
     def with_sizes(self, sizes: dict[str, int]) -> SearchSpace:
         """This space with its vectorizer size rules replaced by resolved `sizes`."""

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autosent.hypermodel import SentimentHyperModel
+from autosent.hypermodel import SentimentHyperModel, balanced_class_weights
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import OBJECTIVE, epoch_row
 from autosent.space import ENCODERS, NGRAM_ENCODERS, load_space
@@ -128,3 +128,27 @@ def test_recorded_val_loss_is_the_cross_entropy_without_the_l2_penalty(num_class
     assert penalty > 0.01
     assert OBJECTIVE == "val_cross_entropy" and "val_loss" not in row  # Keras' val_loss includes the penalty
     assert row[OBJECTIVE] == pytest.approx(logs["val_loss"][0] - penalty, rel=1e-3)
+
+
+def test_balanced_class_weights_change_the_training_loss_on_imbalanced_data(tiny_space):
+    """9 texts of class 0 for each of class 1: balanced weighs class 1's texts 9 times as much."""
+    import keras
+
+    space = load_space(str(tiny_space))
+    rng = np.random.default_rng(4)
+    x = _inputs(space, rng, 100)
+    y = (np.arange(100) % 10 == 0).astype("int64")
+    hypermodel = SentimentHyperModel(space, VOCABULARY, 2, ngram_vocabulary_size=VOCABULARY, class_counts=np.bincount(y))
+    rare = {}  # the mean probability each model gives the rare class, after training on these random texts
+    for weighting in ("none", "balanced"):
+        keras.utils.set_random_seed(0)
+        hp = _hp("nbsvm")
+        hp.Fixed("class_weight", weighting)
+        hp.Fixed("learning_rate", 0.1)  # to the base rate in a few steps
+        model = hypermodel.build(hp)
+        hypermodel.fit(hp, model, tf.data.Dataset.from_tensor_slices((x, y)), epochs=10, verbose=0)
+        rare[weighting] = float(model.predict(x, verbose=0).mean())
+    # Unweighted, the texts' words carry no signal and the model learns the base rate (0.1);
+    # balanced, both classes weigh the same and it stays near even odds.
+    assert rare["none"] < 0.3 < 0.4 < rare["balanced"], rare
+    assert balanced_class_weights(np.bincount(y)) == pytest.approx({0: 100 / (2 * 90), 1: 100 / (2 * 10)})
