@@ -16,7 +16,8 @@ import keras_tuner
 import numpy as np
 import tensorflow as tf
 
-from autosent.layers import MeanEmbedding, NaiveBayesScores
+from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores
+from autosent.metrics import needs_macro_f1
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import CROSS_ENTROPY, OBJECTIVE
 from autosent.space import SearchSpace
@@ -115,7 +116,8 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         loss = keras.losses.BinaryCrossentropy if binary else keras.losses.SparseCategoricalCrossentropy
         # The loss again as a metric, per text: without the L2 penalty it compares trials fairly (records.OBJECTIVE).
         cross_entropy = keras.metrics.MeanMetricWrapper(loss(reduction=None), name=CROSS_ENTROPY)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss(), metrics=["accuracy", cross_entropy])
+        metrics = ["accuracy", cross_entropy, *([MacroF1(self.num_classes)] if needs_macro_f1(self.class_counts) else [])]
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss(), metrics=metrics)
         return model
 
     def _encoded(self, encoder: str, words, ngrams, embedding_dim: int, units, kernel_size, pooling):

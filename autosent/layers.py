@@ -1,4 +1,6 @@
-"""The n-gram encoders' layers: they read a text's n-gram counts, every n-gram of it however long.
+"""autosent's own Keras pieces: the n-gram encoders' layers, and the macro-F1 metric.
+
+The layers read a text's n-gram counts, every n-gram of it however long.
 
 Their input is a sparse (texts x n-gram vocabulary) matrix of counts, as
 `TextVectorization(output_mode="count", sparse=True)` makes it: a text is never cut to a fixed
@@ -109,3 +111,20 @@ class MeanEmbedding(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "vocabulary_size": self.vocabulary_size, "embedding_dim": self.embedding_dim}
+
+
+class MacroF1(keras.metrics.F1Score):
+    """Keras' macro-averaged F1 on autosent's outputs: class indices in, a sigmoid or softmax head out.
+
+    Only compiled into a model (never saved with an export), so it needs no registration.
+    """
+
+    def __init__(self, num_classes: int, name: str = "macro_f1", **kwargs):
+        super().__init__(average="macro", threshold=None, name=name, **kwargs)
+        self.num_classes = num_classes
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = keras.ops.one_hot(keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"), self.num_classes)
+        if y_pred.shape[-1] == 1:  # a sigmoid head: P(class 1)
+            y_pred = keras.ops.concatenate([1 - y_pred, y_pred], axis=-1)
+        return super().update_state(y_true, y_pred, sample_weight)

@@ -42,6 +42,7 @@ def rows(records: list[TrialRecord], top: int | None = None) -> list[dict[str, A
                 "best_epoch": r.best_epoch,
                 "val_cross_entropy": r.val_cross_entropy,
                 "val_accuracy": r.val_accuracy,
+                "val_macro_f1": r.val_macro_f1,
                 "gap": r.gap,
                 "overfit": r.overfit,
                 "seconds": r.seconds,
@@ -64,6 +65,7 @@ COLUMNS: list[tuple[str, str, str, str]] = [
     ("ep", "best_epoch", "", "right"),
     ("val_ce", "val_cross_entropy", ".4f", "right"),  # cross-entropy without the L2 penalty
     ("val_acc", "val_accuracy", ".4f", "right"),
+    ("val_f1", "val_macro_f1", ".4f", "right"),  # macro-F1, in runs with many or imbalanced classes only
     ("gap", "gap", "+.3f", "right"),
     ("overfit", "overfit", "", "center"),
     ("sec", "seconds", ".0f", "right"),
@@ -71,21 +73,29 @@ COLUMNS: list[tuple[str, str, str, str]] = [
 ]
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
-    return [cell(row[key], spec) for _, key, spec, _ in COLUMNS]
+def _columns(records: list[TrialRecord]) -> list[tuple[str, str, str, str]]:
+    """COLUMNS, less macro-F1 where the run does not log it (two balanced classes: accuracy says it)."""
+    logged = any(r.val_macro_f1 is not None for r in records)
+    return [c for c in COLUMNS if c[1] != "val_macro_f1" or logged]
+
+
+def _cells(row: dict[str, Any], columns: list[tuple[str, str, str, str]]) -> list[str]:
+    return [cell(row[key], spec) for _, key, spec, _ in columns]
 
 
 def table(records: list[TrialRecord], top: int | None = None, title: str | None = None) -> Table:
     """A rich table of the best `top` trials."""
     t = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))
-    for header, _, _, justify in COLUMNS:
+    columns = _columns(records)
+    for header, _, _, justify in columns:
         t.add_column(header, justify=justify, no_wrap=True)
     for row in rows(records, top):
         failed = row["status"] != "COMPLETED"
-        t.add_row(*_cells(row), style="dim red" if failed else ("bold green" if row["rank"] == 1 else None))
+        t.add_row(*_cells(row, columns), style="dim red" if failed else ("bold green" if row["rank"] == 1 else None))
     return t
 
 
 def markdown(records: list[TrialRecord], top: int | None = None) -> str:
     """The same table in Markdown, for report.md and MODEL_CARD.md."""
-    return markdown_table([header for header, *_ in COLUMNS], [_cells(row) for row in rows(records, top)])
+    columns = _columns(records)
+    return markdown_table([header for header, *_ in columns], [_cells(row, columns) for row in rows(records, top)])

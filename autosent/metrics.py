@@ -35,6 +35,20 @@ def _per_class(matrix: np.ndarray, k: int) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "f1": f1, "support": int(actual)}
 
 
+#: Classes are imbalanced when the smallest has under this share of the largest's texts.
+IMBALANCE_RATIO = 0.5
+
+
+def needs_macro_f1(class_counts) -> bool:
+    """Whether accuracy alone misleads: more than two classes, or imbalanced ones.
+
+    Then a model that ignores a small class still scores a high accuracy; macro-F1 (each
+    class's F1, averaged) does not let it.
+    """
+    counts = np.asarray(class_counts)
+    return len(counts) > 2 or counts.min() < IMBALANCE_RATIO * counts.max()
+
+
 def class_probabilities(probabilities: np.ndarray) -> np.ndarray:
     """(n, K) probabilities from a sigmoid head's (n, 1) output or a softmax head's (n, K)."""
     p = np.asarray(probabilities, dtype=np.float64)

@@ -27,8 +27,10 @@ from autosent.rundir import TRIALS_DIR
 # it (and nothing called loss) under the same name.
 CROSS_ENTROPY = "cross_entropy"
 OBJECTIVE = f"val_{CROSS_ENTROPY}"
+#: Logged only where accuracy alone misleads (metrics.needs_macro_f1): many or imbalanced classes.
+MACRO_F1 = "macro_f1"
 #: The metrics a learning-curve row keeps, by Keras' names.
-METRICS = (CROSS_ENTROPY, "accuracy", OBJECTIVE, "val_accuracy")
+METRICS = (CROSS_ENTROPY, "accuracy", OBJECTIVE, "val_accuracy", MACRO_F1, f"val_{MACRO_F1}")
 #: Records written before the fields were named for what they hold called the cross-entropy "loss".
 LEGACY_FIELDS = {"val_loss": "val_cross_entropy", "train_loss": "train_cross_entropy", "val_loss_rise": "val_cross_entropy_rise"}
 LEGACY_METRICS = {"loss": CROSS_ENTROPY, "val_loss": OBJECTIVE}
@@ -47,6 +49,7 @@ class TrialRecord:
     best_epoch: int | None = None
     val_cross_entropy: float | None = None
     val_accuracy: float | None = None
+    val_macro_f1: float | None = None  # only in runs with many or imbalanced classes
     train_cross_entropy: float | None = None
     train_accuracy: float | None = None
     overfit: bool = False
@@ -91,6 +94,7 @@ def summarise(history: list[dict[str, float]]) -> dict[str, Any]:
         "best_epoch": best["epoch"],
         "val_cross_entropy": best[OBJECTIVE],
         "val_accuracy": best.get("val_accuracy"),
+        "val_macro_f1": best.get(f"val_{MACRO_F1}"),
         "train_cross_entropy": best.get(CROSS_ENTROPY),
         "train_accuracy": best.get("accuracy"),
         "overfit": overfit,

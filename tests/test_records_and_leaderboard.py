@@ -99,3 +99,17 @@ def test_records_written_before_the_rename_read_with_todays_names(tmp_path):
     assert (record.val_cross_entropy, record.train_cross_entropy, record.val_cross_entropy_rise) == (0.25, 0.2, 0.01)
     assert record.history[1] == {"epoch": 2, "cross_entropy": 0.1, "val_cross_entropy": 0.26}
     assert record.finished
+
+
+def test_a_run_with_three_classes_logs_macro_f1_and_its_leaderboard_shows_it(tmp_path):
+    from autosent.search import SearchConfig, run_search
+    from conftest import TINY_SPACE, write_reviews_csv
+
+    write_reviews_csv(tmp_path / "r.csv", n=150, labels=("meh", "neg", "pos"))
+    outcome = run_search(SearchConfig(data=str(tmp_path / "r.csv"), space=str(TINY_SPACE), budget=2, results=tmp_path / "results"))
+    finished = [r for r in outcome.records if r.finished]
+    assert finished and all(0.0 <= r.val_macro_f1 <= 1.0 for r in finished)
+    console = Console(record=True, width=160)
+    console.print(table(outcome.records))
+    assert "val_f1" in console.export_text()
+    assert "val_f1" not in markdown("two", [_record("0", [0.5], [0.5])], None, top=1)  # two balanced classes: no column
