@@ -16,7 +16,7 @@ import keras_tuner
 import numpy as np
 import tensorflow as tf
 
-from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores
+from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores, NgramDropout, SpanMask, WordDropout
 from autosent.metrics import needs_macro_f1
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import CROSS_ENTROPY, OBJECTIVE
@@ -87,6 +87,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         encoder, embedding_dim, units = values["encoder"], values["embedding_dim"], values["units"]
         kernel_size, pooling, dense_units = values["kernel_size"], values["pooling"], values["dense_units"]
         dropout, l2, learning_rate = values["dropout"], values["l2"], values["learning_rate"]
+        word_dropout, span_mask = values["word_dropout"], values["span_mask"]
 
         # Every model of a run takes the run's inputs (vectorize.WORDS, and NGRAMS when the space
         # can pick an n-gram encoder), so one dataset feeds every trial; each encoder reads one.
@@ -101,6 +102,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
             x = self._naive_bayes_scores(ngrams, outputs_size, dropout, l2)
             output_initializer = keras.initializers.Identity(gain=NBSVM_OUTPUT_GAIN)
         else:
+            words, ngrams = self._augmented(encoder, words, ngrams, word_dropout, span_mask)
             x = self._encoded(encoder, words, ngrams, embedding_dim, units, kernel_size, pooling)
             x = keras.layers.Dropout(dropout, seed=self.seed, name="dropout")(x)
             x = keras.layers.Dense(dense_units, activation="relu", kernel_regularizer=regularizer, name="dense")(x)
@@ -119,6 +121,19 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         metrics = ["accuracy", cross_entropy, *([MacroF1(self.num_classes)] if needs_macro_f1(self.class_counts) else [])]
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss(), metrics=metrics)
         return model
+
+    def _augmented(self, encoder: str, words, ngrams, word_dropout: float | None, span_mask: float | None):
+        """The inputs as a training step sees them: the augmentation layers the trial's rates ask for.
+
+        They act only while training, so the exported model reads every text as it is.
+        """
+        if encoder == "bag":
+            return words, NgramDropout(word_dropout, self.seed, name="ngram_dropout")(ngrams) if word_dropout else ngrams
+        if word_dropout:
+            words = WordDropout(word_dropout, self.seed, name="word_dropout")(words)
+        if span_mask:
+            words = SpanMask(span_mask, self.seed, name="span_mask")(words)
+        return words, ngrams
 
     def _encoded(self, encoder: str, words, ngrams, embedding_dim: int, units, kernel_size, pooling):
         """One vector per text from the embedded words (or, for `bag`, all its n-grams)."""

@@ -1,6 +1,6 @@
-"""autosent's own Keras pieces: the n-gram encoders' layers, and the macro-F1 metric.
+"""autosent's own Keras pieces: the n-gram encoders' layers, training-time augmentation, macro-F1.
 
-The layers read a text's n-gram counts, every n-gram of it however long.
+The n-gram layers read a text's n-gram counts, every n-gram of it however long.
 
 Their input is a sparse (texts x n-gram vocabulary) matrix of counts, as
 `TextVectorization(output_mode="count", sparse=True)` makes it: a text is never cut to a fixed
@@ -111,6 +111,86 @@ class MeanEmbedding(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "vocabulary_size": self.vocabulary_size, "embedding_dim": self.embedding_dim}
+
+
+#: The word id TextVectorization gives a word it does not know ([UNK]); 0 is padding.
+UNKNOWN_WORD = 1
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class WordDropout(keras.layers.Layer):
+    """Augmentation: while training, each word of a text becomes unknown ([UNK]) with probability `rate`.
+
+    The model learns not to hang on single words, as it would with texts it has never seen;
+    padding stays padding. At inference (and in every export) the layer passes ids through.
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate, self.seed = rate, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, ids, training=None):
+        if not training or self.rate <= 0:
+            return ids
+        hit = keras.random.uniform(keras.ops.shape(ids), seed=self.seed_generator) < self.rate
+        return keras.ops.where(hit & (ids > 0), keras.ops.cast(UNKNOWN_WORD, ids.dtype), ids)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SpanMask(keras.layers.Layer):
+    """Augmentation: while training, one run of `rate` x a text's words, at a random place, becomes unknown.
+
+    Where word dropout scatters its holes, a span takes out a whole phrase ("not good at
+    all"), so the model must also read the rest of the text. Inference passes ids through.
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate, self.seed = rate, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, ids, training=None):
+        if not training or self.rate <= 0:
+            return ids
+        lengths = keras.ops.sum(keras.ops.cast(ids > 0, "float32"), axis=1, keepdims=True)  # right-padded
+        span = keras.ops.round(lengths * self.rate)
+        start = keras.ops.floor(keras.random.uniform(keras.ops.shape(lengths), seed=self.seed_generator) * (lengths - span + 1))
+        position = keras.ops.cast(keras.ops.arange(keras.ops.shape(ids)[1]), "float32")[None, :]
+        inside = (position >= start) & (position < start + span) & (ids > 0)
+        return keras.ops.where(inside, keras.ops.cast(UNKNOWN_WORD, ids.dtype), ids)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class NgramDropout(keras.layers.Layer):
+    """Augmentation for `bag`: while training, each of a text's n-grams is dropped with probability `rate`."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.rate, self.seed = rate, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, counts, training=None):
+        if not training or self.rate <= 0:
+            return counts
+        counts = _known_counts(counts, self.compute_dtype)
+        kept = keras.random.uniform(keras.ops.shape(counts.values), seed=self.seed_generator) >= self.rate
+        return tf.sparse.retain(counts, kept)  # the mean of what is left: no rescaling needed
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 class MacroF1(keras.metrics.F1Score):

@@ -87,6 +87,9 @@ PARAMS: dict[str, Param] = {
     "pooling": Param(str, "average", allowed=POOLINGS, encoders=("conv1d",)),
     "dense_units": _size(64, EMBEDDING_ENCODERS),
     "dropout": Param(float, 0.0, minimum=0.0, below=1.0),  # 1 would drop everything
+    # Augmentation, while training only (layers.py): words made unknown, one by one or a span
+    "word_dropout": Param(float, 0.0, minimum=0.0, below=1.0, encoders=EMBEDDING_ENCODERS),
+    "span_mask": Param(float, 0.0, minimum=0.0, below=1.0, encoders=SEQUENCE_ENCODERS),
     "l2": Param(float, 0.0, minimum=0.0, maximum=1.0),
     "learning_rate": Param(float, 1e-3, positive=True),  # a diverging one fails its trial, not the search
     "batch_size": _size(32),

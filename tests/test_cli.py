@@ -109,6 +109,6 @@ def test_a_running_search_locks_its_run_and_ctrl_c_stops_it_with_130(tmp_path, t
     assert "re-run the same command to resume" in stderr and "Traceback" not in stderr
     done = len(read_records(tmp_path / "results" / "busy"))
 
-    resumed = run_cli(*args[:-4], "--budget", str(done + 1), "--run", "busy", cwd=tmp_path)
-    assert resumed.returncode == 0, resumed.stderr  # the interrupted search left no lock behind
+    resumed = cli(*args[:-4], "--budget", str(done + 1), "--run", "busy")
+    assert resumed.code == 0, resumed.err  # the interrupted search left no lock behind
     assert len(read_records(tmp_path / "results" / "busy")) == done + 1
