@@ -1,4 +1,4 @@
-"""The real `autosent` command, end to end, in subprocesses: what a user runs."""
+"""The real `autosent` command, end to end: searches killed and interrupted in their own processes."""
 
 import json
 import signal
@@ -10,7 +10,7 @@ import pytest
 
 from autosent.records import read_records
 from autosent.space import load_space
-from conftest import RECORD_FIELDS, TESTS, run_cli, write_reviews_csv
+from conftest import RECORD_FIELDS, TESTS, write_reviews_csv
 
 
 def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):
@@ -55,7 +55,7 @@ KILL_POINTS = [
 
 
 @pytest.mark.slow
-def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_record(tmp_path, tiny_space):
+def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_record(tmp_path, tiny_space, cli):
     write_reviews_csv(tmp_path / "reviews.csv", n=250)
     args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "6", "--run", "k"]
     run_dir = tmp_path / "results" / "k"
@@ -70,8 +70,8 @@ def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_
         kept |= {p.name: p.read_bytes() for p in (run_dir / "trials").glob("trial_*.json")}
     assert kept, "no trial finished between the kills"
 
-    result = run_cli(*args, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    result = cli(*args)  # the rerun, in this process: the kills above are what needed their own
+    assert result.code == 0, result.err
     records = read_records(run_dir)
     assert [r.trial_id for r in records] == [str(i) for i in range(6)]
     assert all(r.status == "COMPLETED" for r in records)
