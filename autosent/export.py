@@ -1,13 +1,16 @@
 """Export: retrain a trial to its best epoch, test it, and ship a raw-text-in model.
 
-Three steps, each its own function: `retrain` rebuilds the trial's model from its
+Three steps, each its own function: `Trainer.retrain` rebuilds a trial's model from its
 hyperparameters and trains it from scratch; `evaluate` scores the end-to-end model on the
-test split, which no search step touched; `export_folder.write` ships it. `export_trial`
-checks everything that can be refused first, then runs them under the destination's lock.
+test split, which no search step touched; `export_folder.write` ships it. `check_export`
+checks everything that can be refused first; the steps then run under the destination's
+lock (`writing`). An ensemble export (`ensemble.py`) takes the same path with several trials.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,13 +34,24 @@ class ExportResult:
 
 
 @dataclass(frozen=True)
-class Retrained:
-    """A trial's model trained again: `model` takes raw strings; `history` has one row per epoch."""
+class ExportJob:
+    """An export checked before any work: the run, its records and data, and the destination."""
 
+    run_dir: Path
+    info: RunRecord
+    records: list[TrialRecord]
+    dataset: Dataset
+    out: Path
+
+
+@dataclass(frozen=True)
+class Retrained:
+    """A trial's model trained again: `model` takes the run's named inputs; `history` has one row per epoch."""
+
+    record: TrialRecord
     model: Any
     epochs: int
     history: list[dict[str, float]]
-    space: SearchSpace
 
 
 def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
@@ -61,23 +75,11 @@ def end_to_end_model(tokenizer, model):
     return keras.Model(text, model(tokenizer(text)), name="autosent_end_to_end")
 
 
-def export_trial(
-    results: Path,
-    run: str | None = None,
-    trial: str = "best",
-    out: Path | None = None,
-    full: bool = False,
-    verbose: str | int = 0,
-) -> ExportResult:
-    """Retrain `trial` of a run, evaluate it on test, and write the export folder.
-
-    Everything that can be refused (the run, the trial, the destination, the data) is
-    checked before training; the destination's folder is locked from then until the swap.
-    """
+def check_export(results: Path, run: str | None, out: Path | None) -> ExportJob:
+    """Everything an export can be refused for (the run, its records, the destination, the data), checked first."""
     run_dir = find_run(results, run)
     info = RunRecord.read(run_dir)
     records = read_records(run_dir)
-    record = choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR
     export_folder.check_destination(out)
     dataset = load_dataset(
@@ -92,84 +94,132 @@ def export_trial(
     )
     if dataset.fingerprint() != info.identity["fingerprint"]:
         raise UsageError(f"the data of {info.identity['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
+    return ExportJob(run_dir, info, records, dataset, out)
+
+
+@contextlib.contextmanager
+def writing(job: ExportJob) -> Iterator[None]:
+    """Hold the destination folder's lock from the first training step until the swap."""
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        job.out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UsageError(f"cannot create {out.parent}: {e.strerror}; pass --out DIR in a writable folder") from None
-    with export_lock(out.parent):
-        export_folder.recover(out)
-        retrained = retrain(run_dir, info, records, record, dataset, full, verbose)
-        metadata = _metadata(run_dir, info, record, dataset, retrained, full, evaluate(retrained.model, dataset))
-        export_folder.write(out, retrained.model, metadata, model_card.render(metadata, records))
-    return ExportResult(out, metadata)
+        raise UsageError(f"cannot create {job.out.parent}: {e.strerror}; pass --out DIR in a writable folder") from None
+    with export_lock(job.out.parent):
+        export_folder.recover(job.out)
+        yield
 
 
-def retrain(
-    run_dir: Path, info: RunRecord, records: list[TrialRecord], record: TrialRecord, dataset: Dataset,
-    full: bool, verbose: str | int = 0,
-) -> Retrained:  # fmt: skip
-    """Rebuild `record`'s model and train it from scratch for the epochs its best weights had.
+def export_trial(
+    results: Path,
+    run: str | None = None,
+    trial: str = "best",
+    out: Path | None = None,
+    full: bool = False,
+    verbose: str | int = 0,
+) -> ExportResult:
+    """Retrain `trial` of a run, evaluate it on test, and write the export folder.
 
-    With `full`, on train + val for exactly that many epochs; otherwise on train, with the
-    search's early stopping as a guard.
+    Everything that can be refused (the run, the trial, the destination, the data) is
+    checked before training; the destination's folder is locked from then until the swap.
     """
-    import keras
-    import numpy as np
+    job = check_export(results, run, out)
+    record = choose_trial(job.records, trial)
+    with writing(job):
+        trainer = Trainer.for_run(job)
+        retrained = trainer.retrain(record, full, verbose)
+        model = end_to_end_model(trainer.tokenizer, retrained.model)
+        metadata = {
+            **base_metadata(job, trainer.space, full, evaluate(model, job.dataset)),
+            "trial_id": record.trial_id,
+            "hyperparameters": record.hyperparameters,
+            "epochs": retrained.epochs,
+            "retrain_history": retrained.history,
+            "search_val_cross_entropy": record.val_cross_entropy,
+        }
+        export_folder.write(job.out, model, metadata, model_card.render(metadata, job.records))
+    return ExportResult(job.out, metadata)
+
+
+@dataclass(frozen=True)
+class Trainer:
+    """What retraining any trial of a run needs, built once: its space, text layers, inputs and hypermodel."""
+
+    space: SearchSpace
+    tokenizer: Any
+    data: Any  # vectorize.Vectorized
+    hypermodel: Any  # hypermodel.SentimentHyperModel
+    records: dict[str, TrialRecord]
+    seed: int
+
+    @classmethod
+    def for_run(cls, job: ExportJob) -> Trainer:
+        from autosent.hypermodel import SentimentHyperModel
+        from autosent.vectorize import fitted_tokenizer, vectorize
+
+        seed = job.info.identity["seed"]
+        space = SearchSpace.from_dict(Path(job.info.space_file).stem, job.info.identity["space"])
+        tokenizer = fitted_tokenizer(job.dataset.train.texts, space, job.run_dir)
+        data = vectorize(job.dataset, tokenizer)
+        hypermodel = SentimentHyperModel.for_run(space, tokenizer, job.dataset.num_classes, seed, data)
+        return cls(space, tokenizer, data, hypermodel, {r.trial_id: r for r in job.records}, seed)
+
+    def retrain(self, record: TrialRecord, full: bool, verbose: str | int = 0) -> Retrained:
+        """Rebuild `record`'s model and train it from scratch for the epochs its best weights had.
+
+        With `full`, on train + val for exactly that many epochs; otherwise on train, with the
+        search's early stopping as a guard.
+        """
+        import keras
+        import numpy as np
+        import tensorflow as tf
+
+        from autosent.hypermodel import early_stopping
+        from autosent.vectorize import concat_rows
+
+        data, hypermodel = self.data, self.hypermodel
+        keras.utils.set_random_seed(self.seed)
+        hp = hypermodel.hyperparameters_for(record.hyperparameters)
+        model = hypermodel.build(hp)
+        epochs = epochs_trained(record, self.records)
+        if full:
+            train_and_val = concat_rows(data.x_train, data.x_val)
+            train = tf.data.Dataset.from_tensor_slices((train_and_val, np.concatenate([data.y_train, data.y_val])))
+            history = hypermodel.fit(hp, model, train, epochs=epochs, verbose=verbose)
+        else:
+            history = hypermodel.fit(
+                hp, model, tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train)),
+                validation_data=tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val)),
+                epochs=epochs, callbacks=[early_stopping(self.space.patience)], verbose=verbose,
+            )  # fmt: skip
+        return Retrained(record, model, epochs, history_rows(history.epoch, history.history))
+
+
+def test_probabilities(model, dataset: Dataset):
+    """(n, K) test-split probabilities of an end-to-end model, read from raw texts as a user's would be."""
     import tensorflow as tf
 
-    from autosent.hypermodel import SentimentHyperModel, early_stopping
-    from autosent.vectorize import concat_rows, fitted_tokenizer, vectorize
+    from autosent.metrics import class_probabilities
 
-    seed = info.identity["seed"]
-    space = SearchSpace.from_dict(Path(info.space_file).stem, info.identity["space"])
-    keras.utils.set_random_seed(seed)
-    tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
-    data = vectorize(dataset, tokenizer)
-    hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, seed, data)
-    hp = hypermodel.hyperparameters_for(record.hyperparameters)
-    model = hypermodel.build(hp)
-    epochs = epochs_trained(record, {r.trial_id: r for r in records})
-    if full:
-        train_and_val = concat_rows(data.x_train, data.x_val)
-        train = tf.data.Dataset.from_tensor_slices((train_and_val, np.concatenate([data.y_train, data.y_val])))
-        history = hypermodel.fit(hp, model, train, epochs=epochs, verbose=verbose)
-    else:
-        history = hypermodel.fit(
-            hp, model, tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train)),
-            validation_data=tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val)),
-            epochs=epochs, callbacks=[early_stopping(space.patience)], verbose=verbose,
-        )  # fmt: skip
-    return Retrained(end_to_end_model(tokenizer, model), epochs, history_rows(history.epoch, history.history), space)
+    return class_probabilities(model.predict(tf.constant(dataset.test.texts), batch_size=512, verbose=0))
 
 
 def evaluate(model, dataset: Dataset) -> dict[str, Any]:
-    """Test-split metrics of an end-to-end model, read from raw texts as a user's would be."""
-    import tensorflow as tf
-
-    probabilities = model.predict(tf.constant(dataset.test.texts), batch_size=512, verbose=0)
-    return classification_metrics(dataset.test.labels, probabilities, list(dataset.label_names))
+    """Test-split metrics of an end-to-end model."""
+    return classification_metrics(dataset.test.labels, test_probabilities(model, dataset), list(dataset.label_names))
 
 
-def _metadata(
-    run_dir: Path, info: RunRecord, record: TrialRecord, dataset: Dataset, retrained: Retrained, full: bool,
-    test_metrics: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
-    """metadata.json: what the exported model is and how it scored."""
+def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: dict[str, Any]) -> dict[str, Any]:
+    """metadata.json's fields every export has: the run and data it came from, and how it scored."""
     return {
-        "run": run_dir.name,
-        "trial_id": record.trial_id,
-        "hyperparameters": record.hyperparameters,
-        "epochs": retrained.epochs,
+        "run": job.run_dir.name,
         "full": full,
-        "label_names": list(dataset.label_names),
+        "label_names": list(job.dataset.label_names),
         "test_metrics": test_metrics,
-        "retrain_history": retrained.history,
-        "search_val_cross_entropy": record.val_cross_entropy,
-        "data": info.identity["data"],
-        "data_fingerprint": info.identity["fingerprint"],
-        "splits": dataset.sizes(),
-        "space_name": retrained.space.name,
-        "vectorizer": retrained.space.settings["vectorizer"],  # as resolved on the training split
+        "data": job.info.identity["data"],
+        "data_fingerprint": job.info.identity["fingerprint"],
+        "splits": job.dataset.sizes(),
+        "space_name": space.name,
+        "vectorizer": space.settings["vectorizer"],  # as resolved on the training split
         "versions": versions(),
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

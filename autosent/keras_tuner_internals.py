@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from autosent import atomic
@@ -27,6 +28,7 @@ try:
     from keras_tuner.src.distribute import utils as _distribute_utils
     from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
     from keras_tuner.src.engine.oracle import Oracle, synchronized
+    from keras_tuner.src.engine.tuner import Tuner
     from keras_tuner.src.engine.trial import TrialStatus
     from keras_tuner.src.tuners.hyperband import HyperbandOracle
 except ImportError as e:  # pragma: no cover (only with an unsupported keras-tuner)
@@ -64,6 +66,7 @@ check(
     (HyperbandOracle, "_get_num_rounds"),
     (HyperbandOracle, "_get_size"),
     (HyperbandOracle, "_get_epochs"),
+    (Tuner, "_get_checkpoint_fname"),  # where each trial's best-epoch weights are: see checkpoint_path
     (TrialStatus, "IDLE"),
     (TrialStatus, "STOPPED"),
 )
@@ -106,3 +109,16 @@ def hyperband_rounds(max_epochs: int, factor: int) -> list[tuple[int, list[tuple
 def is_worker() -> bool:
     """Whether this process's tuners are clients of a chief's oracle (set by `distributed.keras_tuner_environment`)."""
     return _distribute_utils.has_chief_oracle() and not _distribute_utils.is_chief_oracle()
+
+
+#: keras-tuner's file of a trial's best-epoch weights, in the trial's folder under the project.
+CHECKPOINT_FILE = "checkpoint.weights.h5"
+
+
+def checkpoint_path(tuner_dir: Path, trial_id: str) -> Path:
+    """Where keras-tuner keeps the weights of trial `trial_id`'s best epoch (`Tuner._get_checkpoint_fname`).
+
+    Hyperband continues trials from them; autosent reads them to score a finished trial on
+    the validation split without training it again.
+    """
+    return tuner_dir / f"trial_{trial_id}" / CHECKPOINT_FILE

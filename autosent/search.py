@@ -219,6 +219,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
                 encoders=space.encoders,
                 listener=listener,
                 deadline=None if config.time_limit is None else prepared.started + config.time_limit,
+                val_inputs=None if data is None else data.x_val,
                 hypermodel=SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, config.seed, data),
                 objective=keras_tuner.Objective(OBJECTIVE, direction="min"),
                 max_epochs=prepared.max_epochs,

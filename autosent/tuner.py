@@ -18,10 +18,10 @@ from typing import Any
 
 import keras_tuner
 
-from autosent import keras_tuner_internals
+from autosent import keras_tuner_internals, val_predictions
+from autosent.allocation import FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
 from autosent.distributed import WorkerDuties
 from autosent.events import SearchListener
-from autosent.allocation import FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
 from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_records, summarise, write_record
 from autosent.resume import repair_oracle
 
@@ -125,9 +125,11 @@ class RecordingHyperband(keras_tuner.Hyperband):
         seed: int,
         listener: SearchListener | None = None,
         deadline: float | None = None,
+        val_inputs: Any = None,
         **kwargs: Any,
     ):
         self.run_dir = run_dir
+        self.val_inputs = val_inputs  # the val split's model inputs; None where no trial is trained
         self.train_size = train_size
         self.deadline = deadline
         self.listener = listener or SearchListener()
@@ -219,6 +221,8 @@ class RecordingHyperband(keras_tuner.Hyperband):
         if record.failed:  # no retries: a diverging or crashing configuration does so again
             trial.status, trial.message = FAILED, record.message
         write_record(self.run_dir, record)  # before the oracle: a finished trial is never lost
+        if record.finished and self.val_inputs is not None:
+            val_predictions.write(self.run_dir, record.trial_id, val_predictions.score(self.hypermodel, self.run_dir, record, self.val_inputs))
         super().on_trial_end(trial)
         self.listener.on_trial_end(record)
         # Counted by this process, so that each worker of a distributed search stops on its own.
