@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_arguments(ex)
     ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
+    ex.add_argument("--ensemble", type=positive_int, metavar="K", help="ship a weighted average of up to K trials, chosen on val (Caruana's greedy selection)")
 
     rp = sub.add_parser("report", parents=[common], help="figures and report.md of a run in results/RUN/report/")
     _add_run_arguments(rp)
@@ -250,17 +251,22 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from autosent.ensemble import export_ensemble
     from autosent.export import export_trial
 
+    if args.ensemble is not None and args.trial != "best":
+        raise UsageError(f"export {args.trial} --ensemble: an ensemble picks its own trials; drop the trial id")
     _load_tensorflow(args)
     # Keras' live progress bar in a terminal, one line per epoch in a log.
     verbose = 1 if sys.stdout.isatty() else 2
-    result = export_trial(args.results, args.run, args.trial, args.out, args.full, verbose=verbose)
+    if args.ensemble is not None:
+        result = export_ensemble(args.results, args.run, args.ensemble, args.out, args.full, verbose=verbose)
+        what = "ensemble of " + ", ".join(f"trial {m['trial_id']} x{m['weight']}" for m in result.metadata["ensemble"]["members"])
+    else:
+        result = export_trial(args.results, args.run, args.trial, args.out, args.full, verbose=verbose)
+        what = f"trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs)"
     test = result.metadata["test_metrics"]
-    print(
-        f"exported trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs) to {result.out}: "
-        f"test accuracy {test['accuracy']:.4f}, loss {test['loss']:.4f}, ROC-AUC {test['roc_auc']:.4f}"
-    )
+    print(f"exported {what} to {result.out}: test accuracy {test['accuracy']:.4f}, loss {test['loss']:.4f}, ROC-AUC {test['roc_auc']:.4f}")
     return 0
 
 

@@ -34,7 +34,8 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
         leaderboard.markdown(records, top=5),
         "",
-        "Hyperparameters of the exported model:",
+        *_ensemble(metadata),
+        "Hyperparameters of the exported model" + (" (its best-ranked member)" if "ensemble" in metadata else "") + ":",
         "",
         markdown_table(["name", "value"], [[k, v] for k, v in metadata["hyperparameters"].items()]),
         "",
@@ -76,3 +77,26 @@ def _reads(encoder: str | None, vectorizer: dict[str, int]) -> str:
         f"- Reads the first {vectorizer['sequence_length']} words of a text and knows {vectorizer['max_tokens']:,} "
         "words (lower-cased, punctuation stripped); longer texts are truncated, unknown words ignored."
     )
+
+
+def _ensemble(metadata: dict[str, Any]) -> list[str]:
+    """An ensemble's members, their weights and own test scores, and whether it beats its best member."""
+    ensemble = metadata.get("ensemble")
+    if ensemble is None:
+        return []
+    test = ensemble["mcnemar_against_best_member"]
+    return [
+        "It is an ensemble: the weighted mean of these members' probabilities, chosen by greedy forward "
+        "selection with replacement on the validation split (a member chosen twice weighs twice):",
+        "",
+        markdown_table(
+            ["trial", "encoder", "weight", "epochs", "val cross-entropy (search)", "test accuracy", "test macro-F1"],
+            [[m["trial_id"], m["encoder"], m["weight"], m["epochs"], m["search_val_cross_entropy"],
+              m["test_metrics"]["accuracy"], m["test_metrics"]["macro_f1"]] for m in ensemble["members"]],
+        ),  # fmt: skip
+        "",
+        f"Against its best-ranked member (trial {ensemble['best_member']}) on the same test texts, the ensemble alone "
+        f"is right on {test['ensemble_only_right']} and the member alone on {test['member_only_right']} "
+        f"(McNemar's exact test: p = {test['p_value']:.3g}).",
+        "",
+    ]

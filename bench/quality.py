@@ -3,6 +3,7 @@
     python bench/quality.py            # budget-50 search + export on the default IMDB split
     python bench/quality.py --quick    # the same path on --limit 2000 and budget 10: minutes
     python bench/quality.py --data rotten_tomatoes --budget 30
+    python bench/quality.py --ensemble 5             # also an ensemble export of up to 5 trials
     python bench/quality.py --data reviews.csv --text-column body --label-column stars --budget 20
 
 The search starts no new trial after --time-limit (default 90 minutes, the goal's bound);
@@ -128,6 +129,7 @@ def main() -> None:
     parser.add_argument("--label-column", default="label")
     parser.add_argument("--results", type=Path, default=Path("results"))
     parser.add_argument("--time-limit", type=float, default=90, help="minutes; no new trial starts after it (default: 90)")
+    parser.add_argument("--ensemble", type=int, metavar="K", help="also export an ensemble of up to K trials and compare")
     args = parser.parse_args()
     limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
     run = f"bench-quality-{Path(args.data).stem}{'-quick' if args.quick else ''}"
@@ -178,8 +180,28 @@ def main() -> None:
         f"  paired on the {len(dataset.test):,} test texts: autosent alone right on {test['first_only']}, "
         f"tf-idf alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
     )
+    if args.ensemble:
+        print_ensemble(args, run, dataset, ours)
     print()
     print(encoder_table(outcome.records))
+
+
+def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single: Scored) -> None:
+    """The ensemble export beside the best single export, on the same test texts."""
+    from autosent.ensemble import export_ensemble
+
+    started = time.monotonic()
+    exported = export_ensemble(args.results, run, args.ensemble, out=args.results / f"{run}-ensemble")
+    ensemble = Scored(exported_model(exported.out, dataset), time.monotonic() - started)
+    m = ensemble.metrics(dataset)
+    members = ", ".join(f"{x['trial_id']} {x['encoder']} x{x['weight']} ({x['test_metrics']['accuracy']:.4f})" for x in exported.metadata["ensemble"]["members"])
+    print(f"{f'autosent: export --ensemble {args.ensemble}':<52} {m['accuracy']:>8.4f} {m['macro_f1']:>8.4f} {ensemble.seconds / 60:>7.1f} m")
+    print(f"  members (trial, encoder, weight, own test accuracy): {members}")
+    test = mcnemar(ensemble.predicted == dataset.test.labels, single.predicted == dataset.test.labels)
+    print(
+        f"  paired with the best single export: ensemble alone right on {test['first_only']}, "
+        f"single alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
+    )
 
 
 def encoder_table(records: list[TrialRecord]) -> str:

@@ -1,0 +1,119 @@
+"""`autosent export --ensemble K`: ship a weighted average of the leaderboard, not only its winner.
+
+Members are chosen by greedy forward selection with replacement (Caruana et al. 2004) on the
+validation split: start from nothing, and K times add the trial (again, if it helps most)
+whose probabilities most lower the cross-entropy of the running average. A trial chosen
+twice weighs twice. Selection reads each trial's stored val probabilities
+(`val_predictions`), so it trains nothing; only the chosen trials are retrained, as
+`export` retrains one, and shipped as one end-to-end model: raw strings in, the weighted mean
+of the members' probabilities out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autosent import export_folder, model_card, val_predictions
+from autosent.errors import UsageError
+from autosent.export import ExportResult, Trainer, base_metadata, check_export, end_to_end_model, test_probabilities, writing
+from autosent.leaderboard import rank
+from autosent.metrics import classification_metrics, mcnemar, predicted_classes
+
+#: The most members an ensemble may have; the best trials by val cross-entropy are its candidates.
+MAX_SIZE = 20
+CANDIDATES = 20
+
+
+def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)).mean())
+
+
+def select(probabilities: dict[str, np.ndarray], labels: np.ndarray, size: int) -> Counter:
+    """Caruana's greedy selection with replacement: trial id -> times chosen (its weight).
+
+    `probabilities` maps candidates, best first, to their (n, K) val probabilities; ties go
+    to the earlier (better ranked) candidate.
+    """
+    chosen: Counter = Counter()
+    total = np.zeros_like(next(iter(probabilities.values())), dtype=np.float64)
+    for step in range(1, size + 1):
+        best = min(probabilities, key=lambda t: cross_entropy((total + probabilities[t]) / step, labels))
+        chosen[best] += 1
+        total += probabilities[best]
+    return chosen
+
+
+def weighted_mean_model(members: dict[str, Any], weights: Counter):
+    """One Keras model over the run's named inputs: the members' probabilities, averaged by weight.
+
+    Built from Keras' own layers (`Rescaling`, `Add`), so it saves and serves like any export.
+    """
+    import keras
+
+    first = next(iter(members.values()))
+    inputs = {
+        name: keras.Input(shape=tensor.shape[1:], dtype=tensor.dtype, sparse=getattr(tensor, "sparse", False), name=name)
+        for name, tensor in first.input.items()
+    }
+    total = sum(weights.values())
+    parts = [keras.layers.Rescaling(weights[t] / total, name=f"weight_{t}")(model(inputs)) for t, model in members.items()]
+    outputs = keras.layers.Add(name="probabilities")(parts) if len(parts) > 1 else parts[0]
+    return keras.Model(inputs, outputs, name="autosent_ensemble")
+
+
+def export_ensemble(
+    results: Path, run: str | None = None, size: int = 5, out: Path | None = None, full: bool = False, verbose: str | int = 0
+) -> ExportResult:
+    """Select up to `size` members, retrain them, and write one export of their weighted mean."""
+    if not 1 <= size <= MAX_SIZE:
+        raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
+    job = check_export(results, run, out)
+    candidates = [r for r in rank(job.records) if r.finished][:CANDIDATES]
+    if not candidates:
+        raise UsageError("the run has no finished trial yet; run `autosent search` first")
+    with writing(job):
+        trainer = Trainer.for_run(job)
+        val = {r.trial_id: val_predictions.read_or_score(trainer.hypermodel, job.run_dir, r, trainer.data.x_val) for r in candidates}
+        weights = select(val, trainer.data.y_val, size)
+        by_id = {r.trial_id: r for r in candidates}
+        members = {}
+        scored: dict[str, dict[str, Any]] = {}
+        for trial_id in weights:
+            retrained = trainer.retrain(by_id[trial_id], full, verbose)
+            retrained.model.name = f"trial_{trial_id}"  # unique among the ensemble's layers
+            members[trial_id] = retrained.model
+            probabilities = test_probabilities(end_to_end_model(trainer.tokenizer, retrained.model), job.dataset)
+            scored[trial_id] = {"probabilities": probabilities, "epochs": retrained.epochs, "record": by_id[trial_id]}
+        model = end_to_end_model(trainer.tokenizer, weighted_mean_model(members, weights))
+        probabilities = test_probabilities(model, job.dataset)
+        labels, names = job.dataset.test.labels, list(job.dataset.label_names)
+        best = next(t for t in (r.trial_id for r in candidates) if t in weights)  # the best-ranked member
+        test = mcnemar(predicted_classes(probabilities) == labels, predicted_classes(scored[best]["probabilities"]) == labels)
+        metadata = {
+            **base_metadata(job, trainer.space, full, classification_metrics(labels, probabilities, names)),
+            "trial_id": "+".join(weights),
+            "hyperparameters": by_id[best].hyperparameters,
+            "epochs": scored[best]["epochs"],
+            "retrain_history": [],
+            "search_val_cross_entropy": cross_entropy(sum(weights[t] * val[t] for t in weights) / size, trainer.data.y_val),
+            "ensemble": {
+                "members": [
+                    {
+                        "trial_id": t, "weight": weights[t], "encoder": m["record"].hyperparameters.get("encoder"),
+                        "epochs": m["epochs"], "search_val_cross_entropy": m["record"].val_cross_entropy,
+                        "test_metrics": classification_metrics(labels, m["probabilities"], names),
+                    }
+                    for t, m in scored.items()
+                ],
+                "best_member": best,
+                "mcnemar_against_best_member": {
+                    "ensemble_only_right": test["first_only"], "member_only_right": test["second_only"], "p_value": test["p_value"],
+                },
+            },
+        }  # fmt: skip
+        export_folder.write(job.out, model, metadata, model_card.render(metadata, job.records))
+    return ExportResult(job.out, metadata)
