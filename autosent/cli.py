@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
     pr.add_argument("--file", type=Path, help="read texts from this file, one per line")
     pr.add_argument("--json", action="store_true", help="print one JSON object per line")
+    pr.add_argument("--explain", action="store_true", help="also show the words (n-grams for nbsvm) that pushed each label")
+    pr.add_argument("--top", type=positive_int, default=5, help="with --explain: terms shown for and against (default: 5)")
 
     ev = sub.add_parser("evaluate", parents=[common], help="score an exported model on labelled data")
     ev.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
@@ -301,11 +303,14 @@ def _predict(args: argparse.Namespace) -> int:
     texts = _read_texts(args)
     _load_tensorflow(args)
     predictor = Predictor(args.model if args.model is not None else latest_export(args.results))
-    for p in predictor.predict(texts):
+    for p in predictor.predict(texts, explain_top=args.top if args.explain else None):
         if args.json:
-            print(json.dumps({"text": p.text, "label": p.label, "probability": p.probability, "probabilities": p.probabilities}))
-        else:
-            print(f"{p.label}\t{p.probability:.4f}\t{p.text}")
+            print(json.dumps(p.to_json()))
+            continue
+        print(f"{p.label}\t{p.probability:.4f}\t{p.text}")
+        if p.explanation is not None:
+            for side, terms in (("for", p.explanation.towards), ("against", p.explanation.against)):
+                print(f"  {side} {p.label}: " + (", ".join(f"{c.term} ({c.contribution:+.3f})" for c in terms) or "-"))
     return 0
 
 

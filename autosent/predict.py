@@ -10,6 +10,7 @@ import numpy as np
 from autosent import export_folder
 from autosent.errors import UsageError, first_line
 from autosent.export_folder import METADATA_FILE, MODEL_FILE
+from autosent.explain import Explanation, explain
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIR
 
@@ -20,6 +21,11 @@ class Prediction:
     label: str
     probability: float  # of the predicted label
     probabilities: dict[str, float]
+    explanation: Explanation | None = None  # with `explain`: what pushed the label
+
+    def to_json(self) -> dict:
+        shown = {"text": self.text, "label": self.label, "probability": self.probability, "probabilities": self.probabilities}
+        return shown if self.explanation is None else {**shown, "explanation": self.explanation.to_json()}
 
 
 def latest_export(results: Path) -> Path:
@@ -63,12 +69,14 @@ class Predictor:
             return np.zeros((0, len(self.label_names)))
         return class_probabilities(self.model.predict(tf.constant(texts), batch_size=batch_size, verbose=0))
 
-    def predict(self, texts: list[str], batch_size: int = 256) -> list[Prediction]:
+    def predict(self, texts: list[str], batch_size: int = 256, explain_top: int | None = None) -> list[Prediction]:
+        """Labels of `texts`; with `explain_top`, each with the terms that pushed hardest for and against it."""
         p = self.probabilities(texts, batch_size)
         chosen = predicted_classes(p) if len(p) else []
+        explanations = explain(self.model, texts, p, explain_top) if explain_top and len(p) else [None] * len(texts)
         return [
-            Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))))
-            for text, k, row in zip(texts, chosen, p)
+            Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))), why)
+            for text, k, row, why in zip(texts, chosen, p, explanations)
         ]
 
 

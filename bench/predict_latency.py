@@ -5,7 +5,7 @@
 Prints p50/p95 latency of one review through `Predictor.predict` (the path `autosent predict`
 uses) and batch throughput over the bundled IMDB test reviews, next to Keras' plain
 `model.predict` measured in the same process as the baseline. Goals: p50 <= 20 ms,
->= 2,000 reviews/s.
+>= 2,000 reviews/s. Then the cost of `--explain` per review, as a multiple of a plain one.
 """
 
 from __future__ import annotations
@@ -64,6 +64,12 @@ def main() -> None:
     ours, base = results["autosent predict"], results["keras model.predict"]
     print(f"speed-up over model.predict: latency x{base[0] / ours[0]:.1f}, throughput x{ours[1] / base[1]:.2f}")
     print(f"goals: p50 <= 20 ms: {'met' if ours[0] <= 20 else 'NOT met'}; >= 2,000 reviews/s: {'met' if ours[1] >= 2000 else 'NOT met'}")
+    explained = _latencies_ms(lambda batch: predictor.predict(batch, explain_top=5), texts[: min(args.n, 50)])
+    method = predictor.predict(texts[:1], explain_top=5)[0].explanation.method
+    print(
+        f"--explain ({method}): p50 {np.percentile(explained, 50):.1f} ms, p95 {np.percentile(explained, 95):.1f} ms per review, "
+        f"x{np.percentile(explained, 50) / ours[0]:.0f} a plain prediction"
+    )
 
 
 if __name__ == "__main__":

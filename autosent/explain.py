@@ -1,0 +1,104 @@
+"""`autosent predict --explain`: the words or n-grams that pushed a prediction, and by how much.
+
+Two methods, chosen by the model:
+- `nbsvm` is linear in its n-gram counts, so its explanation is exact: each n-gram of the
+  text adds count x learnt weight x Naive Bayes ratio to the score of the predicted class.
+- Any other model (a sequence or `bag` encoder, an ensemble) is explained by occlusion: each
+  distinct word is deleted from the text in turn and the drop in the predicted class's
+  probability is its contribution. It needs one forward pass per distinct word, so it looks
+  at the first MAX_OCCLUDED distinct words of a text, at a cost `bench/predict_latency.py`
+  measures. For an ensemble this is the weighted combination of its members' occlusions, as
+  its output is their weighted mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from autosent.metrics import class_probabilities, predicted_classes
+from autosent.sizes import words
+
+#: Distinct words occlusion tries per text: one forward pass each, so the cost stays bounded.
+MAX_OCCLUDED = 256
+
+
+@dataclass(frozen=True)
+class Contribution:
+    term: str  # a word, or for nbsvm a word n-gram
+    contribution: float  # towards the predicted label (negative: against it)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    method: str  # "exact" (nbsvm) or "occlusion"
+    towards: list[Contribution]  # strongest first
+    against: list[Contribution]
+
+    def to_json(self) -> dict:
+        return {"method": self.method, "towards": [vars(c) for c in self.towards], "against": [vars(c) for c in self.against]}
+
+
+def _ranked(method: str, terms: list[str], scores: np.ndarray, top: int) -> Explanation:
+    order = np.argsort(-scores, kind="stable")
+    towards = [Contribution(terms[i], float(scores[i])) for i in order[:top] if scores[i] > 0]
+    against = [Contribution(terms[i], float(scores[i])) for i in order[::-1][:top] if scores[i] < 0]
+    return Explanation(method, towards, against)
+
+
+def _linear_parts(model):
+    """The n-gram counting layer and the NaiveBayesScores layer of an exported nbsvm model, else None."""
+    from autosent.layers import NaiveBayesScores
+
+    inner = [layer for layer in model.layers if hasattr(layer, "layers")]
+    if len(inner) != 1 or not any(isinstance(layer, NaiveBayesScores) for layer in inner[0].layers):
+        return None
+    scores = next(layer for layer in inner[0].layers if isinstance(layer, NaiveBayesScores))
+    counter = next(layer for layer in model.layers if layer.get_config().get("output_mode") == "count")
+    return counter, scores
+
+
+def _exact(parts, text: str, predicted: int, binary: bool, top: int) -> Explanation:
+    """nbsvm: each n-gram's count x weight x ratio, for the predicted class's score."""
+    import tensorflow as tf
+
+    counter, scores = parts
+    counts = counter(tf.constant([text]))
+    ids = counts.indices.numpy()[:, 1]
+    known = ids != 0  # column 0 counts unknown n-grams, which the model skips
+    ids, values = ids[known], counts.values.numpy()[known]
+    column = 0 if binary else predicted
+    per_ngram = values * scores.ngram_weights.numpy()[ids, column] * scores.ratios.numpy()[ids, column]
+    if binary and predicted == 0:
+        per_ngram = -per_ngram  # the single score pushes towards class 1
+    vocabulary = counter.get_vocabulary()
+    return _ranked("exact", [vocabulary[i] for i in ids], per_ngram, top)
+
+
+def _occlusion(model, text: str, predicted: int, top: int) -> Explanation:
+    """Any model: the drop in the predicted class's probability when each distinct word is deleted.
+
+    The text is compared as the model reads it (lower case, no punctuation), whole and less
+    one word, in one batch.
+    """
+    import tensorflow as tf
+
+    tokens = words(text)
+    distinct = list(dict.fromkeys(tokens))[:MAX_OCCLUDED]
+    if not distinct:
+        return Explanation("occlusion", [], [])
+    variants = [" ".join(tokens), *(" ".join(t for t in tokens if t != word) for word in distinct)]
+    p = class_probabilities(model.predict(tf.constant(variants), batch_size=256, verbose=0))[:, predicted]
+    return _ranked("occlusion", distinct, p[0] - p[1:], top)
+
+
+def explain(model, texts: list[str], probabilities: np.ndarray, top: int) -> list[Explanation]:
+    """One explanation per text, for the class the model predicts for it (`probabilities`: (n, K))."""
+    parts = _linear_parts(model)
+    chosen = predicted_classes(probabilities)
+    binary = probabilities.shape[1] == 2
+    return [
+        _exact(parts, text, int(k), binary, top) if parts is not None else _occlusion(model, text, int(k), top)
+        for text, k in zip(texts, chosen)
+    ]

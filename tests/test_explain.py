@@ -1,0 +1,57 @@
+"""`predict --explain`: on a model where one word decides the label, that word comes first."""
+
+import json
+
+import numpy as np
+import pytest
+
+from autosent.export import export_trial
+from autosent.search import SearchConfig, run_search
+from conftest import TINY_SPACE
+
+POOL = [f"filler{i}" for i in range(40)]
+
+
+def _decisive_csv(path, n: int = 400) -> None:
+    """Texts of shared filler words; one word at the end decides: `splendid` (pos) or `dreadful` (neg)."""
+    rng = np.random.default_rng(0)
+    lines = ["text,label"]
+    for i in range(n):
+        label, word = ("pos", "splendid") if i % 2 else ("neg", "dreadful")
+        lines.append(f"{' '.join(rng.choice(POOL, size=8))} {word},{label}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module", params=["nbsvm", "conv1d"])
+def decisive_export(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"explain-{request.param}")
+    _decisive_csv(root / "reviews.csv")
+    choice = 'encoder = { choice = ["conv1d", "gru", "bigru", "bag", "nbsvm"] }'
+    space = TINY_SPACE.read_text().replace(choice, f'encoder = "{request.param}"').replace("learning_rate = 0.003", "learning_rate = 0.02")
+    (root / "space.toml").write_text(space)
+    run_search(SearchConfig(data=str(root / "reviews.csv"), space=str(root / "space.toml"), budget=1, max_epochs=3,
+                            results=root / "results", run="r"))  # fmt: skip
+    return request.param, export_trial(root / "results", "r").out
+
+
+def test_the_deciding_word_is_ranked_first(cli, decisive_export):
+    encoder, export = decisive_export
+    # The deciding word last, as in training, after a word never seen: no bigram of it is known.
+    result = cli("predict", "--model", str(export), "--explain", "--top", "3", "--json",
+                 "filler3 filler17 quietly splendid", "filler5 filler21 quietly dreadful")  # fmt: skip
+    assert result.code == 0, result.err
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert [line["label"] for line in lines] == ["pos", "neg"]
+    for line, word in zip(lines, ("splendid", "dreadful")):
+        explanation = line["explanation"]
+        assert explanation["method"] == ("exact" if encoder == "nbsvm" else "occlusion")
+        assert explanation["towards"][0]["term"] == word, explanation
+        assert explanation["towards"][0]["contribution"] > 0
+        assert len(explanation["towards"]) <= 3 and all(c["contribution"] < 0 for c in explanation["against"])
+
+
+def test_explain_prints_for_and_against_lines(cli, decisive_export):
+    _, export = decisive_export
+    result = cli("predict", "--model", str(export), "--explain", "filler3 filler17 quietly splendid")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[1].startswith("  for pos: splendid (+")
