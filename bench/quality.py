@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=Path("results"))
     parser.add_argument("--time-limit", type=float, default=90, help="minutes; no new trial starts after it (default: 90)")
     parser.add_argument("--ensemble", type=int, metavar="K", help="also export an ensemble of up to K trials and compare")
+    parser.add_argument("--keep", action="store_true", help="resume the bench's earlier run instead of searching again (its trials count)")
     args = parser.parse_args()
     limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
     run = f"bench-quality-{Path(args.data).stem}{'-quick' if args.quick else ''}"
@@ -150,7 +151,7 @@ def main() -> None:
     started = time.monotonic()
     config = SearchConfig(
         data=args.data, **data, space=args.space, budget=budget, limit=limit, results=args.results, run=run,
-        overwrite=True, time_limit=args.time_limit * 60,
+        overwrite=not args.keep, time_limit=args.time_limit * 60,
     )  # fmt: skip
     outcome = run_search(config)
     search_s = time.monotonic() - started
