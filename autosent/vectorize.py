@@ -71,9 +71,15 @@ def make_vectorizer(max_tokens: int, sequence_length: int | None, vocabulary: st
     """
     import keras
 
+    from autosent.layers import standardize
+
     if ngrams is not None:
-        return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True)
-    return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary)
+        return keras.layers.TextVectorization(
+            max_tokens=max_tokens, standardize=standardize, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True
+        )
+    return keras.layers.TextVectorization(
+        max_tokens=max_tokens, standardize=standardize, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary
+    )
 
 
 def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int | None, ngrams: int | None = None):

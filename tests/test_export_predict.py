@@ -201,3 +201,18 @@ def test_an_ngram_model_ships_with_both_text_layers(tmp_path, encoder):
         ngrams = (tmp_path / "results" / "b" / "ngram_vocabulary.txt").read_text().split("\n")
         ratios = reloaded.get_layer("autosent_nbsvm").get_layer("nbsvm").ratios.numpy()[:, 0]
         assert ratios[1 + ngrams.index("poswordpos")] > 0 > ratios[1 + ngrams.index("negwordneg")]  # 0: [UNK]
+
+
+def test_an_export_of_texts_holding_unicode_line_breaks_loads_again(tmp_path):
+    """IMDB's reviews hold U+0085 (a mis-decoded ellipsis): Keras would save "film\\x85great" as one
+    vocabulary line and read it back as two, and the export would not load."""
+    from autosent.predict import Predictor
+
+    path = write_reviews_csv(tmp_path / "reviews.csv", n=120)
+    rows = path.read_text(encoding="utf-8").splitlines()
+    odd = [rows[0], *(r.replace(" film plot", f" film{sep}plot") for r, sep in zip(rows[1:], ["\x85", "\u2028", "\x1c"] * 40))]
+    path.write_text("\n".join(odd) + "\n", encoding="utf-8")
+    run_search(SearchConfig(data=str(path), space=str(TINY_SPACE), budget=1, results=tmp_path / "results", run="odd"))
+    result = export_trial(tmp_path / "results", "odd")
+    predictor = Predictor(result.out)  # raised "cannot be loaded as a model" before
+    assert predictor.predict(["review 3 poswordpos posish film\x85plot"])[0].label == "pos"
