@@ -8,6 +8,7 @@ Runs searched before this existed are scored from the same checkpoints when firs
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,9 @@ def write(run_dir: Path, trial_id: str, probabilities: np.ndarray) -> None:
 def score(hypermodel, run_dir: Path, record: TrialRecord, x_val) -> np.ndarray:
     """(n, K) val probabilities of `record`'s model at its best epoch, from its checkpoint."""
     model = hypermodel.build(hypermodel.hyperparameters_for(record.hyperparameters))
-    model.load_weights(checkpoint_path(run_dir / TUNER_DIR, record.trial_id))
+    with warnings.catch_warnings():  # the checkpoint holds the optimizer's slots, which scoring needs not
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        model.load_weights(checkpoint_path(run_dir / TUNER_DIR, record.trial_id))
     return class_probabilities(model.predict(x_val, batch_size=512, verbose=0))
 
 
