@@ -67,8 +67,8 @@ def calibration_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = CA
     for b in range(bins):
         inside = which == b
         n = int(inside.sum())
-        mean = (lambda x: float(x[inside].mean())) if n else (lambda x: None)
-        table.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), n, mean(confidence), mean(correct.astype(float))))
+        confident, right = (float(confidence[inside].mean()), float(correct[inside].mean())) if n else (None, None)
+        table.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), n, confident, right))
     return table
 
 
