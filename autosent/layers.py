@@ -19,22 +19,6 @@ import tensorflow as tf
 PACKAGE = "autosent"
 
 
-#: Keras' default standardisation strips these ASCII punctuation marks (and lower-cases).
-PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
-#: Characters Python's str.splitlines() breaks lines at, besides \n and \r. Keras writes a
-#: vocabulary one token a line and reads it back with splitlines(), so a token holding one
-#: (IMDB's reviews hold U+0085, a mis-decoded ellipsis) would come back as two and the saved
-#: model would not load. They separate words, as whitespace does.
-LINE_BREAKS = "[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]"
-
-
-@keras.saving.register_keras_serializable(package=PACKAGE)
-def standardize(texts):
-    """Keras' `lower_and_strip_punctuation`, with line-break characters turned into spaces first."""
-    texts = tf.strings.regex_replace(tf.strings.lower(texts), LINE_BREAKS, " ")
-    return tf.strings.regex_replace(texts, PUNCTUATION, "")
-
-
 #: The count of n-grams the vocabulary does not know, in every text's column 0.
 OUT_OF_VOCABULARY = 0
 

@@ -63,36 +63,35 @@ class Vectorized:
     y_test: np.ndarray
 
 
-def make_vectorizer(max_tokens: int, sequence_length: int | None, vocabulary: str | None = None, ngrams: int | None = None):
-    """The one definition of a text layer, shared by search and export; `vocabulary` is a saved vocabulary file.
+def make_vectorizer(max_tokens: int, sequence_length: int | None, vocabulary: list[str] | None = None, ngrams: int | None = None):
+    """The one definition of a text layer, shared by search and export; `vocabulary` its tokens, if known.
 
     With `ngrams`, the layer counts every word uni- to n-gram of a text (sparse); without,
     it gives the first `sequence_length` word ids.
     """
     import keras
 
-    from autosent.layers import standardize
-
     if ngrams is not None:
-        return keras.layers.TextVectorization(
-            max_tokens=max_tokens, standardize=standardize, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True
-        )
-    return keras.layers.TextVectorization(
-        max_tokens=max_tokens, standardize=standardize, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary
-    )
+        return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True)
+    return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary)
 
 
 def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int | None, ngrams: int | None = None):
-    """A text layer from its saved vocabulary file, or adapted on train and saved to `path` (one token a line)."""
+    """A text layer with the vocabulary saved at `path` (one token a line), adapted on train first if there is none.
+
+    The layer is given its tokens as a list, which Keras saves in the model's config: given a
+    file, it would save the vocabulary as a text asset and read it back with splitlines(),
+    which also breaks lines at U+0085 and the like, tokens IMDB's reviews hold, and the saved
+    model would not load.
+    """
     import tensorflow as tf
 
-    if path.exists():
-        return make_vectorizer(max_tokens, sequence_length, str(path), ngrams)
-    layer = make_vectorizer(max_tokens, sequence_length, None, ngrams)
-    layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
-    tokens = layer.get_vocabulary(include_special_tokens=False)
-    atomic.write_text(path, "".join(f"{t}\n" for t in tokens))
-    return layer
+    if not path.exists():
+        layer = make_vectorizer(max_tokens, sequence_length, None, ngrams)
+        layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
+        atomic.write_text(path, "".join(f"{t}\n" for t in layer.get_vocabulary(include_special_tokens=False)))
+    tokens = path.read_bytes().decode("utf-8").split("\n")[:-1]  # split at \n alone, as written
+    return make_vectorizer(max_tokens, sequence_length, tokens, ngrams)
 
 
 @dataclass(frozen=True)
