@@ -71,10 +71,8 @@ def export_ensemble(
     """Select up to `size` members, retrain them, and write one export of their weighted mean."""
     if not 1 <= size <= MAX_SIZE:
         raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
-    job = check_export(results, run, out)
+    job = check_export(results, run, out)  # refuses a run with no finished trial
     candidates = [r for r in rank(job.records) if r.finished][:CANDIDATES]
-    if not candidates:
-        raise UsageError("the run has no finished trial yet; run `autosent search` first")
     with writing(job):
         trainer = Trainer.for_run(job)
         val = {r.trial_id: val_predictions.read_or_score(trainer.hypermodel, job.run_dir, r, trainer.data.x_val) for r in candidates}

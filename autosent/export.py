@@ -75,11 +75,12 @@ def end_to_end_model(tokenizer, model):
     return keras.Model(text, model(tokenizer(text)), name="autosent_end_to_end")
 
 
-def check_export(results: Path, run: str | None, out: Path | None) -> ExportJob:
-    """Everything an export can be refused for (the run, its records, the destination, the data), checked first."""
+def check_export(results: Path, run: str | None, out: Path | None, trial: str = "best") -> ExportJob:
+    """Everything an export can be refused for (the run, the trial, the destination, the data), checked first."""
     run_dir = find_run(results, run)
     info = RunRecord.read(run_dir)
     records = read_records(run_dir)
+    choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR
     export_folder.check_destination(out)
     dataset = load_dataset(
@@ -122,7 +123,7 @@ def export_trial(
     Everything that can be refused (the run, the trial, the destination, the data) is
     checked before training; the destination's folder is locked from then until the swap.
     """
-    job = check_export(results, run, out)
+    job = check_export(results, run, out, trial)
     record = choose_trial(job.records, trial)
     with writing(job):
         trainer = Trainer.for_run(job)

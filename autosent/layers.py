@@ -193,10 +193,11 @@ class NgramDropout(keras.layers.Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
 class MacroF1(keras.metrics.F1Score):
     """Keras' macro-averaged F1 on autosent's outputs: class indices in, a sigmoid or softmax head out.
 
-    Only compiled into a model (never saved with an export), so it needs no registration.
+    Registered: an export keeps its trained model's compile settings, this metric among them.
     """
 
     def __init__(self, num_classes: int, name: str = "macro_f1", **kwargs):
@@ -208,3 +209,6 @@ class MacroF1(keras.metrics.F1Score):
         if y_pred.shape[-1] == 1:  # a sigmoid head: P(class 1)
             y_pred = keras.ops.concatenate([1 - y_pred, y_pred], axis=-1)
         return super().update_state(y_true, y_pred, sample_weight)
+
+    def get_config(self) -> dict:
+        return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype}
