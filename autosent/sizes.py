@@ -66,7 +66,7 @@ def _vocabulary_size(key: str, rule: dict[str, int], tokens: list[list[str]], gr
     prefix reaches the cap the rest need no counting (on IMDB's bigrams, most of the work).
     """
     counts: Counter = Counter()
-    done, chunk = 0, 1000
+    seen, done, chunk = 0, 0, 1000
     while done < len(tokens):
         counts.update(g for t in tokens[done : done + chunk] for g in grams(t))
         done, chunk = done + chunk, chunk * 2
