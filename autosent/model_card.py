@@ -26,9 +26,14 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
         "## How it was chosen",
         f"A keras-tuner Hyperband search of {len(records)} trials over the space `{metadata['space_name']}`, "
-        "ranked by validation loss. The chosen trial was retrained from scratch for the "
-        f"{metadata['epochs']} epoch(s) at which its validation loss was lowest, so the shipped model "
-        "is the best epoch, not an overfit last one.",
+        "ranked by validation loss. "
+        + (
+            "Each member below was retrained from scratch for the epochs at which its validation loss was lowest"
+            if "ensemble" in metadata
+            else f"The chosen trial was retrained from scratch for the {metadata['epochs']} epoch(s) at which its "
+            "validation loss was lowest"
+        )
+        + ", so what ships is the best epoch, not an overfit last one.",
         "",
         "Top 5 trials of the search:",
         "",
