@@ -48,7 +48,7 @@ def _ranked(method: str, terms: list[str], scores: np.ndarray, top: int) -> Expl
 
 
 def _linear_parts(model):
-    """The n-gram counting layer and the NaiveBayesScores layer of an exported nbsvm model, else None."""
+    """The n-gram counting layer, the NaiveBayesScores layer and the n-gram vocabulary of an exported nbsvm model, else None."""
     from autosent.layers import NaiveBayesScores
 
     inner = [layer for layer in model.layers if hasattr(layer, "layers")]
@@ -56,14 +56,14 @@ def _linear_parts(model):
         return None
     scores = next(layer for layer in inner[0].layers if isinstance(layer, NaiveBayesScores))
     counter = next(layer for layer in model.layers if layer.get_config().get("output_mode") == "count")
-    return counter, scores
+    return counter, scores, counter.get_vocabulary()  # read once: it lists every known n-gram
 
 
 def _exact(parts, text: str, predicted: int, binary: bool, top: int) -> Explanation:
     """nbsvm: each n-gram's count x weight x ratio, for the predicted class's score."""
     import tensorflow as tf
 
-    counter, scores = parts
+    counter, scores, vocabulary = parts
     counts = counter(tf.constant([text]))
     ids = counts.indices.numpy()[:, 1]
     known = ids != 0  # column 0 counts unknown n-grams, which the model skips
@@ -72,7 +72,6 @@ def _exact(parts, text: str, predicted: int, binary: bool, top: int) -> Explanat
     per_ngram = values * scores.ngram_weights.numpy()[ids, column] * scores.ratios.numpy()[ids, column]
     if binary and predicted == 0:
         per_ngram = -per_ngram  # the single score pushes towards class 1
-    vocabulary = counter.get_vocabulary()
     return _ranked("exact", [vocabulary[i] for i in ids], per_ngram, top)
 
 
