@@ -117,12 +117,10 @@ class MeanEmbedding(keras.layers.Layer):
 UNKNOWN_WORD = 1
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class WordDropout(keras.layers.Layer):
-    """Augmentation: while training, each word of a text becomes unknown ([UNK]) with probability `rate`.
+class Augmentation(keras.layers.Layer):
+    """A training-time change to a batch's inputs at `rate`; at inference (and in every export) the identity.
 
-    The model learns not to hang on single words, as it would with texts it has never seen;
-    padding stays padding. At inference (and in every export) the layer passes ids through.
+    Subclasses say what the change is (`augment`); this class owns when it applies.
     """
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
@@ -130,11 +128,11 @@ class WordDropout(keras.layers.Layer):
         self.rate, self.seed = rate, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, ids, training=None):
-        if not training or self.rate <= 0:
-            return ids
-        hit = keras.random.uniform(keras.ops.shape(ids), seed=self.seed_generator) < self.rate
-        return keras.ops.where(hit & (ids > 0), keras.ops.cast(UNKNOWN_WORD, ids.dtype), ids)
+    def call(self, inputs, training=None):
+        return self.augment(inputs) if training and self.rate > 0 else inputs
+
+    def augment(self, inputs):
+        raise NotImplementedError
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -144,21 +142,27 @@ class WordDropout(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class SpanMask(keras.layers.Layer):
+class WordDropout(Augmentation):
+    """Augmentation: while training, each word of a text becomes unknown ([UNK]) with probability `rate`.
+
+    The model learns not to hang on single words, as it would with texts it has never seen;
+    padding stays padding. At inference (and in every export) the layer passes ids through.
+    """
+
+    def augment(self, ids):
+        hit = keras.random.uniform(keras.ops.shape(ids), seed=self.seed_generator) < self.rate
+        return keras.ops.where(hit & (ids > 0), keras.ops.cast(UNKNOWN_WORD, ids.dtype), ids)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class SpanMask(Augmentation):
     """Augmentation: while training, one run of `rate` x a text's words, at a random place, becomes unknown.
 
     Where word dropout scatters its holes, a span takes out a whole phrase ("not good at
     all"), so the model must also read the rest of the text. Inference passes ids through.
     """
 
-    def __init__(self, rate: float, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate, self.seed = rate, seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, ids, training=None):
-        if not training or self.rate <= 0:
-            return ids
+    def augment(self, ids):
         lengths = keras.ops.sum(keras.ops.cast(ids > 0, "float32"), axis=1, keepdims=True)  # right-padded
         span = keras.ops.round(lengths * self.rate)
         start = keras.ops.floor(keras.random.uniform(keras.ops.shape(lengths), seed=self.seed_generator) * (lengths - span + 1))
@@ -166,31 +170,15 @@ class SpanMask(keras.layers.Layer):
         inside = (position >= start) & (position < start + span) & (ids > 0)
         return keras.ops.where(inside, keras.ops.cast(UNKNOWN_WORD, ids.dtype), ids)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
-
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class NgramDropout(keras.layers.Layer):
+class NgramDropout(Augmentation):
     """Augmentation for `bag`: while training, each of a text's n-grams is dropped with probability `rate`."""
 
-    def __init__(self, rate: float, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate, self.seed = rate, seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, counts, training=None):
-        if not training or self.rate <= 0:
-            return counts
+    def augment(self, counts):
         counts = _known_counts(counts, self.compute_dtype)
         kept = keras.random.uniform(keras.ops.shape(counts.values), seed=self.seed_generator) >= self.rate
         return tf.sparse.retain(counts, kept)  # the mean of what is left: no rescaling needed
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
