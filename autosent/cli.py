@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from autosent import interrupts
 from autosent.errors import UsageError
 from autosent.records import TrialRecord
 
@@ -356,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        with interrupts.remembered():
+            return COMMANDS[args.command](args)
     except UsageError as e:
         if debug:
             raise

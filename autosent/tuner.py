@@ -18,7 +18,7 @@ from typing import Any
 
 import keras_tuner
 
-from autosent import keras_tuner_internals, val_predictions
+from autosent import interrupts, keras_tuner_internals, val_predictions
 from autosent.allocation import FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
 from autosent.distributed import WorkerDuties
 from autosent.events import SearchListener
@@ -172,6 +172,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self.save()
 
     def pre_create_trial(self) -> None:
+        interrupts.raise_if_interrupted()
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise TimeLimitReached
         if self.worker is not None:
@@ -199,12 +200,14 @@ class RecordingHyperband(keras_tuner.Hyperband):
                 raise
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:
+        interrupts.raise_if_interrupted()  # one that came while the model was built (and garbage collected)
         if self._params is None:
             self._params = int(model.count_params())
         self._epoch = epoch + 1
         self.listener.on_epoch_begin(epoch + 1, self._steps)
 
     def on_batch_end(self, trial, model, batch, logs=None) -> None:
+        interrupts.raise_if_interrupted()
         _check_finite("loss", (logs or {}).get("loss"), f"in epoch {self._epoch}, batch {batch + 1}")
         self.listener.on_batch_end(batch + 1)
 

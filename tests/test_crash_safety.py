@@ -1,11 +1,14 @@
 """keras-tuner's own state survives a crash: atomic writes, and trials finished before it."""
 
+import gc
 import json
+import signal
 
 import pytest
 
 from autosent import atomic, keras_tuner_internals
 from autosent import tuner as tuner_module
+from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
 from conftest import write_reviews_csv
 
@@ -73,3 +76,43 @@ def test_a_trial_created_just_before_a_kill_is_run_on_resume(tmp_path, tiny_spac
     resumed = run_search(config)
     assert [r.trial_id for r in resumed.records] == ["0", "1"]
     assert json.loads(trial_path.read_text())["status"] == "COMPLETED"
+
+
+class _CtrlCInAFinalizer:
+    """Deleted, it receives a Ctrl-C inside `__del__`, where Python prints and drops the KeyboardInterrupt."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.fixture
+def terminal_ctrl_c():
+    """SIGINT as a terminal delivers it, even where the test runner's parent ignores it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_ctrl_c_that_python_swallows_in_a_finalizer_still_stops_the_search(tmp_path, tiny_space, cli, monkeypatch, terminal_ctrl_c):
+    """Where a CI run's Ctrl-C landed: in the garbage collection Keras runs before each trial."""
+    write_reviews_csv(tmp_path / "reviews.csv", n=250)
+    args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "3", "--run", "i"]
+    run_dir = tmp_path / "results" / "i"
+    real_collect, fired = gc.collect, []
+
+    def collect_during_a_ctrl_c(*a, **kw):
+        if not fired and any(run_dir.glob("trials/trial_*.json")):
+            fired.append(True)
+            _CtrlCInAFinalizer()  # created and deleted at once
+        return real_collect(*a, **kw)
+
+    monkeypatch.setattr(gc, "collect", collect_during_a_ctrl_c)
+    interrupted = cli(*args)
+    assert fired, "no garbage was collected after the first trial; the test no longer races what it names"
+    assert interrupted.code == 130, "the search went on after a Ctrl-C"
+    assert "re-run the same command to resume" in interrupted.err
+    assert len(read_records(run_dir)) == 1
+
+    resumed = cli(*args)
+    assert resumed.code == 0, resumed.err
+    assert len(read_records(run_dir)) == 3
