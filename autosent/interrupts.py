@@ -3,15 +3,17 @@
 Python raises `KeyboardInterrupt` wherever the main thread happens to be when SIGINT comes.
 When that is a finalizer or a garbage-collector callback (Keras' `clear_session` collects
 garbage before every trial, and TensorFlow objects have many finalizers), Python only prints
-"Exception ignored in ..." and carries on: the search went on as if no Ctrl-C had come.
-The handler here also remembers the signal, and the search's safe points
-(`raise_if_interrupted`, between batches and trials) raise it again.
+"Exception ignored in ..." with a traceback, and carries on: the search went on as if no
+Ctrl-C had come. The handler here also remembers the signal, the search's safe points
+(`raise_if_interrupted`, between batches and trials) raise it again, and the dropped one's
+traceback is not printed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -36,11 +38,19 @@ def remembered() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         yield
         return
-    previous = signal.signal(signal.SIGINT, _remember_and_raise)
+    previous_handler = signal.signal(signal.SIGINT, _remember_and_raise)
+    previous_hook = sys.unraisablehook
+
+    def quiet_about_ctrl_c(unraisable: "sys.UnraisableHookArgs") -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = quiet_about_ctrl_c
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous_handler)
+        sys.unraisablehook = previous_hook
         _requested = False
 
 

@@ -106,9 +106,6 @@ def test_a_running_search_locks_its_run_and_ctrl_c_stops_it_with_130(tmp_path, t
     finally:
         process.kill()
     assert process.returncode == 130, stderr
-    assert "re-run the same command to resume" in stderr and "Traceback" not in stderr
-    done = len(read_records(tmp_path / "results" / "busy"))
-
-    resumed = cli(*args[:-4], "--budget", str(done + 1), "--run", "busy")
-    assert resumed.code == 0, resumed.err  # the interrupted search left no lock behind
-    assert len(read_records(tmp_path / "results" / "busy")) == done + 1
+    # Resuming after a Ctrl-C is test_crash_safety's, in process.
+    assert stderr.strip().endswith("autosent: interrupted; re-run the same command to resume"), stderr
+    assert "Traceback" not in stderr, stderr
