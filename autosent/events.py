@@ -34,6 +34,6 @@ class SearchListener:
     def on_message(self, text: str) -> None: ...
 
 
-def vectorizer_line(vectorizer: dict[str, int]) -> str:
-    """The run's text-layer sizes in one line, for the views."""
-    return " · ".join(f"{name} {value:,}" for name, value in vectorizer.items())
+def vectorizer_line(vectorizer: dict[str, int | str]) -> str:
+    """The run's text-layer settings in one line, for the views."""
+    return " · ".join(f"{name} {value:,}" if isinstance(value, int) else f"{name} {value}" for name, value in vectorizer.items())

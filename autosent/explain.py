@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autosent.metrics import class_probabilities, predicted_classes
-from autosent.sizes import words
+from autosent.standardize import words
 
 #: Distinct words occlusion tries per text: one forward pass each, so the cost stays bounded.
 MAX_OCCLUDED = 256
@@ -75,15 +75,15 @@ def _exact(parts, text: str, predicted: int, binary: bool, top: int) -> Explanat
     return _ranked("exact", [vocabulary[i] for i in ids], per_ngram, top)
 
 
-def _occlusion(model, text: str, predicted: int, top: int) -> Explanation:
+def _occlusion(model, text: str, predicted: int, top: int, standardize: str) -> Explanation:
     """Any model: the drop in the predicted class's probability when each distinct word is deleted.
 
-    The text is compared as the model reads it (lower case, no punctuation), whole and less
-    one word, in one batch.
+    The text is compared as the model reads it (in the words of its standardisation), whole
+    and less one word, in one batch.
     """
     import tensorflow as tf
 
-    tokens = words(text)
+    tokens = words(text, standardize)
     distinct = list(dict.fromkeys(tokens))[:MAX_OCCLUDED]
     if not distinct:
         return Explanation("occlusion", [], [])
@@ -92,12 +92,15 @@ def _occlusion(model, text: str, predicted: int, top: int) -> Explanation:
     return _ranked("occlusion", distinct, p[0] - p[1:], top)
 
 
-def explain(model, texts: list[str], probabilities: np.ndarray, top: int) -> list[Explanation]:
-    """One explanation per text, for the class the model predicts for it (`probabilities`: (n, K))."""
+def explain(model, texts: list[str], probabilities: np.ndarray, top: int, standardize: str) -> list[Explanation]:
+    """One explanation per text, for the class the model predicts for it (`probabilities`: (n, K)).
+
+    `standardize` is how the model's text layers turn a text into words (`autosent.standardize`).
+    """
     parts = _linear_parts(model)
     chosen = predicted_classes(probabilities)
     binary = probabilities.shape[1] == 2
     return [
-        _exact(parts, text, int(k), binary, top) if parts is not None else _occlusion(model, text, int(k), top)
+        _exact(parts, text, int(k), binary, top) if parts is not None else _occlusion(model, text, int(k), top, standardize)
         for text, k in zip(texts, chosen)
     ]

@@ -1,4 +1,4 @@
-"""autosent's own Keras pieces: the n-gram encoders' layers, training-time augmentation, macro-F1.
+"""autosent's own Keras pieces: a text standardisation, the n-gram encoders' layers, training-time augmentation, macro-F1.
 
 The n-gram layers read a text's n-gram counts, every n-gram of it however long.
 
@@ -13,10 +13,26 @@ imported (`predict` does so), and the SavedModel export serves without autosent.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import tensorflow as tf
 
+from autosent import standardize
+
 PACKAGE = "autosent"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+def split_at_punctuation(texts: tf.Tensor) -> tf.Tensor:
+    """`standardize.SPLIT` in TensorFlow, for `TextVectorization`, which then splits on whitespace."""
+    texts = tf.strings.regex_replace(tf.strings.lower(texts), standardize.APOSTROPHE, "")
+    return tf.strings.regex_replace(texts, standardize.BREAKS_PATTERN, " ")
+
+
+def text_standardize(name: str) -> Any:
+    """What `TextVectorization(standardize=...)` takes for the standardisation `name`."""
+    return "lower_and_strip_punctuation" if name == standardize.STRIP else split_at_punctuation
 
 
 #: The count of n-grams the vocabulary does not know, in every text's column 0.

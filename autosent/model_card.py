@@ -8,6 +8,7 @@ from autosent import leaderboard
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
 from autosent.space import NGRAM_ENCODERS
+from autosent.standardize import SPLIT, STRIP
 
 
 def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
@@ -71,16 +72,21 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
     return "\n".join(lines)
 
 
-def _reads(encoder: str | None, vectorizer: dict[str, int]) -> str:
+#: How each standardisation (`autosent.standardize`) turns a text into words, for a reader.
+_WORDS = {STRIP: "lower-cased, punctuation deleted", SPLIT: "lower-cased, split at punctuation"}
+
+
+def _reads(encoder: str | None, vectorizer: dict[str, Any]) -> str:
     """What of a text the model reads, in the sizes the training split resolved."""
+    how = _WORDS[vectorizer.get("standardize", STRIP)]
     if encoder in NGRAM_ENCODERS:
         return (
             f"- Reads every word uni- to {vectorizer['ngrams']}-gram of a text, however long, and knows "
-            f"{vectorizer['ngram_max_tokens']:,} of them (lower-cased, punctuation stripped); unknown ones are ignored."
+            f"{vectorizer['ngram_max_tokens']:,} of them ({how}); unknown ones are ignored."
         )
     return (
         f"- Reads the first {vectorizer['sequence_length']} words of a text and knows {vectorizer['max_tokens']:,} "
-        "words (lower-cased, punctuation stripped); longer texts are truncated, unknown words ignored."
+        f"words ({how}); longer texts are truncated, unknown words ignored."
     )
 
 

@@ -13,6 +13,7 @@ from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.explain import Explanation, explain
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIR
+from autosent.standardize import STRIP
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Predictor:
         self.export_dir = export_dir
         self.metadata = export_metadata(export_dir)
         self.label_names: list[str] = self.metadata["label_names"]
+        # exports made before the setting existed used Keras' default
+        self.standardize: str = self.metadata.get("vectorizer", {}).get("standardize", STRIP)
         self.model = _load_model(export_dir / MODEL_FILE)
         outputs = self.model.outputs[0].shape[-1]
         if outputs != (1 if len(self.label_names) == 2 else len(self.label_names)):
@@ -73,7 +76,9 @@ class Predictor:
         """Labels of `texts`; with `explain_top`, each with the terms that pushed hardest for and against it."""
         p = self.probabilities(texts, batch_size)
         chosen = predicted_classes(p) if len(p) else []
-        explanations = explain(self.model, texts, p, explain_top) if explain_top and len(p) else [None] * len(texts)
+        explanations = (
+            explain(self.model, texts, p, explain_top, self.standardize) if explain_top and len(p) else [None] * len(texts)
+        )
         return [
             Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))), why)
             for text, k, row, why in zip(texts, chosen, p, explanations)

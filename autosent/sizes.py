@@ -3,32 +3,25 @@
 A space may pin `sequence_length`, `max_tokens` and `ngram_max_tokens`, or give each a rule
 (`space.SIZE_RULES`), which is what the default space does: tweets then get short sequences
 and small vocabularies, long reviews long ones up to the caps. The rules are read off the
-training split only (val and test must not shape the model), with the same standardisation
-as Keras' `TextVectorization` (lower case, ASCII punctuation stripped, split on whitespace),
-and resolved once, before the run is written: the resolved space is what `run.json` records.
+training split only (val and test must not shape the model), in the words the text layers
+will see (`standardize.words`), and resolved once, before the run is written: the resolved
+space is what `run.json` records.
 """
 
 from __future__ import annotations
 
 import math
-import string
 from collections import Counter
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from autosent.space import SearchSpace
-
-_STRIP = str.maketrans("", "", string.punctuation)  # what TextVectorization strips by default
+from autosent.standardize import words
 
 #: Ids a vocabulary holds before any token: padding and out-of-vocabulary for word ids,
 #: out-of-vocabulary alone for n-gram counts.
 RESERVED = {"max_tokens": 2, "ngram_max_tokens": 1}
-
-
-def words(text: str) -> list[str]:
-    """A text's words, as the text layers see them."""
-    return text.lower().translate(_STRIP).split()
 
 
 def _ngrams(tokens: list[str], n: int) -> Iterable[str]:
@@ -45,7 +38,7 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
     rules = space.size_rules
     if not rules:
         return space
-    tokens = [words(t) for t in train_texts]
+    tokens = [words(t, space.standardize) for t in train_texts]
     sizes = {key: rule["max"] for key, rule in rules.items()}
     if "sequence_length" in rules:
         length = math.ceil(np.percentile([len(t) for t in tokens], rules["sequence_length"]["percentile"]))

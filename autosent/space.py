@@ -5,6 +5,7 @@ A space file has up to five tables:
     [vectorizer]      max_tokens, sequence_length     (fixed for a run: vectorised once)
                       ngrams, ngram_max_tokens        (word n-grams, for `bag` and `nbsvm`)
                       each size an integer, or a rule the training split decides (see SIZE_RULES)
+                      standardize                     (how a text becomes words: autosent.standardize)
     [hyperband]       max_epochs, factor
     [training]        patience                        (EarlyStopping on the val cross-entropy)
     [hyperparameters] one entry per model hyperparameter, each either
@@ -36,6 +37,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from autosent import standardize
 from autosent.errors import UsageError
 
 #: Where the bundled spaces live: package data, so that a wheel carries them, and plain
@@ -100,15 +102,17 @@ PARAMS: dict[str, Param] = {
 
 @dataclass(frozen=True)
 class Setting:
-    """One entry of the [vectorizer], [hyperband] or [training] table: an integer in [minimum, maximum].
+    """One entry of the [vectorizer], [hyperband] or [training] table: an integer in [minimum, maximum], or one of `allowed`.
 
     A vectorizer size may instead be a rule (`SIZE_RULES`), resolved on the training split
-    by `sizes.resolve_sizes`; `default` is what a file that leaves the entry out gets.
+    by `sizes.resolve_sizes`; `default` is what a file that leaves the entry out gets, and a
+    run recorded before the entry existed.
     """
 
-    default: int | dict[str, int]
-    minimum: int
-    maximum: int
+    default: int | str | dict[str, int]
+    minimum: int = 0
+    maximum: int = 0
+    allowed: tuple[str, ...] | None = None
 
 
 #: The rules a vectorizer size may be given as, each with a cap (`max`): `sequence_length` as
@@ -123,6 +127,8 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "sequence_length": Setting({"percentile": 90, "max": 400}, 1, 10_000),
         "ngrams": Setting(2, 1, 5),
         "ngram_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
+        # Keras' own by default, which is also what runs made before this entry used
+        "standardize": Setting(standardize.STRIP, allowed=standardize.STANDARDIZERS),
     },
     "hyperband": {"max_epochs": Setting(10, 1, 1000), "factor": Setting(3, 2, 100)},
     "training": {"patience": Setting(2, 1, 1000)},
@@ -151,6 +157,11 @@ class SearchSpace:
     @property
     def sequence_length(self) -> int:
         return self._size("sequence_length")
+
+    @property
+    def standardize(self) -> str:
+        """How the text layers turn a text into words (`autosent.standardize`)."""
+        return self.settings["vectorizer"]["standardize"]
 
     @property
     def size_rules(self) -> dict[str, dict[str, int]]:
@@ -365,7 +376,10 @@ def _settings(path: Path, table: str, given: Any) -> dict[str, Any]:
         if key not in schema:
             raise UsageError(f"{path}: unknown key {table}.{key} (allowed: {', '.join(schema)})")
         setting = schema[key]
-        if key in SIZE_RULES and isinstance(value, dict):
+        if setting.allowed is not None:
+            if value not in setting.allowed:
+                raise UsageError(f"{path}: {table}.{key} = {value!r} must be one of {', '.join(setting.allowed)}")
+        elif key in SIZE_RULES and isinstance(value, dict):
             _check_rule(path, f"{table}.{key}", SIZE_RULES[key], value, setting)
         elif not _is_int(value) or not setting.minimum <= value <= setting.maximum:
             raise UsageError(

@@ -63,20 +63,32 @@ class Vectorized:
     y_test: np.ndarray
 
 
-def make_vectorizer(max_tokens: int, sequence_length: int | None, vocabulary: list[str] | None = None, ngrams: int | None = None):
+def make_vectorizer(
+    standardize: str, max_tokens: int, sequence_length: int | None, vocabulary: list[str] | None = None, ngrams: int | None = None
+):
     """The one definition of a text layer, shared by search and export; `vocabulary` its tokens, if known.
 
     With `ngrams`, the layer counts every word uni- to n-gram of a text (sparse); without,
-    it gives the first `sequence_length` word ids.
+    it gives the first `sequence_length` word ids. `standardize` names how a text becomes
+    words (`autosent.standardize`).
     """
     import keras
 
+    from autosent.layers import text_standardize
+
+    how = text_standardize(standardize)
     if ngrams is not None:
-        return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True)
-    return keras.layers.TextVectorization(max_tokens=max_tokens, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary)
+        return keras.layers.TextVectorization(
+            max_tokens=max_tokens, standardize=how, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True
+        )
+    return keras.layers.TextVectorization(
+        max_tokens=max_tokens, standardize=how, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary
+    )
 
 
-def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length: int | None, ngrams: int | None = None):
+def _fitted(
+    train_texts: list[str], path: Path, standardize: str, max_tokens: int, sequence_length: int | None, ngrams: int | None = None
+):
     """A text layer with the vocabulary saved at `path` (one token a line), adapted on train first if there is none.
 
     The layer is given its tokens as a list, which Keras saves in the model's config: given a
@@ -87,11 +99,11 @@ def _fitted(train_texts: list[str], path: Path, max_tokens: int, sequence_length
     import tensorflow as tf
 
     if not path.exists():
-        layer = make_vectorizer(max_tokens, sequence_length, None, ngrams)
+        layer = make_vectorizer(standardize, max_tokens, sequence_length, None, ngrams)
         layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
         atomic.write_text(path, "".join(f"{t}\n" for t in layer.get_vocabulary(include_special_tokens=False)))
     tokens = path.read_bytes().decode("utf-8").split("\n")[:-1]  # split at \n alone, as written
-    return make_vectorizer(max_tokens, sequence_length, tokens, ngrams)
+    return make_vectorizer(standardize, max_tokens, sequence_length, tokens, ngrams)
 
 
 @dataclass(frozen=True)
@@ -117,11 +129,11 @@ class Tokenizer:
 
 def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) -> Tokenizer:
     """The run's tokenizer, adapted on the training split once and reloaded on resume and export."""
-    words = _fitted(train_texts, run_dir / VOCABULARY_FILE, space.max_tokens, space.sequence_length)
+    words = _fitted(train_texts, run_dir / VOCABULARY_FILE, space.standardize, space.max_tokens, space.sequence_length)
     if not space.uses_ngrams:
         return Tokenizer(words)
     ngrams, max_tokens = space.ngram_settings
-    return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, max_tokens, None, ngrams))
+    return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, space.standardize, max_tokens, None, ngrams))
 
 
 def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> Inputs:

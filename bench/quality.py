@@ -86,7 +86,7 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> Scored:
     started = time.monotonic()
     keras.utils.set_random_seed(0)
     space = load_space("seed")
-    layer = make_vectorizer(space.max_tokens, space.sequence_length)
+    layer = make_vectorizer(space.standardize, space.max_tokens, space.sequence_length)
     layer.adapt(dataset.train.texts, batch_size=2048)
     ids = {name: {WORDS: np.asarray(layer(split.texts))} for name, split in (("train", dataset.train), ("val", dataset.val), ("test", dataset.test))}
     hypermodel = SentimentHyperModel(space, layer.vocabulary_size(), dataset.num_classes)
