@@ -18,6 +18,15 @@ from autosent.search import SearchConfig, run_search
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with `slow` tests (a minute of separate processes each) first, so no worker starts one last.
+
+    A module's tests stay together: a module-scoped fixture is set up once per worker.
+    """
+    slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module.__name__ not in slow_modules)
 TINY_SPACE = TESTS / "spaces" / "tiny.toml"
 
 #: Every field a trial record on disk must have.
@@ -121,10 +130,15 @@ def _finished_run_template(tmp_path_factory) -> Path:
     return folder
 
 
+def copy_finished_run(template: Path, folder: Path) -> Path:
+    """Copy the finished tiny run (`results/done`) and its `reviews.csv` into `folder`; return the run folder."""
+    for entry in template.iterdir():
+        target = folder / entry.name
+        shutil.copytree(entry, target, symlinks=True) if entry.is_dir() else shutil.copy2(entry, target)
+    return folder / "results" / "done"
+
+
 @pytest.fixture
 def finished_run(_finished_run_template, tmp_path) -> Path:
     """A private copy, in `tmp_path`, of a finished tiny run (`results/done`) and its `reviews.csv`."""
-    for entry in _finished_run_template.iterdir():
-        target = tmp_path / entry.name
-        shutil.copytree(entry, target, symlinks=True) if entry.is_dir() else shutil.copy2(entry, target)
-    return tmp_path / "results" / "done"
+    return copy_finished_run(_finished_run_template, tmp_path)

@@ -56,12 +56,14 @@ def test_a_crash_right_after_a_trial_record_neither_loses_nor_reruns_it(tmp_path
     assert trial_state["status"] == "COMPLETED"
 
 
-def test_a_trial_created_just_before_a_kill_is_run_on_resume(tmp_path, tiny_space):
-    """Die inside keras-tuner's create_trial: trial.json written, oracle.json not yet."""
-    data = write_reviews_csv(tmp_path / "reviews.csv")
-    config = SearchConfig(data=str(data), space=str(tiny_space), budget=2, results=tmp_path, run="k")
-    run_search(config)
-    run_dir = tmp_path / "k"
+def test_a_trial_created_just_before_a_kill_is_run_on_resume(tmp_path, tiny_space, finished_run):
+    """Die inside keras-tuner's create_trial: trial.json written, oracle.json not yet.
+
+    The state such a kill leaves is made from a finished two-trial run by undoing its trial 1.
+    """
+    run_dir = finished_run
+    data = json.loads((run_dir / "run.json").read_text())["identity"]["data"]  # the path the run was made with
+    config = SearchConfig(data=data, space=str(tiny_space), budget=2, results=run_dir.parent, run=run_dir.name)
     (run_dir / "trials" / "trial_1.json").unlink()
     oracle_path = run_dir / "tuner" / "oracle.json"
     state = json.loads(oracle_path.read_text())
@@ -97,7 +99,7 @@ def terminal_ctrl_c():
 def test_a_ctrl_c_that_python_swallows_in_a_finalizer_still_stops_the_search(tmp_path, tiny_space, cli, monkeypatch, terminal_ctrl_c):
     """Where a CI run's Ctrl-C landed: in the garbage collection Keras runs before each trial."""
     write_reviews_csv(tmp_path / "reviews.csv", n=250)
-    args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "3", "--run", "i"]
+    args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "2", "--run", "i"]
     run_dir = tmp_path / "results" / "i"
     real_collect, fired = gc.collect, []
 
@@ -117,4 +119,4 @@ def test_a_ctrl_c_that_python_swallows_in_a_finalizer_still_stops_the_search(tmp
 
     resumed = cli(*args)
     assert resumed.code == 0, resumed.err
-    assert len(read_records(run_dir)) == 3
+    assert len(read_records(run_dir)) == 2

@@ -18,7 +18,7 @@ from autosent import search as search_module
 from autosent.devices import distribution_strategy
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import RECORD_FIELDS, TINY_SPACE, run_cli, write_reviews_csv
+from conftest import RECORD_FIELDS, TINY_SPACE, write_reviews_csv
 
 pytestmark = pytest.mark.slow
 
@@ -62,57 +62,47 @@ class Cluster:
         return json.loads((self.run_dir / "tuner" / "oracle.json").read_text())
 
 
-def test_a_chief_and_two_workers_run_the_budget_once_each_and_the_leaderboard_shows_both(tmp_path):
-    cluster = Cluster(tmp_path, budget=6)
-    for name in ("chief", "w1", "w2"):
-        cluster.start(name)
-    exits = cluster.wait()
-
-    assert {name: code for name, (code, _, _) in exits.items()} == {"chief": 0, "w1": 0, "w2": 0}, exits
-    assert "search finished: 6 trial(s)" in exits["chief"][1]
-    records = read_records(cluster.run_dir)
-    assert [r.trial_id for r in records] == [str(i) for i in range(6)]
-    for path in (cluster.run_dir / "trials").glob("*.json"):
-        record = json.loads(path.read_text())
-        assert RECORD_FIELDS <= set(record) and record["status"] == "COMPLETED", record
-    oracle = cluster.oracle()
-    assert sorted(oracle["end_order"]) == [str(i) for i in range(6)]  # each trial ended once
-    assert set(oracle["run_times"].values()) == {1}, oracle["run_times"]  # and ran once
-
-    board = run_cli("leaderboard", "--run", "d", "--json", cwd=tmp_path)
-    assert board.returncode == 0, board.stderr
-    rows = json.loads(board.stdout)
-    assert {row["worker"] for row in rows} == {"w1", "w2"}
-    assert sorted(row["trial"] for row in rows) == [str(i) for i in range(6)]
-
-
-def test_a_worker_killed_mid_trial_loses_its_trial_to_the_other_worker(tmp_path):
+def test_two_workers_share_the_budget_and_a_killed_workers_trial_goes_to_the_other(tmp_path, cli):
+    """One cluster for both: the healthy path (each trial ends once, both workers on the leaderboard) and a lost worker."""
     cluster = Cluster(tmp_path, budget=6, worker_timeout="4s")
     for name in ("chief", "w1", "w2"):
         cluster.start(name)
     victim = cluster.processes["w1"]
     deadline = time.monotonic() + 300
     running = None
-    while time.monotonic() < deadline and victim.poll() is None:  # wait until w1 trains a trial
+    while time.monotonic() < deadline and victim.poll() is None:  # until w1, one trial done, trains another
         try:
             running = cluster.oracle()["ongoing_trials"].get("w1")
         except (OSError, ValueError):
             running = None
-        if running is not None and not (cluster.run_dir / "trials" / f"trial_{running}.json").exists():
+        finished_by_w1 = [r for r in read_records(cluster.run_dir) if r.worker == "w1"]
+        if running is not None and finished_by_w1 and not (cluster.run_dir / "trials" / f"trial_{running}.json").exists():
             break
         time.sleep(0.1)
-    assert victim.poll() is None and running is not None, "w1 never ran a trial"
+    assert victim.poll() is None and running is not None, "w1 never ran a second trial"
     time.sleep(0.5)
     os.kill(victim.pid, signal.SIGKILL)
     exits = cluster.wait()
 
     assert exits["w1"][0] == -signal.SIGKILL
     assert exits["chief"][0] == 0 and exits["w2"][0] == 0, exits
+    assert "search finished: 6 trial(s)" in exits["chief"][1]
     assert f"worker w1 stopped answering; its trial {running} goes to another worker" in exits["chief"][1]
     records = {r.trial_id: r for r in read_records(cluster.run_dir)}
     assert sorted(records) == [str(i) for i in range(6)]
-    assert all(r.status == "COMPLETED" for r in records.values())
+    for path in (cluster.run_dir / "trials").glob("*.json"):
+        record = json.loads(path.read_text())
+        assert RECORD_FIELDS <= set(record) and record["status"] == "COMPLETED", record
     assert records[running].worker == "w2"
+    oracle = cluster.oracle()
+    assert sorted(oracle["end_order"]) == [str(i) for i in range(6)]  # each trial ended once
+    assert set(oracle["run_times"].values()) == {1}, oracle["run_times"]  # the lost one's rerun counts as its only run
+
+    board = cli("leaderboard", "--run", "d", "--json")
+    assert board.code == 0, board.err
+    rows = json.loads(board.out)
+    assert {row["worker"] for row in rows} == {"w1", "w2"}
+    assert sorted(row["trial"] for row in rows) == [str(i) for i in range(6)]
 
 
 def test_a_worker_without_a_chief_gives_up_after_its_connect_timeout(tmp_path, cli, monkeypatch):
@@ -125,19 +115,20 @@ def test_a_worker_without_a_chief_gives_up_after_its_connect_timeout(tmp_path, c
     assert not (tmp_path / "results").exists()
 
 
-def test_a_worker_with_other_data_is_refused(tmp_path):
+def test_a_worker_with_other_data_is_refused(tmp_path, cli):
     cluster = Cluster(tmp_path, budget=2)
     cluster.start("chief")
     try:
+        deadline = time.monotonic() + 300  # the worker waits 10 s for the chief's server, which starts after run.json
+        while not (cluster.run_dir / "run.json").exists() and cluster.processes["chief"].poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
         other = [a if a != "300" else "200" for a in cluster.args]  # --limit 200: another training set
-        result = run_cli(*other, "--role", "worker", cwd=tmp_path)
+        cli(*other, "--role", "worker").assert_usage_error("this worker's fingerprint differs from the chief's run 'd'")
     finally:
         cluster.processes["chief"].kill()
-    assert result.returncode == 2, result.stderr
-    assert "this worker's fingerprint differs from the chief's run 'd'" in result.stderr
 
 
-def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path, monkeypatch):
+def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path, monkeypatch, cli):
     entered = []
 
     def watched(devices):
@@ -152,5 +143,4 @@ def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_
     config = SearchConfig(data=str(data), space=str(TINY_SPACE), budget=1, results=tmp_path, run="m", devices="1")
     assert [r.status for r in run_search(config).records] == ["COMPLETED"]
     assert entered and set(entered) == {"1"}, "the trial did not run inside the MirroredStrategy"
-    result = run_cli("search", "--space", str(TINY_SPACE), "--limit", "50", "--devices", "64", cwd=tmp_path)
-    assert result.returncode == 2 and "--devices 64: this machine has" in result.stderr, result.stderr
+    cli("search", "--data", str(data), "--space", str(TINY_SPACE), "--devices", "64").assert_usage_error("--devices 64: this machine has")

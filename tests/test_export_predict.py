@@ -17,31 +17,34 @@ from autosent.export_folder import recover
 from autosent.predict import Predictor
 from autosent.records import epochs_trained, read_records
 from autosent.search import SearchConfig, run_search
-from conftest import TINY_SPACE, run_cli, write_reviews_csv
+from conftest import TINY_SPACE, copy_finished_run, run_cli, write_reviews_csv
 
 TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
 
 
+#: The session's finished tiny run (conftest), of which this module exports a copy.
+RUN = "done"
+
+
 @pytest.fixture(scope="module")
-def searched(tmp_path_factory):
-    """A finished tiny search on a small learnable CSV (module-wide: searching takes seconds)."""
+def searched(_finished_run_template, tmp_path_factory):
+    """The folder of a module-wide copy of the finished tiny run: its exports must not reach other modules."""
     root = tmp_path_factory.mktemp("export")
-    data = write_reviews_csv(root / "reviews.csv", n=300)
-    run_search(SearchConfig(data=str(data), space=str(TINY_SPACE), budget=3, results=root / "results", run="r"))
+    copy_finished_run(_finished_run_template, root)
     return root
 
 
 @pytest.fixture(scope="module")
 def exported(searched):
-    return export_trial(searched / "results", "r")
+    return export_trial(searched / "results", RUN)
 
 
 def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(searched, exported):
-    out = searched / "results" / "r" / "export"
+    out = searched / "results" / RUN / "export"
     assert exported.out == out
     for name in ("model.keras", "saved_model/saved_model.pb", "metadata.json", "MODEL_CARD.md"):
         assert (out / name).is_file(), name
-    records = read_records(searched / "results" / "r")
+    records = read_records(searched / "results" / RUN)
     best = min(records, key=lambda r: (r.val_cross_entropy, r.params))
     metadata = json.loads((out / "metadata.json").read_text())
     assert metadata["trial_id"] == best.trial_id
@@ -74,7 +77,7 @@ def test_test_metrics_are_those_of_the_exported_model(searched, exported):
 
 
 def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, exported, tmp_path):
-    full = export_trial(searched / "results", "r", out=tmp_path / "full", full=True)
+    full = export_trial(searched / "results", RUN, out=tmp_path / "full", full=True)
     assert full.metadata["full"] and full.metadata["epochs"] == exported.metadata["epochs"]
     assert len(full.metadata["retrain_history"]) == exported.metadata["epochs"]
     assert "val_cross_entropy" not in full.metadata["retrain_history"][0]
@@ -111,7 +114,7 @@ def test_predict_reads_args_file_and_stdin(searched, exported, cli, monkeypatch,
 def test_export_killed_mid_write_leaves_the_previous_export_loadable(searched, exported):
     previous = (exported.out / "metadata.json").read_bytes()
     process = subprocess.Popen(
-        [sys.executable, "-m", "autosent", "export", "--run", "r"], cwd=searched,
+        [sys.executable, "-m", "autosent", "export", "--run", RUN], cwd=searched,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 300
@@ -137,10 +140,10 @@ def test_a_swap_cut_between_its_renames_is_recovered(tmp_path):
 
 def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched, tmp_path, cli):
     with pytest.raises(UsageError, match="no finished trial '99'"):
-        export_trial(searched / "results", "r", trial="99")
+        export_trial(searched / "results", RUN, trial="99")
     empty = tmp_path / "results" / "e"
     empty.mkdir(parents=True)
-    (empty / "run.json").write_bytes((searched / "results" / "r" / "run.json").read_bytes())  # a real run, no trials
+    (empty / "run.json").write_bytes((searched / "results" / RUN / "run.json").read_bytes())  # a real run, no trials
     cli("export", "best", "--run", "e").assert_usage_error("no finished trial")
     cli("predict", "--model", str(tmp_path), "hi").assert_usage_error("not an autosent export")
 
@@ -148,7 +151,7 @@ def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched,
 def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
     from autosent.report import make_report
 
-    run_dir = searched / "results" / "r"
+    run_dir = searched / "results" / RUN
     report = make_report(run_dir)
     assert [p.name for p in report.figures] == ["learning_curves.png", "best_so_far.png", "val_accuracy_by_encoder.png"]
     for figure in report.figures:
@@ -164,8 +167,8 @@ def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
 
 
 def test_each_trial_logs_to_tensorboard_with_its_hyperparameters(searched):
-    tb = searched / "results" / "r" / "tb"
-    for record in read_records(searched / "results" / "r"):
+    tb = searched / "results" / RUN / "tb"
+    for record in read_records(searched / "results" / RUN):
         logs = list((tb / record.trial_id).rglob("events.out.tfevents.*"))
         assert logs, f"no TensorBoard log for trial {record.trial_id}"
         assert any(b"hparams" in log.read_bytes() for log in logs), "keras-tuner wrote no HParams summary"

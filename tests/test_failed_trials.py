@@ -4,8 +4,8 @@ import json
 import re
 from pathlib import Path
 
+from autosent import tuner as tuner_module
 from autosent.search import SearchConfig, run_search
-from autosent.tuner import MAX_CONSECUTIVE_FAILURES
 from conftest import TINY_SPACE, write_reviews_csv
 
 
@@ -43,16 +43,18 @@ def test_a_diverging_trial_is_recorded_as_failed_and_the_search_goes_on(tmp_path
     assert all(r.hyperparameters["learning_rate"] == 0.003 for r in done)
 
 
-def test_failures_in_a_row_stop_the_search_with_their_reasons_and_resume_goes_on(tmp_path):
+def test_failures_in_a_row_stop_the_search_with_their_reasons_and_resume_goes_on(tmp_path, monkeypatch):
+    streak = 2  # the real streak is MAX_CONSECUTIVE_FAILURES; a shorter one runs the same code in fewer trials
+    monkeypatch.setattr(tuner_module, "MAX_CONSECUTIVE_FAILURES", streak)
     space = _space_with_learning_rate(tmp_path, "1e30")
     data = write_reviews_csv(tmp_path / "reviews.csv")
     config = SearchConfig(data=str(data), space=str(space), budget=20, results=tmp_path, run="nan")
 
     outcome = run_search(config)
-    assert [r.trial_id for r in outcome.failed_in_a_row] == [str(i).zfill(2) for i in range(MAX_CONSECUTIVE_FAILURES)]
+    assert [r.trial_id for r in outcome.failed_in_a_row] == [f"{i:02d}" for i in range(streak)]
     assert all(NON_FINITE_LOSS.fullmatch(r.message) for r in outcome.failed_in_a_row), [r.message for r in outcome.failed_in_a_row]
-    assert len(outcome.records) == MAX_CONSECUTIVE_FAILURES
+    assert len(outcome.records) == streak
 
     resumed = run_search(config)  # state was saved before stopping: the next trials run, and fail
-    assert len(resumed.records) == 2 * MAX_CONSECUTIVE_FAILURES
-    assert [r.trial_id for r in resumed.failed_in_a_row] == [f"{i:02d}" for i in range(5, 10)]
+    assert len(resumed.records) == 2 * streak
+    assert [r.trial_id for r in resumed.failed_in_a_row] == [f"{i:02d}" for i in range(streak, 2 * streak)]
