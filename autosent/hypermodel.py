@@ -16,6 +16,7 @@ import keras_tuner
 import numpy as np
 import tensorflow as tf
 
+from autosent.keras_internals import build_before_fit
 from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores, NgramDropout, SpanMask, WordDropout
 from autosent.metrics import needs_macro_f1
 from autosent.naive_bayes import log_count_ratios
@@ -184,4 +185,5 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         train = x.shuffle(int(x.cardinality()), seed=self.seed).batch(batch_size).prefetch(tf.data.AUTOTUNE)
         val = None if validation_data is None else validation_data.batch(512).prefetch(tf.data.AUTOTUNE)
         weights = balanced_class_weights(self.class_counts) if values.get("class_weight") == "balanced" else None
+        build_before_fit(model, next(iter(x.batch(2))))
         return model.fit(train, *args, validation_data=val, shuffle=False, class_weight=weights, **kwargs)

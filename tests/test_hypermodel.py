@@ -152,3 +152,20 @@ def test_balanced_class_weights_change_the_training_loss_on_imbalanced_data(tiny
     # balanced, both classes weigh the same and it stays near even odds.
     assert rare["none"] < 0.3 < 0.4 < rare["balanced"], rare
     assert balanced_class_weights(np.bincount(y)) == pytest.approx({0: 100 / (2 * 90), 1: 100 / (2 * 10)})
+
+
+@pytest.mark.parametrize("encoder", ["conv1d", "nbsvm"])
+def test_fit_traces_its_train_step_once(tiny_space, encoder):
+    """Keras would make the optimizer's and metrics' variables in the first trace, then trace again (keras_internals)."""
+    space = load_space(str(tiny_space))
+    rng = np.random.default_rng(0)
+    ratios = rng.normal(size=(VOCABULARY, 1)).astype("float32")
+    hypermodel = SentimentHyperModel(space, VOCABULARY, 2, ngram_vocabulary_size=VOCABULARY, ngram_log_ratios=ratios)
+    hp = hypermodel.hyperparameters_for({"encoder": encoder})
+    model = hypermodel.build(hp)
+    traced, train_step = [], model.train_step
+    model.train_step = lambda data: (traced.append(1), train_step(data))[1]
+    data = tf.data.Dataset.from_tensor_slices((_inputs(space, rng, 32), rng.integers(0, 2, size=32)))
+    history = hypermodel.fit(hp, model, data, validation_data=data, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert len(traced) == 1, f"the train step was traced {len(traced)} times"
