@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 
 from autosent.data import Dataset, load_dataset  # noqa: E402
 from autosent.export import export_trial  # noqa: E402
+from autosent.events import vectorizer_line  # noqa: E402
 from autosent.metrics import class_probabilities, classification_metrics, mcnemar, predicted_classes  # noqa: E402
 from autosent.records import TrialRecord  # noqa: E402
 from autosent.search import SearchConfig, run_search  # noqa: E402
@@ -174,7 +175,7 @@ def main() -> None:
     print(f"{'  trials finished':<52} {finished:>8} of {budget}{cut}")
     print(f"{'  exported trial':<52} {exported.metadata['trial_id']:>8} ({exported.metadata['hyperparameters'].get('encoder')}, {exported.metadata['epochs']} epochs)")
     print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {'never' if reached is None else f'{reached:.1f} m':>9}")
-    print(f"{'  vectorizer sizes (from the training split)':<52} {', '.join(f'{k} {v:,}' for k, v in vectorizer.items())}")
+    print(f"{'  vectorizer (sizes from the training split)':<52} {vectorizer_line(vectorizer)}")
     tfidf = rows["tf-idf uni+bigram + logistic regression C=8"]
     test = mcnemar(ours.predicted == dataset.test.labels, tfidf.predicted == dataset.test.labels)
     print(
