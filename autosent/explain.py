@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.standardize import words
 
@@ -81,14 +82,12 @@ def _occlusion(model, text: str, predicted: int, top: int, standardize: str) -> 
     The text is compared as the model reads it (in the words of its standardisation), whole
     and less one word, in one batch.
     """
-    import tensorflow as tf
-
     tokens = words(text, standardize)
     distinct = list(dict.fromkeys(tokens))[:MAX_OCCLUDED]
     if not distinct:
         return Explanation("occlusion", [], [])
     variants = [" ".join(tokens), *(" ".join(t for t in tokens if t != word) for word in distinct)]
-    p = class_probabilities(model.predict(tf.constant(variants), batch_size=256, verbose=0))[:, predicted]
+    p = class_probabilities(predict_in_batches(model, variants))[:, predicted]
     return _ranked("occlusion", distinct, p[0] - p[1:], top)
 
 

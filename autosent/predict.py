@@ -11,6 +11,7 @@ from autosent import export_folder
 from autosent.errors import UsageError, first_line
 from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.explain import Explanation, explain
+from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIR
 from autosent.standardize import STRIP
@@ -66,11 +67,9 @@ class Predictor:
 
     def probabilities(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         """(n, K) class probabilities."""
-        import tensorflow as tf
-
         if not texts:
             return np.zeros((0, len(self.label_names)))
-        return class_probabilities(self.model.predict(tf.constant(texts), batch_size=batch_size, verbose=0))
+        return class_probabilities(predict_in_batches(self.model, texts, batch_size))
 
     def predict(self, texts: list[str], batch_size: int = 256, explain_top: int | None = None) -> list[Prediction]:
         """Labels of `texts`; with `explain_top`, each with the terms that pushed hardest for and against it."""

@@ -14,6 +14,7 @@ import tensorflow as tf
 from autosent.errors import UsageError
 from autosent.export import export_trial
 from autosent.export_folder import recover
+from autosent.metrics import class_probabilities
 from autosent.predict import Predictor
 from autosent.records import epochs_trained, read_records
 from autosent.search import SearchConfig, run_search
@@ -74,6 +75,15 @@ def test_test_metrics_are_those_of_the_exported_model(searched, exported):
     names = exported.metadata["label_names"]
     accuracy = np.mean([names.index(p) == y for p, y in zip(predicted, test.labels)])
     assert accuracy == pytest.approx(exported.metadata["test_metrics"]["accuracy"])
+
+
+def test_predictions_do_not_depend_on_how_texts_are_batched(exported):
+    predictor = Predictor(exported.out)
+    texts = TEXTS * 3  # 12 texts: four batches of 3, one of 256
+    in_threes = predictor.probabilities(texts, batch_size=3)
+    assert in_threes.shape == (12, 2)
+    np.testing.assert_allclose(in_threes, predictor.probabilities(texts), atol=1e-6)
+    np.testing.assert_allclose(in_threes, class_probabilities(predictor.model.predict(tf.constant(texts), verbose=0)), atol=1e-6)
 
 
 def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, exported, tmp_path):
