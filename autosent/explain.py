@@ -91,15 +91,22 @@ def _occlusion(model, text: str, predicted: int, top: int, standardize: str) -> 
     return _ranked("occlusion", distinct, p[0] - p[1:], top)
 
 
-def explain(model, texts: list[str], probabilities: np.ndarray, top: int, standardize: str) -> list[Explanation]:
-    """One explanation per text, for the class the model predicts for it (`probabilities`: (n, K)).
+class Explainer:
+    """Explanations for one loaded model; what they need of it (nbsvm's vocabulary, long) is read once."""
 
-    `standardize` is how the model's text layers turn a text into words (`autosent.standardize`).
-    """
-    parts = _linear_parts(model)
-    chosen = predicted_classes(probabilities)
-    binary = probabilities.shape[1] == 2
-    return [
-        _exact(parts, text, int(k), binary, top) if parts is not None else _occlusion(model, text, int(k), top, standardize)
-        for text, k in zip(texts, chosen)
-    ]
+    def __init__(self, model, standardize: str):
+        """`standardize` is how the model's text layers turn a text into words (`autosent.standardize`)."""
+        self.model = model
+        self.standardize = standardize
+        self._parts = _linear_parts(model)
+
+    def explain(self, texts: list[str], probabilities: np.ndarray, top: int) -> list[Explanation]:
+        """One explanation per text, for the class the model predicts for it (`probabilities`: (n, K))."""
+        chosen = predicted_classes(probabilities)
+        binary = probabilities.shape[1] == 2
+        return [
+            _exact(self._parts, text, int(k), binary, top)
+            if self._parts is not None
+            else _occlusion(self.model, text, int(k), top, self.standardize)
+            for text, k in zip(texts, chosen)
+        ]

@@ -10,7 +10,7 @@ import numpy as np
 from autosent import export_folder
 from autosent.errors import UsageError, first_line
 from autosent.export_folder import METADATA_FILE, MODEL_FILE
-from autosent.explain import Explanation, explain
+from autosent.explain import Explainer, Explanation
 from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIR
@@ -57,6 +57,7 @@ class Predictor:
         self.label_names: list[str] = self.metadata["label_names"]
         # exports made before the setting existed used Keras' default
         self.standardize: str = self.metadata.get("vectorizer", {}).get("standardize", STRIP)
+        self._explainer_of_model: Explainer | None = None  # made on the first --explain
         self.model = _load_model(export_dir / MODEL_FILE)
         outputs = self.model.outputs[0].shape[-1]
         if outputs != (1 if len(self.label_names) == 2 else len(self.label_names)):
@@ -64,6 +65,11 @@ class Predictor:
                 f"{export_dir}: the model has {outputs} output(s) for {len(self.label_names)} labels in {METADATA_FILE}; "
                 "the two files are from different exports"
             )
+
+    def _explainer(self) -> Explainer:
+        if self._explainer_of_model is None:
+            self._explainer_of_model = Explainer(self.model, self.standardize)
+        return self._explainer_of_model
 
     def probabilities(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         """(n, K) class probabilities."""
@@ -75,9 +81,7 @@ class Predictor:
         """Labels of `texts`; with `explain_top`, each with the terms that pushed hardest for and against it."""
         p = self.probabilities(texts, batch_size)
         chosen = predicted_classes(p) if len(p) else []
-        explanations = (
-            explain(self.model, texts, p, explain_top, self.standardize) if explain_top and len(p) else [None] * len(texts)
-        )
+        explanations = self._explainer().explain(texts, p, explain_top) if explain_top and len(p) else [None] * len(texts)
         return [
             Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))), why)
             for text, k, row, why in zip(texts, chosen, p, explanations)
