@@ -22,14 +22,31 @@ from autosent.errors import UsageError
 from autosent.export import ExportResult, Trainer, base_metadata, check_export, end_to_end_model, test_probabilities, writing
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics, mcnemar, predicted_classes
+from autosent.records import TrialRecord
 
-#: The most members an ensemble may have; the best trials by val cross-entropy are its candidates.
+#: The most members an ensemble may have, and how many of the best trials by val cross-entropy
+#: are candidates (with the best of each encoder family: `candidates`).
 MAX_SIZE = 20
 CANDIDATES = 20
 
 
 def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     return float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)).mean())
+
+
+def candidates(records: list[TrialRecord]) -> list[TrialRecord]:
+    """The finished trials selection chooses from, best first: the `CANDIDATES` best by val
+    cross-entropy, and the best of every encoder family besides.
+
+    One family often fills the top of a leaderboard with near-copies of one model, which err on
+    the same texts; a family that errs on others is what an average gains from.
+    """
+    ranked = [r for r in rank(records) if r.finished]
+    best_of_family: dict[str, TrialRecord] = {}
+    for record in ranked:
+        best_of_family.setdefault(record.hyperparameters.get("encoder"), record)
+    chosen = {r.trial_id for r in ranked[:CANDIDATES]} | {r.trial_id for r in best_of_family.values()}
+    return [r for r in ranked if r.trial_id in chosen]
 
 
 def select(probabilities: dict[str, np.ndarray], labels: np.ndarray, size: int) -> Counter:
@@ -72,12 +89,12 @@ def export_ensemble(
     if not 1 <= size <= MAX_SIZE:
         raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
     job = check_export(results, run, out)  # refuses a run with no finished trial
-    candidates = [r for r in rank(job.records) if r.finished][:CANDIDATES]
+    pool = candidates(job.records)
     with writing(job):
         trainer = Trainer.for_run(job)
-        val = {r.trial_id: val_predictions.read_or_score(trainer.hypermodel, job.run_dir, r, trainer.data.x_val) for r in candidates}
+        val = {r.trial_id: val_predictions.read_or_score(trainer.hypermodel, job.run_dir, r, trainer.data.x_val) for r in pool}
         weights = select(val, trainer.data.y_val, size)
-        by_id = {r.trial_id: r for r in candidates}
+        by_id = {r.trial_id: r for r in pool}
         members = {}
         scored: dict[str, dict[str, Any]] = {}
         for trial_id in weights:
@@ -89,7 +106,7 @@ def export_ensemble(
         model = end_to_end_model(trainer.tokenizer, weighted_mean_model(members, weights))
         probabilities = test_probabilities(model, job.dataset)
         labels, names = job.dataset.test.labels, list(job.dataset.label_names)
-        best = next(t for t in (r.trial_id for r in candidates) if t in weights)  # the best-ranked member
+        best = next(t for t in (r.trial_id for r in pool) if t in weights)  # the best-ranked member
         test = mcnemar(predicted_classes(probabilities) == labels, predicted_classes(scored[best]["probabilities"]) == labels)
         metadata = {
             **base_metadata(job, trainer.space, full, classification_metrics(labels, probabilities, names)),

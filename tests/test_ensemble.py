@@ -7,8 +7,9 @@ import keras_tuner
 import numpy as np
 import tensorflow as tf
 
-from autosent.ensemble import export_ensemble, select, weighted_mean_model
+from autosent.ensemble import CANDIDATES, candidates, export_ensemble, select, weighted_mean_model
 from autosent.hypermodel import SentimentHyperModel
+from autosent.records import TrialRecord
 from autosent.space import load_space
 from test_hypermodel import VOCABULARY, _inputs
 
@@ -66,3 +67,13 @@ def test_an_exported_ensemble_loads_with_keras_and_serves_from_saved_model_alike
     np.testing.assert_allclose(reloaded.predict(texts, verbose=0), served, atol=1e-5)
     card = (result.out / "MODEL_CARD.md").read_text()
     assert "It is an ensemble" in card and "McNemar" in card
+
+
+def test_candidates_are_the_best_trials_and_the_best_of_every_family():
+    def record(trial_id: str, encoder: str, val: float) -> TrialRecord:
+        return TrialRecord(trial_id, "COMPLETED", {"encoder": encoder}, history=[{"epoch": 1}], seconds=1.0, val_cross_entropy=val)
+
+    crowd = [record(str(i), "nbsvm", 0.20 + i / 1000) for i in range(CANDIDATES + 5)]  # one family fills the top
+    records = [*crowd, record("90", "bag", 0.25), record("91", "bag", 0.26), record("92", "gru", 0.40)]
+    chosen = [r.trial_id for r in candidates(records)]
+    assert chosen == [str(i) for i in range(CANDIDATES)] + ["90", "92"]  # best first; one per crowded-out family
