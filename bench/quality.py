@@ -160,7 +160,7 @@ def main() -> None:
     exported = export_trial(args.results, run)
     export_s = time.monotonic() - started
     ours = Scored(exported_model(exported.out, dataset), search_s + export_s)
-    reached = minutes_to_target(outcome.records, started_wall)
+    reached = None if args.keep else minutes_to_target(outcome.records, started_wall)  # a kept run's trials finished before this process
     finished = sum(r.finished for r in outcome.records)
     vectorizer = exported.metadata["vectorizer"]
 
@@ -174,7 +174,7 @@ def main() -> None:
     cut = f", stopped by --time-limit {args.time_limit:g} m" if outcome.stopped_by_time else ""
     print(f"{'  trials finished':<52} {finished:>8} of {budget}{cut}")
     print(f"{'  exported trial':<52} {exported.metadata['trial_id']:>8} ({exported.metadata['hyperparameters'].get('encoder')}, {exported.metadata['epochs']} epochs)")
-    print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {'never' if reached is None else f'{reached:.1f} m':>9}")
+    print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {('n/a (--keep)' if args.keep else 'never') if reached is None else f'{reached:.1f} m':>9}")
     print(f"{'  vectorizer (sizes from the training split)':<52} {vectorizer_line(vectorizer)}")
     tfidf = rows["tf-idf uni+bigram + logistic regression C=8"]
     test = mcnemar(ours.predicted == dataset.test.labels, tfidf.predicted == dataset.test.labels)
