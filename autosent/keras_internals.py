@@ -4,7 +4,7 @@ Keras 3 on TensorFlow creates a model's optimizer slots and compiled-metric vari
 first traces the train step, unless a distribution strategy is set (it "defers building ... to
 maximize backwards compatibility", keras/src/backend/tensorflow/trainer.py). A `tf.function`
 that creates variables on its first trace is traced a second time, so every trial and every
-export paid for two traces of its train step: on a small trial, half of `fit`'s time.
+export paid for two traces of its train step, a large share of a small trial's `fit`.
 Building them from one batch first, as Keras itself does under a strategy, leaves one trace.
 Without the private method (another Keras), `fit` builds them as before, only slower.
 """
