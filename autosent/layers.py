@@ -30,6 +30,17 @@ def split_at_punctuation(texts: tf.Tensor) -> tf.Tensor:
     return tf.strings.regex_replace(texts, standardize.BREAKS_PATTERN, " ")
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE, name="standardize")
+def strip_punctuation_and_line_breaks(texts: tf.Tensor) -> tf.Tensor:
+    """What the text layers of exports made before `standardize` was a space setting hold, so that they load.
+
+    Keras' `lower_and_strip_punctuation`, with line-break characters turned into spaces first.
+    No new run uses it; its registered name (`autosent>standardize`) is the one those exports name.
+    """
+    texts = tf.strings.regex_replace(tf.strings.lower(texts), "[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]", " ")
+    return tf.strings.regex_replace(texts, r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']', "")
+
+
 def text_standardize(name: str) -> Any:
     """What `TextVectorization(standardize=...)` takes for the standardisation `name`."""
     return "lower_and_strip_punctuation" if name == standardize.STRIP else split_at_punctuation

@@ -46,3 +46,18 @@ def test_a_space_names_its_standardisation_and_an_old_run_reads_as_keras_default
     (tmp_path / "s.toml").write_text('[vectorizer]\nstandardize = "lowercase"\n')
     with pytest.raises(UsageError, match="vectorizer.standardize = 'lowercase' must be one of strip_punctuation, split_at_punctuation"):
         load_space(str(tmp_path / "s.toml"))
+
+
+def test_exports_made_with_the_former_registered_standardisation_still_load(tmp_path):
+    """Exports made before `standardize` was a setting name `autosent>standardize` in their text layers."""
+    import keras
+    import tensorflow as tf
+
+    from autosent.layers import strip_punctuation_and_line_breaks
+
+    assert keras.saving.get_registered_name(strip_punctuation_and_line_breaks) == "autosent>standardize"
+    layer = keras.layers.TextVectorization(standardize=strip_punctuation_and_line_breaks, vocabulary=["a", "b", "cd"])
+    text = keras.Input(shape=(), dtype="string")
+    keras.Model(text, layer(text)).save(tmp_path / "old.keras")
+    reloaded = keras.saving.load_model(tmp_path / "old.keras")
+    assert np.asarray(reloaded(tf.constant(["A\x85b, c.d!"]))).tolist() == [[2, 3, 4]]
