@@ -14,8 +14,8 @@ from autosent.records import TrialRecord
 class SearchListener:
     """Receives progress events from a search. Every method is optional; the base does nothing."""
 
-    # `vectorizer`: the sizes of the run's text layers, as resolved on the training split
-    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int]) -> None: ...
+    # `vectorizer`: the run's text-layer settings, sizes as resolved on the training split
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int | str]) -> None: ...
 
     def on_vectorize_progress(self, done: int, total: int) -> None: ...
 

@@ -71,7 +71,7 @@ class LiveSearchView(SearchListener):
     def __exit__(self, *exc: object) -> None:
         self.live.stop()
 
-    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int]) -> None:
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int | str]) -> None:
         line = "data: " + " · ".join(f"{name} {size:,}" for name, size in sizes.items())
         if dropped_empty:
             line += f" ({dropped_empty:,} empty or whitespace-only texts dropped)"

@@ -8,7 +8,7 @@ from autosent import leaderboard
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
 from autosent.space import NGRAM_ENCODERS
-from autosent.standardize import SPLIT, STRIP
+from autosent.standardize import SPLIT, STRIP, recorded_standardize
 
 
 def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
@@ -78,7 +78,7 @@ _WORDS = {STRIP: "lower-cased, punctuation deleted", SPLIT: "lower-cased, split 
 
 def _reads(encoder: str | None, vectorizer: dict[str, Any]) -> str:
     """What of a text the model reads, in the sizes the training split resolved."""
-    how = _WORDS[vectorizer.get("standardize", STRIP)]
+    how = _WORDS[recorded_standardize(vectorizer)]
     if encoder in NGRAM_ENCODERS:
         return (
             f"- Reads every word uni- to {vectorizer['ngrams']}-gram of a text, however long, and knows "

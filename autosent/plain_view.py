@@ -24,7 +24,7 @@ class PlainSearchView(SearchListener):
     def _print(self, line: str) -> None:
         print(line, file=self.stream or sys.stdout, flush=True)
 
-    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int]) -> None:
+    def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int | str]) -> None:
         dropped = f", {dropped_empty} empty text(s) dropped" if dropped_empty else ""
         self._print(f"run {self.run_name}: data " + " / ".join(f"{n} {s:,}" for n, s in sizes.items()) + dropped)
         self._print(f"vectorizer: {vectorizer_line(vectorizer)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from autosent.explain import Explainer, Explanation
 from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIR
-from autosent.standardize import STRIP
+from autosent.standardize import recorded_standardize
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,7 @@ class Predictor:
         self.export_dir = export_dir
         self.metadata = export_metadata(export_dir)
         self.label_names: list[str] = self.metadata["label_names"]
-        # exports made before the setting existed used Keras' default
-        self.standardize: str = self.metadata.get("vectorizer", {}).get("standardize", STRIP)
-        self._explainer_of_model: Explainer | None = None  # made on the first --explain
+        self.standardize: str = recorded_standardize(self.metadata.get("vectorizer", {}))
         self.model = _load_model(export_dir / MODEL_FILE)
         outputs = self.model.outputs[0].shape[-1]
         if outputs != (1 if len(self.label_names) == 2 else len(self.label_names)):
@@ -66,10 +65,10 @@ class Predictor:
                 "the two files are from different exports"
             )
 
+    @functools.cached_property
     def _explainer(self) -> Explainer:
-        if self._explainer_of_model is None:
-            self._explainer_of_model = Explainer(self.model, self.standardize)
-        return self._explainer_of_model
+        """Made on the first --explain, then kept with the model."""
+        return Explainer(self.model, self.standardize)
 
     def probabilities(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         """(n, K) class probabilities."""
@@ -81,7 +80,7 @@ class Predictor:
         """Labels of `texts`; with `explain_top`, each with the terms that pushed hardest for and against it."""
         p = self.probabilities(texts, batch_size)
         chosen = predicted_classes(p) if len(p) else []
-        explanations = self._explainer().explain(texts, p, explain_top) if explain_top and len(p) else [None] * len(texts)
+        explanations = self._explainer.explain(texts, p, explain_top) if explain_top and len(p) else [None] * len(texts)
         return [
             Prediction(text, self.label_names[k], float(row[k]), dict(zip(self.label_names, map(float, row))), why)
             for text, k, row, why in zip(texts, chosen, p, explanations)

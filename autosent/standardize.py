@@ -43,3 +43,8 @@ _PYTHON = {
 def words(text: str, name: str) -> list[str]:
     """A text's words as the text layers of standardisation `name` see them (split at ASCII whitespace)."""
     return [w for w in _ASCII_WHITESPACE.split(text.translate(_PYTHON[name])) if w]
+
+
+def recorded_standardize(vectorizer: dict) -> str:
+    """The standardisation an export's recorded vectorizer settings name; Keras' own for exports made before the setting."""
+    return vectorizer.get("standardize", STRIP)
