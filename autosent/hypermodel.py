@@ -2,7 +2,8 @@
 
 Which encoder, how wide, how regularised: all come from the search space, so the same
 class builds the seed notebook's model (`autosent/search_spaces/seed.toml`) and every candidate.
-The `nbsvm` encoder is the one linear model: its text score goes straight to the output.
+The linear encoders (`nbsvm`, `char_nbsvm`, `tfidf`) have no hidden layer: their text score
+goes straight to the output.
 GRUs stay on the cuDNN-eligible path (tanh/sigmoid, no recurrent dropout, right padding
 with a mask) so the same code is fast on a GPU.
 """
@@ -17,12 +18,16 @@ import numpy as np
 import tensorflow as tf
 
 from autosent.keras_internals import build_before_fit
-from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores, NgramDropout, SpanMask, WordDropout
+from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores, NgramDropout, SpanMask, TfidfScores, WordDropout
 from autosent.metrics import needs_macro_f1
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import CROSS_ENTROPY, OBJECTIVE
-from autosent.space import SearchSpace
-from autosent.vectorize import NGRAMS, WORDS, Vectorized
+from autosent.space import LINEAR_ENCODERS, SearchSpace
+from autosent.tfidf import inverse_document_frequencies
+from autosent.vectorize import CHARS, COUNTS, NGRAMS, WORDS, Vectorized
+
+#: The count inputs each linear encoder reads.
+LINEAR_INPUTS = {"nbsvm": (NGRAMS,), "char_nbsvm": (CHARS,), "tfidf": (NGRAMS, CHARS)}
 
 #: The `nbsvm` encoder starts as Naive Bayes: every n-gram weighs NBSVM_INITIAL_WEIGHT, and
 #: the output reads NBSVM_OUTPUT_GAIN x each class's score. A small gain lets it learn slower
@@ -44,24 +49,27 @@ def balanced_class_weights(counts: np.ndarray) -> dict[int, float]:
 
 
 class SentimentHyperModel(keras_tuner.HyperModel):
-    """Builds and trains one candidate on integer token ids."""
+    """Builds and trains one candidate on the run's named inputs (`vectorize`)."""
 
     def __init__(
         self,
         space: SearchSpace,
-        vocabulary_size: int,
+        vocabulary_sizes: dict[str, int],
         num_classes: int,
         seed: int = 0,
-        ngram_vocabulary_size: int = 0,
-        ngram_log_ratios: np.ndarray | None = None,
+        log_ratios: dict[str, np.ndarray] | None = None,
+        idf: dict[str, np.ndarray] | None = None,
         class_counts: np.ndarray | None = None,
     ):
+        """`vocabulary_sizes` names the run's inputs (the tokenizer's: every model takes all of them)
+        and sizes each; `log_ratios` (`naive_bayes`) and `idf` (`tfidf`) are the frozen tables of
+        the count inputs, counted on the training split, for the encoders that need them."""
         super().__init__(name="sentiment")
         self.class_counts = class_counts if class_counts is not None else np.ones(num_classes)  # of the training split
         self.space = space
-        self.vocabulary_size = vocabulary_size
-        self.ngram_vocabulary_size = ngram_vocabulary_size
-        self.ngram_log_ratios = ngram_log_ratios  # naive_bayes.log_count_ratios, for `nbsvm`
+        self.vocabulary_sizes = vocabulary_sizes
+        self.log_ratios = log_ratios or {}
+        self.idf = idf or {}
         self.num_classes = num_classes
         self.seed = seed
 
@@ -69,18 +77,20 @@ class SentimentHyperModel(keras_tuner.HyperModel):
     def for_run(
         cls, space: SearchSpace, tokenizer, num_classes: int, seed: int = 0, data: Vectorized | None = None
     ) -> SentimentHyperModel:
-        """The hypermodel of a run: its tokenizer's vocabularies size the embeddings, and its
-        training split gives `nbsvm` its Naive Bayes ratios.
+        """The hypermodel of a run: its tokenizer's vocabularies size the inputs, and its training
+        split gives the linear encoders their Naive Bayes ratios and idf weights.
 
         `data` may be None only where no model is trained (the chief of a distributed search
-        declares the space and serves the oracle): `nbsvm` models built then score every text 0.
+        declares the space and serves the oracle): linear models built then score every text 0.
         """
-        vocabulary_size, ngram_vocabulary_size = tokenizer.vocabulary_sizes
-        ratios = None
-        if space.uses_nbsvm and data is not None:
-            ratios = log_count_ratios(data.x_train[NGRAMS], data.y_train, num_classes)
-        counts = None if data is None else np.bincount(data.y_train, minlength=num_classes)
-        return cls(space, vocabulary_size, num_classes, seed, ngram_vocabulary_size, ratios, counts)
+        ratios, idf, counts = {}, {}, None
+        if data is not None:
+            wanted = {NGRAMS: space.uses_nbsvm, CHARS: "char_nbsvm" in space.encoders}
+            ratios = {name: log_count_ratios(data.x_train[name], data.y_train, num_classes) for name, used in wanted.items() if used}
+            if "tfidf" in space.encoders:
+                idf = {name: inverse_document_frequencies(data.x_train[name]) for name in COUNTS}
+            counts = np.bincount(data.y_train, minlength=num_classes)
+        return cls(space, tokenizer.vocabulary_sizes, num_classes, seed, ratios, idf, counts)
 
     def build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         space = self.space
@@ -90,18 +100,20 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         dropout, l2, learning_rate = values["dropout"], values["l2"], values["learning_rate"]
         word_dropout, span_mask = values["word_dropout"], values["span_mask"]
 
-        # Every model of a run takes the run's inputs (vectorize.WORDS, and NGRAMS when the space
-        # can pick an n-gram encoder), so one dataset feeds every trial; each encoder reads one.
-        inputs = {WORDS: keras.Input(shape=(space.sequence_length,), dtype="int32", name=WORDS)}
-        if space.uses_ngrams:
-            inputs[NGRAMS] = keras.Input(shape=(self.ngram_vocabulary_size,), sparse=True, name=NGRAMS)
+        # Every model of a run takes the run's inputs (vectorize.WORDS, NGRAMS, CHARS: those its
+        # tokenizer makes), so one dataset feeds every trial; each encoder reads one or two.
+        inputs = {
+            name: keras.Input(shape=(size,), sparse=True, name=name) if name in COUNTS else
+            keras.Input(shape=(space.sequence_length,), dtype="int32", name=name)
+            for name, size in self.vocabulary_sizes.items()
+        }  # fmt: skip
         words, ngrams = inputs[WORDS], inputs.get(NGRAMS)
         regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
         binary = self.num_classes == 2
         outputs_size = 1 if binary else self.num_classes
-        if encoder == "nbsvm":
-            x = self._naive_bayes_scores(ngrams, outputs_size, dropout, l2)
-            output_initializer = keras.initializers.Identity(gain=NBSVM_OUTPUT_GAIN)
+        if encoder in LINEAR_ENCODERS:
+            x = self._linear_scores(encoder, inputs, outputs_size, dropout, l2)
+            output_initializer = keras.initializers.Identity(gain=NBSVM_OUTPUT_GAIN if encoder != "tfidf" else 1.0)
         else:
             words, ngrams = self._augmented(encoder, words, ngrams, word_dropout, span_mask)
             x = self._encoded(encoder, words, ngrams, embedding_dim, units, kernel_size, pooling)
@@ -139,8 +151,8 @@ class SentimentHyperModel(keras_tuner.HyperModel):
     def _encoded(self, encoder: str, words, ngrams, embedding_dim: int, units, kernel_size, pooling):
         """One vector per text from the embedded words (or, for `bag`, all its n-grams)."""
         if encoder == "bag":
-            return MeanEmbedding(self.ngram_vocabulary_size, embedding_dim, name="bag")(ngrams)
-        x = keras.layers.Embedding(self.vocabulary_size, embedding_dim, mask_zero=encoder != "conv1d", name="embedding")(words)
+            return MeanEmbedding(self.vocabulary_sizes[NGRAMS], embedding_dim, name="bag")(ngrams)
+        x = keras.layers.Embedding(self.vocabulary_sizes[WORDS], embedding_dim, mask_zero=encoder != "conv1d", name="embedding")(words)
         if encoder == "conv1d":
             x = keras.layers.Conv1D(units, kernel_size, activation="relu", name="conv1d")(x)
             pool = keras.layers.GlobalMaxPooling1D if pooling == "max" else keras.layers.GlobalAveragePooling1D
@@ -148,13 +160,24 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         gru = keras.layers.GRU(units, name="gru")
         return keras.layers.Bidirectional(gru, name="bigru")(x) if encoder == "bigru" else gru(x)
 
-    def _naive_bayes_scores(self, ngrams, outputs_size: int, dropout: float, l2: float):
-        """NBSVM on the text's n-gram counts (`layers.NaiveBayesScores`), its ratios from the training split."""
-        layer = NaiveBayesScores(self.ngram_vocabulary_size, outputs_size, NBSVM_INITIAL_WEIGHT, dropout, l2, self.seed, name="nbsvm")
-        scores = layer(ngrams)
-        if self.ngram_log_ratios is not None:
-            layer.set_ratios(self.ngram_log_ratios)
-        return scores
+    def _linear_scores(self, encoder: str, inputs: dict, outputs_size: int, dropout: float, l2: float):
+        """A linear encoder's per-output text score, from the count inputs it reads (`LINEAR_INPUTS`).
+
+        `nbsvm` and `char_nbsvm`: NBSVM (`layers.NaiveBayesScores`) on word or character n-grams.
+        `tfidf`: logistic regression on the tf-idf of both (`layers.TfidfScores`), their scores added.
+        """
+        scores = []
+        for name in LINEAR_INPUTS[encoder]:
+            if encoder == "tfidf":
+                layer = TfidfScores(self.vocabulary_sizes[name], outputs_size, dropout, l2, self.seed, name=f"tfidf_{name}")
+                tables, set_table = self.idf, TfidfScores.set_idf
+            else:
+                layer = NaiveBayesScores(self.vocabulary_sizes[name], outputs_size, NBSVM_INITIAL_WEIGHT, dropout, l2, self.seed, name=encoder)
+                tables, set_table = self.log_ratios, NaiveBayesScores.set_ratios
+            scores.append(layer(inputs[name]))
+            if name in tables:
+                set_table(layer, tables[name])
+        return scores[0] if len(scores) == 1 else keras.layers.Add(name=encoder)(scores)
 
     def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:
         """The space with `values` set: a recorded trial's rebuild exactly that trial's model; any

@@ -1,4 +1,4 @@
-"""autosent's own Keras pieces: a text standardisation, the n-gram encoders' layers, training-time augmentation, macro-F1.
+"""autosent's own Keras pieces: text standardisations, the n-gram encoders' layers, training-time augmentation, macro-F1.
 
 The n-gram layers read a text's n-gram counts, every n-gram of it however long.
 
@@ -30,6 +30,41 @@ def split_at_punctuation(texts: tf.Tensor) -> tf.Tensor:
     return tf.strings.regex_replace(texts, standardize.BREAKS_PATTERN, " ")
 
 
+@keras.saving.register_keras_serializable(package=PACKAGE)
+def unicode_words(texts: tf.Tensor) -> tf.Tensor:
+    """`standardize.UNICODE` in TensorFlow (RE2's Unicode classes), for `TextVectorization`, which then splits on whitespace."""
+    texts = tf.strings.lower(texts, encoding="utf-8")
+    for pattern, rewrite in standardize.UNICODE_STEPS:
+        texts = tf.strings.regex_replace(texts, pattern, rewrite)
+    return texts
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class CharNgrams:
+    """`standardize.char_ngrams` in TensorFlow: the `split` of the character text layer, whose `standardize` is None.
+
+    Registered, with a config, so that an export holding it loads with `autosent.layers`
+    imported, and made of TensorFlow string ops, so that its SavedModel serves without autosent.
+    """
+
+    def __init__(self, width: int):
+        self.width = width
+
+    def __call__(self, texts: tf.Tensor) -> tf.RaggedTensor:
+        texts = tf.strings.regex_replace(tf.strings.lower(texts, encoding="utf-8"), standardize.CHAR_WORD_BREAKS, " ")
+        padded = tf.ragged.map_flat_values(lambda words: " " + words + " ", tf.strings.split(texts))
+        characters = tf.strings.unicode_split(padded, "UTF-8")  # (texts, words, characters)
+        grams = tf.strings.ngrams(characters, ngram_width=tuple(range(1, self.width + 1)), separator="")
+        return grams.merge_dims(1, 2)  # (texts, grams)
+
+    def get_config(self) -> dict:
+        return {"width": self.width}
+
+    @classmethod
+    def from_config(cls, config: dict) -> CharNgrams:
+        return cls(**config)
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE, name="standardize")
 def strip_punctuation_and_line_breaks(texts: tf.Tensor) -> tf.Tensor:
     """What the text layers of exports made before `standardize` was a space setting hold, so that they load.
@@ -43,7 +78,7 @@ def strip_punctuation_and_line_breaks(texts: tf.Tensor) -> tf.Tensor:
 
 def text_standardize(name: str) -> Any:
     """What `TextVectorization(standardize=...)` takes for the standardisation `name`."""
-    return "lower_and_strip_punctuation" if name == standardize.STRIP else split_at_punctuation
+    return {standardize.STRIP: "lower_and_strip_punctuation", standardize.SPLIT: split_at_punctuation, standardize.UNICODE: unicode_words}[name]
 
 
 #: The count of n-grams the vocabulary does not know, in every text's column 0.
@@ -111,6 +146,50 @@ class NaiveBayesScores(keras.layers.Layer):
         return {
             **super().get_config(), "vocabulary_size": self.vocabulary_size, "outputs": self.outputs,
             "initial_weight": self.initial_weight, "dropout": self.dropout, "l2": self.l2, "seed": self.seed,
+        }  # fmt: skip
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TfidfScores(keras.layers.Layer):
+    """Logistic regression's text score on tf-idf: per output, the sum over a text's n-grams of learnt weight x tf-idf.
+
+    tf-idf as scikit-learn's `TfidfVectorizer(sublinear_tf=True)` makes it: (1 + ln count) x
+    idf, each text's row scaled to unit length. The idf weights are frozen (`nb_ratios`' twin,
+    `idf`, set with `set_idf` once built). Dropout drops whole n-grams of a text.
+    """
+
+    def __init__(self, vocabulary_size: int, outputs: int, dropout: float = 0.0, l2: float = 0.0, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size, self.outputs, self.dropout, self.l2, self.seed = vocabulary_size, outputs, dropout, l2, seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape) -> None:
+        self.idf = self.add_weight(shape=(self.vocabulary_size,), initializer="zeros", trainable=False, name="idf")
+        self.ngram_weights = self.add_weight(
+            shape=(self.vocabulary_size, self.outputs), initializer="zeros",
+            regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None, name="ngram_weights",
+        )  # fmt: skip
+
+    def set_idf(self, idf) -> None:
+        self.idf.assign(idf)
+
+    def call(self, counts, training=None):
+        counts = _known_counts(counts, self.compute_dtype)
+        ids = counts.indices[:, 1]
+        values = (1.0 + tf.math.log(counts.values)) * tf.gather(self.idf, ids)
+        lengths = tf.sqrt(_per_text(values * values, counts))
+        values = values / tf.gather(tf.maximum(lengths, 1e-12), counts.indices[:, 0])
+        if training and self.dropout > 0:
+            values = keras.random.dropout(values, self.dropout, seed=self.seed_generator)
+        return _per_text(tf.gather(self.ngram_weights, ids) * values[:, None], counts)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.outputs)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(), "vocabulary_size": self.vocabulary_size, "outputs": self.outputs,
+            "dropout": self.dropout, "l2": self.l2, "seed": self.seed,
         }  # fmt: skip
 
 

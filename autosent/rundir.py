@@ -27,6 +27,7 @@ from autosent.lock import LOCK_FILE, run_lock
 RUN_FILE = "run.json"
 VOCABULARY_FILE = "vocabulary.txt"
 NGRAM_VOCABULARY_FILE = "ngram_vocabulary.txt"
+CHAR_VOCABULARY_FILE = "char_vocabulary.txt"
 TRIALS_DIR = "trials"
 VAL_PREDICTIONS_DIR = "val_predictions"  # each finished trial's val-split probabilities, for ensembles
 TUNER_DIR = "tuner"
@@ -36,7 +37,7 @@ REPORT_DIR = "report"
 #: Everything a run folder may hold. `--overwrite` clears a run only if it holds nothing else
 #: (and hidden temp, staging and backup entries of autosent's own interrupted writes).
 RUN_ENTRIES = frozenset(
-    {RUN_FILE, LOCK_FILE, VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, TRIALS_DIR, VAL_PREDICTIONS_DIR, TUNER_DIR, TENSORBOARD_DIR,
+    {RUN_FILE, LOCK_FILE, VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, CHAR_VOCABULARY_FILE, TRIALS_DIR, VAL_PREDICTIONS_DIR, TUNER_DIR, TENSORBOARD_DIR,
      EXPORT_DIR, REPORT_DIR}
 )
 _OWN_HIDDEN = re.compile(rf"\..+{re.escape(atomic.TEMP_SUFFIX)}|\.{EXPORT_DIR}\.(previous|staging-\d+)")

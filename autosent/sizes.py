@@ -1,11 +1,12 @@
 """Vectorizer sizes the data decides: how many words a text keeps, how large the vocabularies are.
 
-A space may pin `sequence_length`, `max_tokens` and `ngram_max_tokens`, or give each a rule
-(`space.SIZE_RULES`), which is what the default space does: tweets then get short sequences
-and small vocabularies, long reviews long ones up to the caps. The rules are read off the
-training split only (val and test must not shape the model), in the words the text layers
-will see (`standardize.words`), and resolved once, before the run is written: the resolved
-space is what `run.json` records.
+A space may pin `sequence_length` and the vocabulary sizes (`max_tokens`, `ngram_max_tokens`,
+`char_max_tokens`), or give each a rule (`space.SIZE_RULES`), which is what the default space
+does: tweets then get short sequences and small vocabularies, long reviews long ones up to
+the caps. The rules are read off the training split only (val and test must not shape the
+model), in the words and character n-grams the text layers will see (`standardize.words`,
+`standardize.char_ngrams`), and resolved once, before the run is written: the resolved space
+is what `run.json` records.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
 from autosent.space import SearchSpace
-from autosent.standardize import words
+from autosent.standardize import char_ngrams, words
 
 #: Ids a vocabulary holds before any token: padding and out-of-vocabulary for word ids,
 #: out-of-vocabulary alone for n-gram counts.
-RESERVED = {"max_tokens": 2, "ngram_max_tokens": 1}
+RESERVED = {"max_tokens": 2, "ngram_max_tokens": 1, "char_max_tokens": 1}
 
 
 def _ngrams(tokens: list[str], n: int) -> Iterable[str]:
@@ -33,7 +35,8 @@ def _ngrams(tokens: list[str], n: int) -> Iterable[str]:
 def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
     """`space` with each size rule replaced by its value on `train_texts`; a pinned space as it is.
 
-    A vocabulary the run never builds (n-grams, when no n-gram encoder can be picked) takes its cap.
+    A vocabulary the run never builds (word or character n-grams, when no encoder that reads
+    them can be picked) takes its cap.
     """
     rules = space.size_rules
     if not rules:
@@ -49,10 +52,13 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
     if "ngram_max_tokens" in rules and space.uses_ngrams:
         n = space.settings["vectorizer"]["ngrams"]
         sizes["ngram_max_tokens"] = _vocabulary_size("ngram_max_tokens", rules["ngram_max_tokens"], tokens, lambda t: _ngrams(t, n))
+    if "char_max_tokens" in rules and space.uses_chars:
+        width = space.settings["vectorizer"]["char_ngrams"]
+        sizes["char_max_tokens"] = _vocabulary_size("char_max_tokens", rules["char_max_tokens"], train_texts, lambda t: char_ngrams(t, width))
     return space.with_sizes(sizes)
 
 
-def _vocabulary_size(key: str, rule: dict[str, int], tokens: list[list[str]], grams: Callable[[list[str]], Iterable[str]]) -> int:
+def _vocabulary_size(key: str, rule: dict[str, int], tokens: list, grams: Callable[[Any], Iterable[str]]) -> int:
     """The grams seen at least `min_count` times, plus the reserved ids, up to the cap.
 
     Counted over growing prefixes of the texts: a count only grows with more texts, so once a

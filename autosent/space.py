@@ -3,7 +3,8 @@
 A space file has up to five tables:
 
     [vectorizer]      max_tokens, sequence_length     (fixed for a run: vectorised once)
-                      ngrams, ngram_max_tokens        (word n-grams, for `bag` and `nbsvm`)
+                      ngrams, ngram_max_tokens        (word n-grams, for `bag`, `nbsvm` and `tfidf`)
+                      char_ngrams, char_max_tokens    (character n-grams, for `char_nbsvm` and `tfidf`)
                       each size an integer, or a rule the training split decides (see SIZE_RULES)
                       standardize                     (how a text becomes words: autosent.standardize)
     [hyperband]       max_epochs, factor
@@ -48,10 +49,20 @@ SPACES_DIR = Path(str(resources.files("autosent") / "search_spaces"))
 #: to n-grams, which a run vectorises only if its space can pick one of them: `bag` averages
 #: their embeddings (fastText-style), `nbsvm` is a logistic regression on them scaled by
 #: Naive Bayes log-count ratios (Wang & Manning's NBSVM, trained by gradient descent).
+#: The character encoders read the character 1- to `char_ngrams`-grams inside each
+#: whitespace-separated word, which catch what lives below the word (misspellings, "sooo",
+#: emoticons, scripts written without spaces): `char_nbsvm` is NBSVM on them. `tfidf` is
+#: logistic regression on the tf-idf of both word n-grams and character n-grams: the linear
+#: baseline, in the space, so that the search can always find at least it.
 SEQUENCE_ENCODERS = ("conv1d", "gru", "bigru")
-NGRAM_ENCODERS = ("bag", "nbsvm")
-ENCODERS = SEQUENCE_ENCODERS + NGRAM_ENCODERS
-#: The encoders with an embedding and a dense head: all but the linear `nbsvm`.
+WORD_NGRAM_ENCODERS = ("bag", "nbsvm", "tfidf")
+CHAR_ENCODERS = ("char_nbsvm", "tfidf")
+ENCODERS = (*SEQUENCE_ENCODERS, "bag", "nbsvm", "char_nbsvm", "tfidf")
+#: The encoders that read n-gram counts (word or character), every n-gram of a text however long.
+NGRAM_ENCODERS = ("bag", "nbsvm", "char_nbsvm", "tfidf")
+#: The linear models: their text score goes straight to the output.
+LINEAR_ENCODERS = ("nbsvm", "char_nbsvm", "tfidf")
+#: The encoders with an embedding and a dense head: all but the linear ones.
 EMBEDDING_ENCODERS = (*SEQUENCE_ENCODERS, "bag")
 POOLINGS = ("average", "max")
 CLASS_WEIGHTS = ("none", "balanced")
@@ -118,7 +129,7 @@ class Setting:
 #: The rules a vectorizer size may be given as, each with a cap (`max`): `sequence_length` as
 #: a percentile of the training texts' lengths in words, a vocabulary as the words (or
 #: n-grams) seen at least `min_count` times in the training split.
-SIZE_RULES = {"sequence_length": "percentile", "max_tokens": "min_count", "ngram_max_tokens": "min_count"}
+SIZE_RULES = {"sequence_length": "percentile", "max_tokens": "min_count", "ngram_max_tokens": "min_count", "char_max_tokens": "min_count"}
 
 SETTINGS: dict[str, dict[str, Setting]] = {
     "vectorizer": {
@@ -127,6 +138,9 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "sequence_length": Setting({"percentile": 90, "max": 400}, 1, 10_000),
         "ngrams": Setting(2, 1, 5),
         "ngram_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
+        # character n-grams inside words, for CHAR_ENCODERS: 1 to `char_ngrams` characters
+        "char_ngrams": Setting(5, 1, 8),
+        "char_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
         # Keras' own by default, which is also what runs made before this entry used
         "standardize": Setting(standardize.STRIP, allowed=standardize.STANDARDIZERS),
     },
@@ -186,8 +200,13 @@ class SearchSpace:
 
     @property
     def uses_ngrams(self) -> bool:
-        """Whether any trial can pick an n-gram encoder, so the run needs n-gram ids."""
-        return any(e in NGRAM_ENCODERS for e in self.encoders)
+        """Whether any trial can pick a word n-gram encoder, so the run needs word n-gram counts."""
+        return any(e in WORD_NGRAM_ENCODERS for e in self.encoders)
+
+    @property
+    def uses_chars(self) -> bool:
+        """Whether any trial can pick a character encoder, so the run needs character n-gram counts."""
+        return any(e in CHAR_ENCODERS for e in self.encoders)
 
     @property
     def uses_nbsvm(self) -> bool:
@@ -198,6 +217,20 @@ class SearchSpace:
     def ngram_settings(self) -> tuple[int, int]:
         """(ngrams, max_tokens) of the n-gram vectorizer."""
         return self.settings["vectorizer"]["ngrams"], self._size("ngram_max_tokens")
+
+    @property
+    def char_settings(self) -> tuple[int, int]:
+        """(widest character n-gram, max_tokens) of the character n-gram vectorizer."""
+        return self.settings["vectorizer"]["char_ngrams"], self._size("char_max_tokens")
+
+    @property
+    def vectorizer_settings(self) -> dict[str, Any]:
+        """The [vectorizer] settings this space's text layers read: the character ones only if it uses them.
+
+        Runs and exports made before the character encoders show no settings they never had.
+        """
+        unused = () if self.uses_chars else ("char_ngrams", "char_max_tokens")
+        return {k: v for k, v in self.settings["vectorizer"].items() if k not in unused}
 
     @property
     def largest_kernel(self) -> int:

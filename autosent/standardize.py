@@ -8,12 +8,21 @@ A space's `vectorizer.standardize` names one of `STANDARDIZERS`:
 - `split_at_punctuation`: lower case, apostrophes deleted (so "don't" stays one word, as
   Keras reads it), every other ASCII punctuation mark a word break, as scikit-learn's
   `CountVectorizer` splits. `bench/quality.py` on a headline data set full of URLs showed
-  the difference.
+  the difference. Both read ASCII only: "É" stays upper case, and a Chinese clause, written
+  without spaces, is one word seen once.
+- `unicode_words`, the default space's: the same idea in every script. Lower case beyond
+  ASCII; Unicode punctuation, whitespace and control characters separate words; apostrophes
+  (' and ’) are deleted; each character of a script written without spaces (`NO_SPACE_SCRIPTS`:
+  Han, kana, Thai, ...) and each symbol or emoji is a word of its own, so a Chinese review
+  becomes its characters, and the word n-gram encoders read their pairs.
 
-The text layers run the TensorFlow form (`layers.split_at_punctuation`, a registered Keras
-function, so that a saved model that holds it loads once `autosent.layers` is imported);
-`sizes` (vocabulary and length rules) and `explain` (occlusion) run `words`, its Python twin.
-This module imports no TensorFlow: bad input is refused before TensorFlow loads.
+The text layers run the TensorFlow form (`layers.split_at_punctuation`, `layers.unicode_words`:
+registered Keras functions made of TensorFlow string ops and RE2 patterns, so that a saved
+model that holds one loads once `autosent.layers` is imported, and its SavedModel serves with
+no autosent code); `sizes` (vocabulary and length rules) and `explain` (occlusion) run `words`,
+its Python twin, on the same patterns (the `regex` module reads RE2's Unicode classes).
+Runs and exports keep the standardisation they were made with. This module imports no
+TensorFlow: bad input is refused before TensorFlow loads.
 """
 
 from __future__ import annotations
@@ -21,9 +30,12 @@ from __future__ import annotations
 import re
 import string
 
+import regex
+
 STRIP = "strip_punctuation"
 SPLIT = "split_at_punctuation"
-STANDARDIZERS = (STRIP, SPLIT)
+UNICODE = "unicode_words"
+STANDARDIZERS = (STRIP, SPLIT, UNICODE)
 
 APOSTROPHE = "'"
 _BREAKS = "".join(c for c in string.punctuation if c != APOSTROPHE)
@@ -40,9 +52,52 @@ _PYTHON = {
 }
 
 
+#: Scripts written without spaces between words: each of their characters is a word.
+NO_SPACE_SCRIPTS = ("Han", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "Myanmar")
+#: `UNICODE`'s three steps after lower-casing, each (pattern, rewrite) read alike by RE2 (TensorFlow)
+#: and `regex`: apostrophes deleted; a character of a no-space script, or a symbol (emoji,
+#: currency, math), set apart as a word of its own; punctuation, separators and control
+#: characters (U+0085 among them) made spaces.
+UNICODE_STEPS = (
+    ("['\u2019]", ""),
+    ("([" + "".join(f"\\p{{{script}}}" for script in NO_SPACE_SCRIPTS) + "\\p{S}])", " \\1 "),
+    ("[\\p{P}\\p{Z}\\p{Cc}]", " "),
+)
+_UNICODE_STEPS = [(regex.compile(pattern), rewrite) for pattern, rewrite in UNICODE_STEPS]
+
+
+def _unicode_standardized(text: str) -> str:
+    text = text.lower()  # full Unicode case mapping, as tf.strings.lower(encoding="utf-8") does
+    for pattern, replacement in _UNICODE_STEPS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def words(text: str, name: str) -> list[str]:
     """A text's words as the text layers of standardisation `name` see them (split at ASCII whitespace)."""
-    return [w for w in _ASCII_WHITESPACE.split(text.translate(_PYTHON[name])) if w]
+    standardized = _unicode_standardized(text) if name == UNICODE else text.translate(_PYTHON[name])
+    return [w for w in _ASCII_WHITESPACE.split(standardized) if w]
+
+
+#: Where the character encoders' words end: Unicode separators and control characters (then ASCII whitespace).
+CHAR_WORD_BREAKS = "[\\p{Z}\\p{Cc}]"
+_CHAR_WORD_BREAKS = regex.compile(CHAR_WORD_BREAKS)
+
+
+def char_ngrams(text: str, width: int) -> list[str]:
+    """A text's character 1- to `width`-grams inside its words, as the character text layer counts them.
+
+    The text is lower-cased and split at Unicode whitespace only: punctuation, emoticons and
+    a clause of a script without spaces stay inside their word. Each word is padded with a
+    space on both sides, so that a gram can say "starts a word" (scikit-learn's `char_wb`).
+    """
+    grams = []
+    for word in _ASCII_WHITESPACE.split(_CHAR_WORD_BREAKS.sub(" ", text.lower())):
+        if word:
+            padded = f" {word} "
+            for n in range(1, width + 1):
+                grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
 
 
 def recorded_standardize(vectorizer: dict) -> str:

@@ -7,9 +7,10 @@ rebuilds the layers from the saved vocabularies instead of adapting again, so it
 same token ids.
 
 Every model of a run takes the same named inputs: `words`, a text's first `sequence_length`
-word ids in order, and, when the space can pick an n-gram encoder, `ngrams`, the counts of
-all its word uni- to n-grams (a sparse row as wide as the n-gram vocabulary: no text is cut).
-Each encoder reads one of them (see `hypermodel`).
+word ids in order; when the space can pick a word n-gram encoder, `ngrams`, the counts of
+all its word uni- to n-grams (a sparse row as wide as the n-gram vocabulary: no text is cut);
+and when it can pick a character encoder, `chars`, the counts of the character n-grams
+inside its words (as sparse). Each encoder reads one or two of them (see `hypermodel`).
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ import numpy as np
 
 from autosent import atomic
 from autosent.data import Dataset, Split
-from autosent.rundir import NGRAM_VOCABULARY_FILE, VOCABULARY_FILE
+from autosent.rundir import CHAR_VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, VOCABULARY_FILE
 from autosent.space import SearchSpace
 
 #: The models' input names.
 WORDS = "words"
 NGRAMS = "ngrams"
+CHARS = "chars"
+#: The inputs that are sparse (texts x vocabulary) count matrices.
+COUNTS = (NGRAMS, CHARS)
 
-#: A split's named model inputs: WORDS an int32 array (right-padded with 0), NGRAMS a tf.SparseTensor.
+#: A split's named model inputs: WORDS an int32 array (right-padded with 0), each of COUNTS a tf.SparseTensor.
 Inputs = dict[str, Any]
 
 
@@ -38,7 +42,7 @@ def take_rows(inputs: Inputs, n: int) -> Inputs:
     """The first `n` texts' inputs."""
     import tensorflow as tf
 
-    return {name: tf.sparse.slice(x, [0, 0], [n, x.dense_shape[1]]) if name == NGRAMS else x[:n] for name, x in inputs.items()}
+    return {name: tf.sparse.slice(x, [0, 0], [n, x.dense_shape[1]]) if name in COUNTS else x[:n] for name, x in inputs.items()}
 
 
 def concat_rows(first: Inputs, second: Inputs) -> Inputs:
@@ -46,7 +50,7 @@ def concat_rows(first: Inputs, second: Inputs) -> Inputs:
     import tensorflow as tf
 
     return {
-        name: tf.sparse.concat(0, [x, second[name]]) if name == NGRAMS else np.concatenate([x, second[name]])
+        name: tf.sparse.concat(0, [x, second[name]]) if name in COUNTS else np.concatenate([x, second[name]])
         for name, x in first.items()
     }
 
@@ -66,7 +70,7 @@ class Vectorized:
 def make_vectorizer(
     standardize: str, max_tokens: int, sequence_length: int | None, vocabulary: list[str] | None = None, ngrams: int | None = None
 ):
-    """The one definition of a text layer, shared by search and export; `vocabulary` its tokens, if known.
+    """The one definition of a word text layer, shared by search and export; `vocabulary` its tokens, if known.
 
     With `ngrams`, the layer counts every word uni- to n-gram of a text (sparse); without,
     it gives the first `sequence_length` word ids. `standardize` names how a text becomes
@@ -79,36 +83,48 @@ def make_vectorizer(
     how = text_standardize(standardize)
     if ngrams is not None:
         return keras.layers.TextVectorization(
-            max_tokens=max_tokens, standardize=how, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True
-        )
+            max_tokens=max_tokens, standardize=how, output_mode="count", vocabulary=vocabulary, ngrams=ngrams, sparse=True,
+            name=f"{NGRAMS}_vectorizer",
+        )  # fmt: skip
     return keras.layers.TextVectorization(
-        max_tokens=max_tokens, standardize=how, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary
-    )
+        max_tokens=max_tokens, standardize=how, output_mode="int", output_sequence_length=sequence_length, vocabulary=vocabulary,
+        name=f"{WORDS}_vectorizer",
+    )  # fmt: skip
 
 
-def _fitted(
-    train_texts: list[str], path: Path, standardize: str, max_tokens: int, sequence_length: int | None, ngrams: int | None = None
-):
-    """A text layer with the vocabulary saved at `path` (one token a line), adapted on train first if there is none.
+def make_char_vectorizer(width: int, max_tokens: int, vocabulary: list[str] | None = None):
+    """The character text layer: counts of each text's character 1- to `width`-grams inside its words (sparse)."""
+    import keras
+
+    from autosent.layers import CharNgrams
+
+    return keras.layers.TextVectorization(
+        max_tokens=max_tokens, standardize=None, split=CharNgrams(width), output_mode="count", vocabulary=vocabulary, sparse=True,
+        name=f"{CHARS}_vectorizer",
+    )  # fmt: skip
+
+
+def _fitted(train_texts: list[str], path: Path, make: Callable[[list[str] | None], Any]):
+    """The text layer `make(vocabulary)` with the vocabulary saved at `path` (one token a line), adapted on train first if there is none.
 
     The layer is given its tokens as a list, which Keras saves in the model's config: given a
     file, it would save the vocabulary as a text asset and read it back with splitlines(),
     which also breaks lines at U+0085 and the like, tokens IMDB's reviews hold, and the saved
-    model would not load.
+    model would not load. No token holds a "\\n": every layer splits its text at whitespace.
     """
     import tensorflow as tf
 
     if not path.exists():
-        layer = make_vectorizer(standardize, max_tokens, sequence_length, None, ngrams)
+        layer = make(None)
         layer.adapt(tf.data.Dataset.from_tensor_slices(train_texts).batch(2048))
         atomic.write_text(path, "".join(f"{t}\n" for t in layer.get_vocabulary(include_special_tokens=False)))
     tokens = path.read_bytes().decode("utf-8").split("\n")[:-1]  # split at \n alone, as written
-    return make_vectorizer(standardize, max_tokens, sequence_length, tokens, ngrams)
+    return make(tokens)
 
 
 @dataclass(frozen=True)
 class Tokenizer:
-    """The run's text layers: words in order, and word n-grams when the space can pick an n-gram encoder.
+    """The run's text layers: words in order, word n-grams and character n-grams when the space can pick an encoder of each.
 
     Calling it turns a batch of strings into the models' named inputs, in a tf.data
     pipeline and inside the exported end-to-end model alike.
@@ -116,24 +132,40 @@ class Tokenizer:
 
     words: Any
     ngrams: Any | None = None
+    chars: Any | None = None
 
     @property
-    def vocabulary_sizes(self) -> tuple[int, int]:
-        return self.words.vocabulary_size(), self.ngrams.vocabulary_size() if self.ngrams is not None else 0
+    def layers(self) -> dict[str, Any]:
+        """The text layer of each model input, by input name."""
+        named = {WORDS: self.words, NGRAMS: self.ngrams, CHARS: self.chars}
+        return {name: layer for name, layer in named.items() if layer is not None}
+
+    @property
+    def vocabulary_sizes(self) -> dict[str, int]:
+        """The size of each input's vocabulary (the width of a count input), by input name."""
+        return {name: layer.vocabulary_size() for name, layer in self.layers.items()}
 
     def __call__(self, texts) -> dict[str, Any]:
-        if self.ngrams is None:
-            return {WORDS: self.words(texts)}
-        return {WORDS: self.words(texts), NGRAMS: self.ngrams(texts)}
+        return {name: layer(texts) for name, layer in self.layers.items()}
 
 
 def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) -> Tokenizer:
     """The run's tokenizer, adapted on the training split once and reloaded on resume and export."""
-    words = _fitted(train_texts, run_dir / VOCABULARY_FILE, space.standardize, space.max_tokens, space.sequence_length)
-    if not space.uses_ngrams:
-        return Tokenizer(words)
-    ngrams, max_tokens = space.ngram_settings
-    return Tokenizer(words, _fitted(train_texts, run_dir / NGRAM_VOCABULARY_FILE, space.standardize, max_tokens, None, ngrams))
+    standardize = space.standardize
+    layers = {
+        WORDS: _fitted(
+            train_texts, run_dir / VOCABULARY_FILE, lambda v: make_vectorizer(standardize, space.max_tokens, space.sequence_length, v)
+        )
+    }
+    if space.uses_ngrams:
+        ngrams, max_tokens = space.ngram_settings
+        layers[NGRAMS] = _fitted(
+            train_texts, run_dir / NGRAM_VOCABULARY_FILE, lambda v: make_vectorizer(standardize, max_tokens, None, v, ngrams)
+        )
+    if space.uses_chars:
+        width, char_tokens = space.char_settings
+        layers[CHARS] = _fitted(train_texts, run_dir / CHAR_VOCABULARY_FILE, lambda v: make_char_vectorizer(width, char_tokens, v))
+    return Tokenizer(**layers)
 
 
 def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> Inputs:
@@ -141,14 +173,11 @@ def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> 
 
     chunks: dict[str, list[Any]] = {}
     for batch in tf.data.Dataset.from_tensor_slices(split.texts).batch(2048).map(tokenizer):
-        chunks.setdefault(WORDS, []).append(batch[WORDS].numpy().astype(np.int32))
-        if NGRAMS in batch:
-            counts = batch[NGRAMS]
-            chunks.setdefault(NGRAMS, []).append(tf.SparseTensor(counts.indices, tf.cast(counts.values, "float32"), counts.dense_shape))
+        for name, x in batch.items():
+            part = tf.SparseTensor(x.indices, tf.cast(x.values, "float32"), x.dense_shape) if name in COUNTS else x.numpy().astype(np.int32)
+            chunks.setdefault(name, []).append(part)
         advance(len(chunks[WORDS][-1]))
-    return {
-        name: tf.sparse.concat(0, parts) if name == NGRAMS else np.concatenate(parts) for name, parts in chunks.items()
-    }
+    return {name: tf.sparse.concat(0, parts) if name in COUNTS else np.concatenate(parts) for name, parts in chunks.items()}
 
 
 def vectorize(dataset: Dataset, tokenizer: Tokenizer, progress: Callable[[int, int], None] | None = None) -> Vectorized:

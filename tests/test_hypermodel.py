@@ -8,10 +8,12 @@ import tensorflow as tf
 from autosent.hypermodel import SentimentHyperModel, balanced_class_weights
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import OBJECTIVE, epoch_row
-from autosent.space import ENCODERS, NGRAM_ENCODERS, load_space
-from autosent.vectorize import NGRAMS, WORDS, take_rows
+from autosent.space import ENCODERS, load_space
+from autosent.vectorize import CHARS, NGRAMS, WORDS, take_rows
 
-VOCABULARY = 50  # of the words and of the n-grams of these made-up texts
+VOCABULARY = 50  # of the words, the n-grams and the character n-grams of these made-up texts
+#: Every input a run can make, each VOCABULARY wide.
+SIZES = {WORDS: VOCABULARY, NGRAMS: VOCABULARY, CHARS: VOCABULARY}
 
 
 def _hp(encoder: str) -> keras_tuner.HyperParameters:
@@ -26,10 +28,10 @@ def _counts(dense: np.ndarray) -> tf.SparseTensor:
 
 
 def _inputs(space, rng, n: int) -> dict:
-    """Random inputs of `n` texts for every named input a model of `space` takes: word ids, n-gram counts."""
+    """Random inputs of `n` texts for every named input a model of `space` takes: word ids, n-gram and character n-gram counts."""
     return {
         WORDS: rng.integers(1, VOCABULARY, size=(n, space.sequence_length)).astype("int32"),
-        NGRAMS: _counts(rng.integers(0, 3, size=(n, VOCABULARY)) * (rng.random((n, VOCABULARY)) < 0.3)),
+        **{name: _counts(rng.integers(0, 3, size=(n, VOCABULARY)) * (rng.random((n, VOCABULARY)) < 0.3)) for name in (NGRAMS, CHARS)},
     }
 
 
@@ -39,7 +41,8 @@ def test_each_encoder_builds_and_trains_one_step(tiny_space, encoder, num_classe
     space = load_space(str(tiny_space))
     rng = np.random.default_rng(0)
     ratios = rng.normal(size=(50, 1 if num_classes == 2 else num_classes)).astype("float32")
-    model = SentimentHyperModel(space, 50, num_classes, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(_hp(encoder))
+    tables = {NGRAMS: ratios, CHARS: ratios}
+    model = SentimentHyperModel(space, SIZES, num_classes, log_ratios=tables, idf={n: np.ones(50) for n in tables}).build(_hp(encoder))
     x = _inputs(space, rng, 16)
     x[WORDS][:, 40:] = 0  # right padding of the words, as the vectorizer produces
     y = rng.integers(0, num_classes, size=16)
@@ -55,7 +58,7 @@ def test_each_encoder_builds_and_trains_one_step(tiny_space, encoder, num_classe
 def test_padding_is_masked_for_gru():
     """Right padding must not change a GRU's output: the mask keeps the cuDNN-eligible path honest."""
     space = load_space("seed")
-    model = SentimentHyperModel(space, vocabulary_size=50, num_classes=2).build(_hp("gru"))
+    model = SentimentHyperModel(space, {WORDS: 50}, num_classes=2).build(_hp("gru"))
     x = np.zeros((1, space.sequence_length), dtype="int32")
     x[0, :5] = [3, 4, 5, 6, 7]
     y = x.copy()
@@ -66,7 +69,7 @@ def test_padding_is_masked_for_gru():
 
 def test_seed_space_is_the_notebook_architecture():
     space = load_space("seed")
-    model = SentimentHyperModel(space, vocabulary_size=space.max_tokens, num_classes=2).build(
+    model = SentimentHyperModel(space, {WORDS: space.max_tokens}, num_classes=2).build(
         keras_tuner.HyperParameters()
     )
     conv = model.get_layer("conv1d")
@@ -77,18 +80,26 @@ def test_seed_space_is_the_notebook_architecture():
     assert model.get_layer("probabilities").units == 1
 
 
-def test_ngram_encoders_read_only_the_ngrams_and_sequence_encoders_only_the_words(tiny_space):
+def test_each_encoder_reads_only_its_own_inputs(tiny_space):
     space = load_space(str(tiny_space))
     rng = np.random.default_rng(1)
     x = _inputs(space, rng, 2)
     changed_words = {**x, WORDS: _inputs(space, rng, 2)[WORDS]}
     changed_ngrams = {**x, NGRAMS: _inputs(space, rng, 2)[NGRAMS]}
-    hypermodel = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50, ngram_log_ratios=rng.normal(size=(50, 1)))
-    for encoder in ("bag", "nbsvm", "conv1d", "gru"):
+    changed_chars = {**x, CHARS: _inputs(space, rng, 2)[CHARS]}
+    ratios = rng.normal(size=(50, 1))
+    hypermodel = SentimentHyperModel(space, SIZES, 2, log_ratios={NGRAMS: ratios, CHARS: ratios}, idf={NGRAMS: np.ones(50), CHARS: np.ones(50)})
+    reads = {"bag": (NGRAMS,), "nbsvm": (NGRAMS,), "char_nbsvm": (CHARS,), "tfidf": (NGRAMS, CHARS), "conv1d": (WORDS,), "gru": (WORDS,)}
+    changed = {WORDS: changed_words, NGRAMS: changed_ngrams, CHARS: changed_chars}
+    for encoder, read in reads.items():
         model = hypermodel.build(_hp(encoder))
-        read, unread = (changed_ngrams, changed_words) if encoder in NGRAM_ENCODERS else (changed_words, changed_ngrams)
-        assert np.allclose(model.predict(x, verbose=0), model.predict(unread, verbose=0)), encoder
-        assert not np.allclose(model.predict(x, verbose=0), model.predict(read, verbose=0)), encoder
+        if encoder == "tfidf":  # it starts at zero weights: give each n-gram one, as training would
+            for name in (NGRAMS, CHARS):
+                layer = model.get_layer(f"tfidf_{name}")
+                layer.ngram_weights.assign(rng.normal(size=layer.ngram_weights.shape))
+        for name, inputs in changed.items():
+            same = np.allclose(model.predict(x, verbose=0), model.predict(inputs, verbose=0))
+            assert same == (name not in read), (encoder, name)
 
 
 def test_nbsvm_starts_as_naive_bayes_and_learns_weights_but_never_its_ratios(tiny_space):
@@ -102,7 +113,7 @@ def test_nbsvm_starts_as_naive_bayes_and_learns_weights_but_never_its_ratios(tin
     ratios = log_count_ratios(x[NGRAMS], y, num_classes=2)
     hp = _hp("nbsvm")
     hp.Fixed("dropout", 0.0)
-    model = SentimentHyperModel(space, 50, 2, ngram_vocabulary_size=50, ngram_log_ratios=ratios).build(hp)
+    model = SentimentHyperModel(space, {WORDS: 50, NGRAMS: 50}, 2, log_ratios={NGRAMS: ratios}).build(hp)
     assert ((model.predict(x, verbose=0)[:, 0] > 0.5) == y).all()
     layer = model.get_layer("nbsvm")
     weights = layer.ngram_weights.numpy().copy()
@@ -117,7 +128,7 @@ def test_recorded_val_loss_is_the_cross_entropy_without_the_l2_penalty(num_class
     space = load_space("seed")
     hp = _hp("conv1d")
     hp.Fixed("l2", 0.05)
-    model = SentimentHyperModel(space, vocabulary_size=50, num_classes=num_classes).build(hp)
+    model = SentimentHyperModel(space, {WORDS: 50}, num_classes=num_classes).build(hp)
     rng = np.random.default_rng(2)
     x = {WORDS: rng.integers(1, 50, size=(40, space.sequence_length)).astype("int32")}
     y = rng.integers(0, num_classes, size=40)
@@ -138,7 +149,7 @@ def test_balanced_class_weights_change_the_training_loss_on_imbalanced_data(tiny
     rng = np.random.default_rng(4)
     x = _inputs(space, rng, 100)
     y = (np.arange(100) % 10 == 0).astype("int64")
-    hypermodel = SentimentHyperModel(space, VOCABULARY, 2, ngram_vocabulary_size=VOCABULARY, class_counts=np.bincount(y))
+    hypermodel = SentimentHyperModel(space, SIZES, 2, class_counts=np.bincount(y))
     rare = {}  # the mean probability each model gives the rare class, after training on these random texts
     for weighting in ("none", "balanced"):
         keras.utils.set_random_seed(0)
@@ -160,7 +171,7 @@ def test_fit_traces_its_train_step_once(tiny_space, encoder):
     space = load_space(str(tiny_space))
     rng = np.random.default_rng(0)
     ratios = rng.normal(size=(VOCABULARY, 1)).astype("float32")
-    hypermodel = SentimentHyperModel(space, VOCABULARY, 2, ngram_vocabulary_size=VOCABULARY, ngram_log_ratios=ratios)
+    hypermodel = SentimentHyperModel(space, SIZES, 2, log_ratios={NGRAMS: ratios})
     hp = hypermodel.hyperparameters_for({"encoder": encoder})
     model = hypermodel.build(hp)
     traced, train_step = [], model.train_step
