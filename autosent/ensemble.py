@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autosent import export_folder, model_card, val_predictions
+from autosent import export_folder, model_card
 from autosent.errors import UsageError
 from autosent.export import ExportResult, Trainer, base_metadata, check_export, end_to_end_model, test_probabilities, writing
 from autosent.leaderboard import rank
@@ -92,7 +92,7 @@ def export_ensemble(
     pool = candidates(job.records)
     with writing(job):
         trainer = Trainer.for_run(job)
-        val = {r.trial_id: val_predictions.read_or_score(trainer.hypermodel, job.run_dir, r, trainer.data.x_val) for r in pool}
+        val = {r.trial_id: trainer.val_probabilities(job, r) for r in pool}
         weights = select(val, trainer.data.y_val, size)
         by_id = {r.trial_id: r for r in pool}
         members = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autosent.profile import DataProfile
 from autosent.records import TrialRecord
 
 
@@ -16,6 +17,8 @@ class SearchListener:
 
     # `vectorizer`: the run's text-layer settings, sizes as resolved on the training split
     def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int | str]) -> None: ...
+
+    def on_profile(self, profile: DataProfile) -> None: ...
 
     def on_vectorize_progress(self, done: int, total: int) -> None: ...
 

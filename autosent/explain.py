@@ -1,8 +1,9 @@
 """`autosent predict --explain`: the words or n-grams that pushed a prediction, and by how much.
 
 Two methods, chosen by the model:
-- `nbsvm` is linear in its n-gram counts, so its explanation is exact: each n-gram of the
-  text adds count x learnt weight x Naive Bayes ratio to the score of the predicted class.
+- `nbsvm` and `char_nbsvm` are linear in their n-gram counts, so their explanation is exact:
+  each word or character n-gram of the text adds count x learnt weight x Naive Bayes ratio
+  to the score of the predicted class.
 - Any other model (a sequence or `bag` encoder, an ensemble) is explained by occlusion: each
   distinct word is deleted from the text in turn and the drop in the predicted class's
   probability is its contribution. It needs one forward pass per distinct word, so it looks
@@ -27,13 +28,13 @@ MAX_OCCLUDED = 256
 
 @dataclass(frozen=True)
 class Contribution:
-    term: str  # a word, or for nbsvm a word n-gram
+    term: str  # a word, or for nbsvm a word n-gram, for char_nbsvm a character n-gram
     contribution: float  # towards the predicted label (negative: against it)
 
 
 @dataclass(frozen=True)
 class Explanation:
-    method: str  # "exact" (nbsvm) or "occlusion"
+    method: str  # "exact" (nbsvm, char_nbsvm) or "occlusion"
     towards: list[Contribution]  # strongest first
     against: list[Contribution]
 
@@ -49,19 +50,24 @@ def _ranked(method: str, terms: list[str], scores: np.ndarray, top: int) -> Expl
 
 
 def _linear_parts(model):
-    """The n-gram counting layer, the NaiveBayesScores layer and the n-gram vocabulary of an exported nbsvm model, else None."""
+    """The n-gram counting layer, the NaiveBayesScores layer and the n-gram vocabulary of an exported NBSVM model, else None.
+
+    The counting layer is the one named after the input the scores read (`vectorize`); exports
+    made before the character inputs had one unnamed counting layer.
+    """
     from autosent.layers import NaiveBayesScores
 
     inner = [layer for layer in model.layers if hasattr(layer, "layers")]
     if len(inner) != 1 or not any(isinstance(layer, NaiveBayesScores) for layer in inner[0].layers):
         return None
     scores = next(layer for layer in inner[0].layers if isinstance(layer, NaiveBayesScores))
-    counter = next(layer for layer in model.layers if layer.get_config().get("output_mode") == "count")
+    counters = [layer for layer in model.layers if layer.get_config().get("output_mode") == "count"]
+    counter = next((c for c in counters if c.name == f"{scores.input.name}_vectorizer"), counters[0])
     return counter, scores, counter.get_vocabulary()  # read once: it lists every known n-gram
 
 
 def _exact(parts, text: str, predicted: int, binary: bool, top: int) -> Explanation:
-    """nbsvm: each n-gram's count x weight x ratio, for the predicted class's score."""
+    """NBSVM: each n-gram's count x weight x ratio, for the predicted class's score."""
     import tensorflow as tf
 
     counter, scores, vocabulary = parts

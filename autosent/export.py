@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from autosent import export_folder, model_card
+from autosent import export_folder, model_card, val_predictions
 from autosent.data import Dataset, load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
@@ -24,6 +24,7 @@ from autosent.lock import export_lock
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
+from autosent.selection import Selection, select_best
 from autosent.space import SearchSpace
 
 
@@ -124,9 +125,9 @@ def export_trial(
     checked before training; the destination's folder is locked from then until the swap.
     """
     job = check_export(results, run, out, trial)
-    record = choose_trial(job.records, trial)
     with writing(job):
         trainer = Trainer.for_run(job)
+        record, selection = trainer.select(job, trial)
         retrained = trainer.retrain(record, full, verbose)
         model = end_to_end_model(trainer.tokenizer, retrained.model)
         metadata = {
@@ -136,6 +137,7 @@ def export_trial(
             "epochs": retrained.epochs,
             "retrain_history": retrained.history,
             "search_val_cross_entropy": record.val_cross_entropy,
+            "selection": selection.to_json(),
         }
         export_folder.write(job.out, model, metadata, model_card.render(metadata, job.records))
     return ExportResult(job.out, metadata)
@@ -163,6 +165,17 @@ class Trainer:
         data = vectorize(job.dataset, tokenizer)
         hypermodel = SentimentHyperModel.for_run(space, tokenizer, job.dataset.num_classes, seed, data)
         return cls(space, tokenizer, data, hypermodel, {r.trial_id: r for r in job.records}, seed)
+
+    def val_probabilities(self, job: ExportJob, record: TrialRecord):
+        """(n, K) val probabilities of a finished trial at its best epoch, as the search stored them (`val_predictions`)."""
+        return val_predictions.read_or_score(self.hypermodel, job.run_dir, record, self.data.x_val)
+
+    def select(self, job: ExportJob, trial: str) -> tuple[TrialRecord, Selection]:
+        """The trial to export: `best` by `selection.select_best` (reading the trials' val predictions), else the one named."""
+        if trial == "best":
+            return select_best(job.records, job.dataset.val.labels, lambda r: self.val_probabilities(job, r))
+        record = choose_trial(job.records, trial)
+        return record, Selection(record.trial_id, "named on the command line", choose_trial(job.records, "best").trial_id)
 
     def retrain(self, record: TrialRecord, full: bool, verbose: str | int = 0) -> Retrained:
         """Rebuild `record`'s model and train it from scratch for the epochs its best weights had.
@@ -220,7 +233,8 @@ def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: 
         "data_fingerprint": job.info.identity["fingerprint"],
         "splits": job.dataset.sizes(),
         "space_name": space.name,
-        "vectorizer": space.settings["vectorizer"],  # as resolved on the training split
+        "vectorizer": space.vectorizer_settings,  # as resolved on the training split
+        **({"profile": job.info.profile} if job.info.profile is not None else {}),  # runs made before it have none
         "versions": versions(),
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

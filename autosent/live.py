@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from autosent.events import SearchListener, vectorizer_line
+from autosent.profile import DataProfile
 from autosent.leaderboard import table
 from autosent.records import OBJECTIVE, TrialRecord
 
@@ -78,6 +79,12 @@ class LiveSearchView(SearchListener):
         line += "\nvectorizer: " + vectorizer_line(vectorizer)
         self.data = Text(line, style="dim")
         self.current = Text("vectorising…", style="dim")
+
+    def on_profile(self, profile: DataProfile) -> None:
+        block = Text("\n".join(f"profile: {fact}" for fact in profile.facts()), style="dim")
+        for warning in profile.warnings:
+            block.append(f"\nwarning: {warning}", style="bold yellow")
+        self.data = Text.assemble(self.data, "\n", block)
 
     def on_vectorize_progress(self, done: int, total: int) -> None:
         self.progress.update(self.vectorizing, completed=done, total=total, visible=done < total)

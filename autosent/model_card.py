@@ -6,9 +6,10 @@ from typing import Any
 
 from autosent import leaderboard
 from autosent.markdown import table as markdown_table
+from autosent.profile import DataProfile
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
-from autosent.space import NGRAM_ENCODERS
-from autosent.standardize import SPLIT, STRIP, recorded_standardize
+from autosent.space import CHAR_ENCODERS, WORD_NGRAM_ENCODERS
+from autosent.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 
 
 def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
@@ -24,10 +25,12 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test"
         + (" (retrained on train + val)" if metadata["full"] else ""),
         f"- Classes: {', '.join(metadata['label_names'])}",
+        *_profile(metadata),
         "",
         "## How it was chosen",
         f"A keras-tuner Hyperband search of {len(records)} trials over the space `{metadata['space_name']}`, "
-        "ranked by validation loss. "
+        "ranked by validation cross-entropy (the loss without its L2 penalty). "
+        + _selection(metadata)
         + (
             "Each member below was retrained from scratch for the epochs at which its validation loss was lowest"
             if "ensemble" in metadata
@@ -73,21 +76,49 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
 
 
 #: How each standardisation (`autosent.standardize`) turns a text into words, for a reader.
-_WORDS = {STRIP: "lower-cased, punctuation deleted", SPLIT: "lower-cased, split at punctuation"}
+_WORDS = {
+    STRIP: "lower-cased, punctuation deleted",
+    SPLIT: "lower-cased, split at punctuation",
+    UNICODE: "lower-cased, split at punctuation in every script, each character of a script without spaces a word",
+}
 
 
 def _reads(encoder: str | None, vectorizer: dict[str, Any]) -> str:
     """What of a text the model reads, in the sizes the training split resolved."""
     how = _WORDS[recorded_standardize(vectorizer)]
-    if encoder in NGRAM_ENCODERS:
-        return (
-            f"- Reads every word uni- to {vectorizer['ngrams']}-gram of a text, however long, and knows "
-            f"{vectorizer['ngram_max_tokens']:,} of them ({how}); unknown ones are ignored."
+    parts = []
+    if encoder in WORD_NGRAM_ENCODERS:
+        parts.append(
+            f"every word uni- to {vectorizer['ngrams']}-gram of a text, however long, and knows "
+            f"{vectorizer['ngram_max_tokens']:,} of them ({how})"
         )
+    if encoder in CHAR_ENCODERS:
+        parts.append(
+            f"every character 1- to {vectorizer['char_ngrams']}-gram inside the words of a text (lower-cased, split at "
+            f"whitespace), however long, and knows {vectorizer['char_max_tokens']:,} of them"
+        )
+    if parts:
+        return "- Reads " + "; and ".join(parts) + "; unknown ones are ignored."
     return (
         f"- Reads the first {vectorizer['sequence_length']} words of a text and knows {vectorizer['max_tokens']:,} "
         f"words ({how}); longer texts are truncated, unknown words ignored."
     )
+
+
+def _selection(metadata: dict[str, Any]) -> str:
+    """Which rule chose the exported trial (`autosent.selection`); exports made before it say nothing."""
+    selection = metadata.get("selection")
+    if selection is None:
+        return ""
+    return f"Trial {selection['trial_id']} was chosen by this rule: {selection['rule']}. "
+
+
+def _profile(metadata: dict[str, Any]) -> list[str]:
+    """The data profile the search showed when it started (`autosent.profile`), as list items."""
+    if "profile" not in metadata:
+        return []
+    found = DataProfile.from_json(metadata["profile"])
+    return [f"- Profile: {fact}" for fact in found.facts()] + [f"- **Warning**: {w}" for w in found.warnings]
 
 
 def _ensemble(metadata: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from autosent.events import SearchListener, vectorizer_line
 from autosent.live import describe
+from autosent.profile import DataProfile
 from autosent.records import TrialRecord
 
 
@@ -28,6 +29,10 @@ class PlainSearchView(SearchListener):
         dropped = f", {dropped_empty} empty text(s) dropped" if dropped_empty else ""
         self._print(f"run {self.run_name}: data " + " / ".join(f"{n} {s:,}" for n, s in sizes.items()) + dropped)
         self._print(f"vectorizer: {vectorizer_line(vectorizer)}")
+
+    def on_profile(self, profile: DataProfile) -> None:
+        for line in profile.lines():
+            self._print(line)
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         for record in finished:

@@ -48,8 +48,8 @@ class Plan:
             out.append(f"  bracket {bracket}: " + ", ".join(parts))
         out.append("estimate, from one timed batch per encoder (early stopping can only shorten it):")
         for encoder, seconds in sorted(self.seconds_per_epoch.items(), key=lambda kv: kv[1]):
-            out.append(f"  {encoder:<8} {seconds:8.2f} s per epoch  ~{self.minutes[encoder]:5.1f} min")
-        out.append(f"  total    ~{sum(self.minutes.values()):.1f} min")
+            out.append(f"  {encoder:<10} {seconds:8.2f} s per epoch  ~{self.minutes[encoder]:5.1f} min")
+        out.append(f"  {'total':<10} ~{sum(self.minutes.values()):.1f} min")
         return out
 
 

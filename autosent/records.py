@@ -66,6 +66,11 @@ class TrialRecord:
         return self.status == COMPLETED and self.val_cross_entropy is not None
 
     @property
+    def encoder(self) -> str | None:
+        """The encoder family the trial picked (None in a record without one)."""
+        return self.hyperparameters.get("encoder")
+
+    @property
     def failed(self) -> bool:
         """Raised, ran out of memory or diverged; `message` says why. Never re-run."""
         return self.status == FAILED

@@ -92,6 +92,7 @@ class RunRecord:
     label_names: list[str]
     splits: dict[str, int]
     dropped_empty_texts: int
+    profile: dict[str, Any] | None = None  # profile.DataProfile's JSON; runs made before it have none
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     format: int = 1  # of this record; run.json files written before it had none and read as 1
@@ -99,7 +100,7 @@ class RunRecord:
     #: identity keys every reader relies on
     IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
     #: fields the run.json files of earlier versions lack
-    OPTIONAL = ("versions", "created", "format")
+    OPTIONAL = ("profile", "versions", "created", "format")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,6 +19,7 @@ from autosent.devices import distribution_strategy
 from autosent.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
+from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
 from autosent.sizes import resolve_sizes
@@ -124,6 +125,7 @@ class PreparedSearch:
     config: SearchConfig
     space: SearchSpace
     dataset: Dataset
+    profile: DataProfile
     started: float
 
     @property
@@ -160,7 +162,8 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
     )
     if config.class_weight is not None:
         unresolved = unresolved.with_fixed("class_weight", config.class_weight)
-    return PreparedSearch(config, resolve_sizes(unresolved, dataset.train.texts), dataset, started)
+    space = resolve_sizes(unresolved, dataset.train.texts)
+    return PreparedSearch(config, space, dataset, profile(dataset, space), started)
 
 
 def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:
@@ -172,7 +175,8 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     """Run a prepared search in its run folder, holding the folder's lock throughout."""
     config, dataset = prepared.config, prepared.dataset
     listener = listener or SearchListener()
-    listener.on_data_ready(dataset.sizes(), dataset.dropped_empty, prepared.space.settings["vectorizer"])
+    listener.on_data_ready(dataset.sizes(), dataset.dropped_empty, prepared.space.vectorizer_settings)
+    listener.on_profile(prepared.profile)
     strategy = distribution_strategy(config.devices)  # checked before anything is written
     if config.role == "chief":
         config.cluster.check_port_free()
@@ -191,6 +195,7 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
         label_names=list(dataset.label_names),
         splits=dataset.sizes(),
         dropped_empty_texts=dataset.dropped_empty,
+        profile=prepared.profile.to_json(),
     )
     with open_run(config.results, record, config.overwrite) as run_dir:
         return _search_in(run_dir, prepared, strategy, listener)

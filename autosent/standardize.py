@@ -66,11 +66,28 @@ UNICODE_STEPS = (
 _UNICODE_STEPS = [(regex.compile(pattern), rewrite) for pattern, rewrite in UNICODE_STEPS]
 
 
+class _UnicodeTable(dict):
+    """`str.translate`'s table for UNICODE's steps: each character's replacement, worked out on first sight.
+
+    Every step replaces single characters, so applying them to each character alone is
+    applying them to the text, at a dictionary look-up per character instead of three regex
+    passes (several times faster on long reviews).
+    """
+
+    def __missing__(self, code: int) -> str:
+        replaced = chr(code)
+        for pattern, rewrite in _UNICODE_STEPS:
+            replaced = pattern.sub(rewrite, replaced)
+        self[code] = replaced
+        return replaced
+
+
+_UNICODE_TABLE = _UnicodeTable()
+
+
 def _unicode_standardized(text: str) -> str:
-    text = text.lower()  # full Unicode case mapping, as tf.strings.lower(encoding="utf-8") does
-    for pattern, replacement in _UNICODE_STEPS:
-        text = pattern.sub(replacement, text)
-    return text
+    # full Unicode case mapping first, as tf.strings.lower(encoding="utf-8") does
+    return text.lower().translate(_UNICODE_TABLE)
 
 
 def words(text: str, name: str) -> list[str]:

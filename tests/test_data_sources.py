@@ -98,7 +98,7 @@ def test_a_huge_single_text_is_cut_to_the_sequence_length_for_words_and_counted_
     tokenizer = fitted_tokenizer(dataset.train.texts, space, tmp_path)
     data = vectorize(dataset, tokenizer)
     assert data.x_train[WORDS].shape == (len(dataset.train), space.sequence_length)
-    assert tuple(data.x_train[NGRAMS].dense_shape) == (len(dataset.train), tokenizer.vocabulary_sizes[1])
+    assert tuple(data.x_train[NGRAMS].dense_shape) == (len(dataset.train), tokenizer.vocabulary_sizes[NGRAMS])
     split, x = next((s, x) for s, x in ((dataset.train, data.x_train), (dataset.val, data.x_val), (dataset.test, data.x_test)) if huge in s.texts)
     row = next(i for i, text in enumerate(split.texts) if text == huge)
     counted = x[NGRAMS].values.numpy()[x[NGRAMS].indices.numpy()[:, 0] == row].sum()

@@ -11,8 +11,7 @@ from autosent.ensemble import CANDIDATES, candidates, export_ensemble, select, w
 from autosent.hypermodel import SentimentHyperModel
 from autosent.records import TrialRecord
 from autosent.space import load_space
-from autosent.vectorize import NGRAMS, WORDS
-from test_hypermodel import VOCABULARY, _inputs
+from test_hypermodel import SIZES, _inputs
 
 LABELS = np.array([0, 1] * 50)
 
@@ -40,7 +39,7 @@ def test_selection_combines_members_that_err_on_different_texts():
 
 def test_the_weighted_mean_model_is_the_weighted_mean_of_its_members(tiny_space):
     space = load_space(str(tiny_space))
-    hypermodel = SentimentHyperModel(space, {WORDS: VOCABULARY, NGRAMS: VOCABULARY}, 2)
+    hypermodel = SentimentHyperModel(space, SIZES, 2)
     members = {}
     for trial_id, encoder in (("3", "conv1d"), ("7", "bag")):
         hp = keras_tuner.HyperParameters()

@@ -1,0 +1,49 @@
+"""`export best` on a small val split prefers the cheapest family within the noise of the lowest val cross-entropy."""
+
+import numpy as np
+import pytest
+
+from autosent.records import COMPLETED, TrialRecord
+from autosent.selection import SMALL_VAL, select_best
+
+
+def _record(trial_id: str, encoder: str, val_cross_entropy: float, seconds_per_epoch: float) -> TrialRecord:
+    return TrialRecord(
+        trial_id, COMPLETED, {"encoder": encoder}, history=[{}, {}], val_cross_entropy=val_cross_entropy, seconds=2 * seconds_per_epoch
+    )
+
+
+def _probabilities(labels: np.ndarray, right: float, rng) -> np.ndarray:
+    """Val probabilities that give each text's class about `right`, with per-text noise."""
+    p = np.clip(right + rng.normal(0, 0.05, size=len(labels)), 0.01, 0.99)
+    out = np.empty((len(labels), 2))
+    out[np.arange(len(labels)), labels] = p
+    out[np.arange(len(labels)), 1 - labels] = 1 - p
+    return out
+
+
+@pytest.fixture
+def trials():
+    """A dear bigru with the lowest val cross-entropy, a cheap nbsvm a hair behind it, a cheaper bag far behind."""
+    return [_record("0", "bigru", 0.300, 40.0), _record("1", "nbsvm", 0.302, 1.0), _record("2", "bag", 0.600, 0.5)]
+
+
+def _val(n: int):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, size=n)
+    by_trial = {"0": _probabilities(labels, 0.75, rng), "1": _probabilities(labels, 0.745, rng), "2": _probabilities(labels, 0.55, rng)}
+    return labels, lambda record: by_trial[record.trial_id]
+
+
+def test_a_small_val_split_prefers_the_cheapest_family_within_the_noise(trials):
+    labels, probabilities = _val(300)
+    chosen, selection = select_best(trials, labels, probabilities)
+    assert chosen.trial_id == "1" and selection.lowest_val_cross_entropy == "0"
+    assert "small (300 texts" in selection.rule and "bigru, nbsvm)" in selection.rule  # bag is beyond the noise
+
+
+def test_a_large_val_split_takes_the_lowest_val_cross_entropy(trials):
+    labels, probabilities = _val(SMALL_VAL)
+    chosen, selection = select_best(trials, labels, probabilities)
+    assert chosen.trial_id == "0" == selection.trial_id
+    assert selection.rule == "the lowest val cross-entropy of 3 finished trials"
