@@ -9,7 +9,14 @@ from hypothesis import strategies as st
 
 from autosent.errors import UsageError
 from autosent.space import SearchSpace, load_space
-from autosent.standardize import SPLIT, STANDARDIZERS, STRIP, UNICODE, char_ngrams, words
+from autosent.standardize import (
+    SPLIT,
+    STANDARDIZERS,
+    STRIP,
+    UNICODE,
+    char_ngrams,
+    words,
+)
 from autosent.vectorize import make_char_vectorizer, make_vectorizer
 
 #: ASCII, its punctuation and whitespace, letters Keras does not lower-case, and whitespace TensorFlow does not split at.
