@@ -72,9 +72,13 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
     assert planned.code == 0, planned.err
     assert not (tmp_path / "results").exists(), "a dry run writes nothing"
     assert "plan: 6 trials of Hyperband" in planned.out and "total" in planned.out
+    assert "profile: scripts: Latin 100%" in planned.out and "warning" not in planned.out  # the data profile first
 
     result = cli(*args)  # captured: not a terminal, so plain lines
     assert result.code == 0, result.err
+    assert "profile: classes (train): neg 50%, pos 50%" in result.out.splitlines()
+    run = json.loads((tmp_path / "results" / "r-tiny" / "run.json").read_text())
+    assert run["profile"]["class_counts"] == {"neg": 64, "pos": 64} and run["profile"]["scripts"] == {"Latin": 1.0}
     trial_lines = [line for line in result.out.splitlines() if line.startswith("trial ")]
     assert [line.split()[1] for line in trial_lines] == [str(i) for i in range(6)]
     assert all("val_ce" in line and "best" in line for line in trial_lines)

@@ -57,6 +57,8 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     assert sum(map(sum, metadata["test_metrics"]["confusion_matrix"])) == metadata["splits"]["test"]
     card = (out / "MODEL_CARD.md").read_text()
     assert f"trial {best.trial_id}" in card and "## Test metrics" in card and "## Learning curve" in card
+    assert f"Trial {best.trial_id} was chosen by this rule: the val split is small" in card  # 12 val texts
+    assert "- Profile: scripts: Latin 100%" in card
 
 
 def test_keras_file_and_saved_model_agree(exported):
