@@ -113,6 +113,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         outputs_size = 1 if binary else self.num_classes
         if encoder in LINEAR_ENCODERS:
             x = self._linear_scores(encoder, inputs, outputs_size, dropout, l2)
+            # tfidf starts at zero weights, not as a classifier to hold back: its output reads its score as it is
             output_initializer = keras.initializers.Identity(gain=NBSVM_OUTPUT_GAIN if encoder != "tfidf" else 1.0)
         else:
             words, ngrams = self._augmented(encoder, words, ngrams, word_dropout, span_mask)
