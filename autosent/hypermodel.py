@@ -170,14 +170,14 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         scores = []
         for name in LINEAR_INPUTS[encoder]:
             if encoder == "tfidf":
-                layer = TfidfScores(self.vocabulary_sizes[name], outputs_size, dropout, l2, self.seed, name=f"tfidf_{name}")
-                tables, set_table = self.idf, TfidfScores.set_idf
+                layer = TfidfScores(self.vocabulary_sizes[name], outputs_size, 0.0, dropout, l2, self.seed, name=f"tfidf_{name}")
+                tables = self.idf
             else:
                 layer = NaiveBayesScores(self.vocabulary_sizes[name], outputs_size, NBSVM_INITIAL_WEIGHT, dropout, l2, self.seed, name=encoder)
-                tables, set_table = self.log_ratios, NaiveBayesScores.set_ratios
+                tables = self.log_ratios
             scores.append(layer(inputs[name]))
             if name in tables:
-                set_table(layer, tables[name])
+                layer.set_table(tables[name])
         return scores[0] if len(scores) == 1 else keras.layers.Add(name=encoder)(scores)
 
     def hyperparameters_for(self, values: dict[str, Any]) -> keras_tuner.HyperParameters:

@@ -1,10 +1,11 @@
-"""autosent's own Keras pieces: text standardisations, the n-gram encoders' layers, training-time augmentation, macro-F1.
+"""autosent's own Keras pieces: text standardisations and the character n-gram split, the n-gram encoders' layers,
+training-time augmentation, macro-F1.
 
-The n-gram layers read a text's n-gram counts, every n-gram of it however long.
+The n-gram layers read a text's word or character n-gram counts, every n-gram of it however long.
 
 Their input is a sparse (texts x n-gram vocabulary) matrix of counts, as
 `TextVectorization(output_mode="count", sparse=True)` makes it: a text is never cut to a fixed
-number of id slots, and a short text pays for its own n-grams only. Both layers gather the
+number of id slots, and a short text pays for its own n-grams only. The layers gather the
 rows of their tables that a batch's n-grams name, so an update touches those rows alone.
 
 They are registered Keras layers: a saved model that holds them loads once this module is
@@ -103,41 +104,54 @@ def _per_text(terms: tf.Tensor, counts: tf.SparseTensor) -> tf.Tensor:
     return tf.math.unsorted_segment_sum(terms, counts.indices[:, 0], tf.cast(counts.dense_shape[0], "int32"))
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class NaiveBayesScores(keras.layers.Layer):
-    """NBSVM: per output, the sum over a text's n-grams of count x learnt weight x Naive Bayes ratio.
+class LinearScores(keras.layers.Layer):
+    """A linear model's per-output text score: the sum over a text's n-grams of learnt weight x feature value.
 
-    The ratios are frozen weights (`nb_ratios`, set with `set_ratios` once built), not an
-    initializer: that would copy the whole table into the model's config. Dropout drops
+    Subclasses say what an n-gram's value in its text is (`values`) and how the learnt weights
+    are scaled (`scaled`), from its count and a frozen table counted on the training split
+    (`TABLE`, set with `set_table` once built); this class owns the learnt weights, their L2
+    penalty, dropout and the config. The table is a frozen
+    weight, not an initializer, which would copy it into the model's config. Dropout drops
     whole n-grams of a text (all their occurrences), so no single phrase decides a review.
     """
 
-    def __init__(self, vocabulary_size: int, outputs: int, initial_weight: float, dropout: float = 0.0,
+    TABLE = ""  # the frozen table's weight name
+
+    def __init__(self, vocabulary_size: int, outputs: int, initial_weight: float = 0.0, dropout: float = 0.0,
                  l2: float = 0.0, seed: int | None = None, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
         self.vocabulary_size, self.outputs, self.initial_weight = vocabulary_size, outputs, initial_weight
         self.dropout, self.l2, self.seed = dropout, l2, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
+    def table_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def values(self, counts: tf.SparseTensor) -> tf.Tensor:
+        """Each known n-gram's value in its text, one per non-zero count of the batch."""
+        raise NotImplementedError
+
+    def scaled(self, weights: tf.Tensor, ids: tf.Tensor) -> tf.Tensor:
+        """The learnt weights of n-grams `ids` (one row each), as the score multiplies them by the values."""
+        return weights
+
     def build(self, input_shape) -> None:
-        shape = (self.vocabulary_size, self.outputs)
-        self.ratios = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="nb_ratios")
+        self.table = self.add_weight(shape=self.table_shape(), initializer="zeros", trainable=False, name=self.TABLE)
         self.ngram_weights = self.add_weight(
-            shape=shape, initializer=keras.initializers.Constant(self.initial_weight),
+            shape=(self.vocabulary_size, self.outputs), initializer=keras.initializers.Constant(self.initial_weight),
             regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None, name="ngram_weights",
         )  # fmt: skip
 
-    def set_ratios(self, ratios) -> None:
-        self.ratios.assign(ratios)
+    def set_table(self, table) -> None:
+        self.table.assign(table)
 
     def call(self, counts, training=None):
         counts = _known_counts(counts, self.compute_dtype)
-        values = counts.values
+        values = self.values(counts)
         if training and self.dropout > 0:
             values = keras.random.dropout(values, self.dropout, seed=self.seed_generator)
         ids = counts.indices[:, 1]
-        terms = tf.gather(self.ngram_weights, ids) * tf.gather(self.ratios, ids) * values[:, None]
-        return _per_text(terms, counts)
+        return _per_text(self.scaled(tf.gather(self.ngram_weights, ids), ids) * values[:, None], counts)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.outputs)
@@ -150,47 +164,42 @@ class NaiveBayesScores(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class TfidfScores(keras.layers.Layer):
-    """Logistic regression's text score on tf-idf: per output, the sum over a text's n-grams of learnt weight x tf-idf.
+class NaiveBayesScores(LinearScores):
+    """NBSVM: an n-gram's term is its count x learnt weight x its Naive Bayes log-count ratio for the output (`naive_bayes`)."""
+
+    TABLE = "nb_ratios"
+
+    def table_shape(self) -> tuple[int, ...]:
+        return (self.vocabulary_size, self.outputs)
+
+    @property
+    def ratios(self):
+        return self.table
+
+    def values(self, counts: tf.SparseTensor) -> tf.Tensor:
+        return counts.values
+
+    def scaled(self, weights: tf.Tensor, ids: tf.Tensor) -> tf.Tensor:
+        return weights * tf.gather(self.table, ids)
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TfidfScores(LinearScores):
+    """Logistic regression on tf-idf: an n-gram's term is its tf-idf x learnt weight.
 
     tf-idf as scikit-learn's `TfidfVectorizer(sublinear_tf=True)` makes it: (1 + ln count) x
-    idf, each text's row scaled to unit length. The idf weights are frozen (`nb_ratios`' twin,
-    `idf`, set with `set_idf` once built). Dropout drops whole n-grams of a text.
+    idf (`tfidf`), each text's row scaled to unit length.
     """
 
-    def __init__(self, vocabulary_size: int, outputs: int, dropout: float = 0.0, l2: float = 0.0, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.vocabulary_size, self.outputs, self.dropout, self.l2, self.seed = vocabulary_size, outputs, dropout, l2, seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+    TABLE = "idf"
 
-    def build(self, input_shape) -> None:
-        self.idf = self.add_weight(shape=(self.vocabulary_size,), initializer="zeros", trainable=False, name="idf")
-        self.ngram_weights = self.add_weight(
-            shape=(self.vocabulary_size, self.outputs), initializer="zeros",
-            regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None, name="ngram_weights",
-        )  # fmt: skip
+    def table_shape(self) -> tuple[int, ...]:
+        return (self.vocabulary_size,)
 
-    def set_idf(self, idf) -> None:
-        self.idf.assign(idf)
-
-    def call(self, counts, training=None):
-        counts = _known_counts(counts, self.compute_dtype)
-        ids = counts.indices[:, 1]
-        values = (1.0 + tf.math.log(counts.values)) * tf.gather(self.idf, ids)
-        lengths = tf.sqrt(_per_text(values * values, counts))
-        values = values / tf.gather(tf.maximum(lengths, 1e-12), counts.indices[:, 0])
-        if training and self.dropout > 0:
-            values = keras.random.dropout(values, self.dropout, seed=self.seed_generator)
-        return _per_text(tf.gather(self.ngram_weights, ids) * values[:, None], counts)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.outputs)
-
-    def get_config(self) -> dict:
-        return {
-            **super().get_config(), "vocabulary_size": self.vocabulary_size, "outputs": self.outputs,
-            "dropout": self.dropout, "l2": self.l2, "seed": self.seed,
-        }  # fmt: skip
+    def values(self, counts: tf.SparseTensor) -> tf.Tensor:
+        values = (1.0 + tf.math.log(counts.values)) * tf.gather(self.table, counts.indices[:, 1])
+        lengths = tf.maximum(tf.sqrt(_per_text(values * values, counts)), 1e-12)  # a text of no known n-gram: zeros
+        return values / tf.gather(lengths, counts.indices[:, 0])
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
