@@ -19,7 +19,9 @@ import numpy as np
 
 from autosent import export_folder, model_card
 from autosent.errors import UsageError
-from autosent.export import ExportResult, Trainer, base_metadata, check_export, end_to_end_model, test_probabilities, writing
+from autosent.export import (
+    ExportResult, Trainer, base_metadata, check_export, end_to_end_model, reading_only_its_inputs, test_probabilities, writing,
+)  # fmt: skip
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics, mcnemar, predicted_classes
 from autosent.records import TrialRecord
@@ -65,19 +67,22 @@ def select(probabilities: dict[str, np.ndarray], labels: np.ndarray, size: int) 
 
 
 def weighted_mean_model(members: dict[str, Any], weights: Counter):
-    """One Keras model over the run's named inputs: the members' probabilities, averaged by weight.
+    """One Keras model over the named inputs its members read: their probabilities, averaged by weight.
 
     Built from Keras' own layers (`Rescaling`, `Add`), so it saves and serves like any export.
     """
     import keras
 
-    first = next(iter(members.values()))
+    specs = {name: tensor for model in members.values() for name, tensor in model.input.items()}
     inputs = {
         name: keras.Input(shape=tensor.shape[1:], dtype=tensor.dtype, sparse=getattr(tensor, "sparse", False), name=name)
-        for name, tensor in first.input.items()
+        for name, tensor in specs.items()
     }
     total = sum(weights.values())
-    parts = [keras.layers.Rescaling(weights[t] / total, name=f"weight_{t}")(model(inputs)) for t, model in members.items()]
+    parts = [
+        keras.layers.Rescaling(weights[t] / total, name=f"weight_{t}")(model({name: inputs[name] for name in model.input}))
+        for t, model in members.items()
+    ]
     outputs = keras.layers.Add(name="probabilities")(parts) if len(parts) > 1 else parts[0]
     return keras.Model(inputs, outputs, name="autosent_ensemble")
 
@@ -99,9 +104,9 @@ def export_ensemble(
         scored: dict[str, dict[str, Any]] = {}
         for trial_id in weights:
             retrained = trainer.retrain(by_id[trial_id], full, verbose)
-            retrained.model.name = f"trial_{trial_id}"  # unique among the ensemble's layers
-            members[trial_id] = retrained.model
-            probabilities = test_probabilities(end_to_end_model(trainer.tokenizer, retrained.model), job.dataset)
+            members[trial_id] = reading_only_its_inputs(retrained.model, by_id[trial_id].encoder)
+            members[trial_id].name = f"trial_{trial_id}"  # unique among the ensemble's layers
+            probabilities = test_probabilities(end_to_end_model(trainer.tokenizer, members[trial_id]), job.dataset)
             scored[trial_id] = {"probabilities": probabilities, "epochs": retrained.epochs, "record": by_id[trial_id]}
         model = end_to_end_model(trainer.tokenizer, weighted_mean_model(members, weights))
         probabilities = test_probabilities(model, job.dataset)

@@ -4,7 +4,8 @@ Two methods, chosen by the model:
 - `nbsvm` and `char_nbsvm` are linear in their n-gram counts, so their explanation is exact:
   each word or character n-gram of the text adds count x learnt weight x Naive Bayes ratio
   to the score of the predicted class.
-- Any other model (a sequence or `bag` encoder, an ensemble) is explained by occlusion: each
+- Any other model (a sequence or `bag` encoder, `tfidf`, whose tf-idf rows are scaled to unit
+  length so that no n-gram's share is its own, an ensemble) is explained by occlusion: each
   distinct word is deleted from the text in turn and the drop in the predicted class's
   probability is its contribution. It needs one forward pass per distinct word, so it looks
   at the first MAX_OCCLUDED distinct words of a text, at a cost `bench/predict_latency.py`
@@ -62,7 +63,10 @@ def _linear_parts(model):
         return None
     scores = next(layer for layer in inner[0].layers if isinstance(layer, NaiveBayesScores))
     counters = [layer for layer in model.layers if layer.get_config().get("output_mode") == "count"]
-    counter = next((c for c in counters if c.name == f"{scores.input.name}_vectorizer"), counters[0])
+    named = [c for c in counters if c.name == f"{scores.input.name}_vectorizer"]
+    counter = named[0] if named else counters[0] if len(counters) == 1 else None
+    if counter is None:
+        return None  # no counting layer known to feed the scores: occlusion explains it instead
     return counter, scores, counter.get_vocabulary()  # read once: it lists every known n-gram
 
 

@@ -56,7 +56,10 @@ class Retrained:
 
 
 def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
-    """`best` (lowest val cross-entropy, ties: fewer parameters) or a finished trial by id."""
+    """The finished trial of lowest val cross-entropy (ties: fewer parameters) for `best`, else the one named by id.
+
+    `export best` may ship another on a small val split (`selection.select_best`).
+    """
     finished = [r for r in rank(records) if r.finished]
     if not finished:
         raise UsageError("the run has no finished trial yet; run `autosent search` first")
@@ -68,12 +71,25 @@ def choose_trial(records: list[TrialRecord], trial: str) -> TrialRecord:
     raise UsageError(f"no finished trial {trial!r} in this run (finished: {', '.join(r.trial_id for r in finished)})")
 
 
+def reading_only_its_inputs(model, encoder: str):
+    """`model` (a trial's, which takes all the run's named inputs) taking only the inputs its `encoder` reads.
+
+    An export that computed, say, the character n-grams its word model ignores would pay for
+    them on every prediction and ship their vocabulary.
+    """
+    import keras
+
+    from autosent.hypermodel import reads
+
+    return keras.Model({name: model.input[name] for name in reads(encoder)}, model.output, name=model.name)
+
+
 def end_to_end_model(tokenizer, model):
-    """Raw strings in, probabilities out: the run's adapted text layers inside the model."""
+    """Raw strings in, probabilities out: the run's adapted text layers of the model's inputs inside it."""
     import keras
 
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, model(tokenizer(text)), name="autosent_end_to_end")
+    return keras.Model(text, model({name: tokenizer.layers[name](text) for name in model.input}), name="autosent_end_to_end")
 
 
 def check_export(results: Path, run: str | None, out: Path | None, trial: str = "best") -> ExportJob:
@@ -129,7 +145,7 @@ def export_trial(
         trainer = Trainer.for_run(job)
         record, selection = trainer.select(job, trial)
         retrained = trainer.retrain(record, full, verbose)
-        model = end_to_end_model(trainer.tokenizer, retrained.model)
+        model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder))
         metadata = {
             **base_metadata(job, trainer.space, full, evaluate(model, job.dataset)),
             "trial_id": record.trial_id,
@@ -173,7 +189,7 @@ class Trainer:
     def select(self, job: ExportJob, trial: str) -> tuple[TrialRecord, Selection]:
         """The trial to export: `best` by `selection.select_best` (reading the trials' val predictions), else the one named."""
         if trial == "best":
-            return select_best(job.records, job.dataset.val.labels, lambda r: self.val_probabilities(job, r))
+            return select_best(job.records, self.data.y_val, lambda r: self.val_probabilities(job, r))
         record = choose_trial(job.records, trial)
         return record, Selection(record.trial_id, "named on the command line", choose_trial(job.records, "best").trial_id)
 
@@ -234,7 +250,7 @@ def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: 
         "splits": job.dataset.sizes(),
         "space_name": space.name,
         "vectorizer": space.vectorizer_settings,  # as resolved on the training split
-        **({"profile": job.info.profile} if job.info.profile is not None else {}),  # runs made before it have none
+        **({"profile": job.info.profile.to_json()} if job.info.profile is not None else {}),  # runs made before it have none
         "versions": versions(),
         "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

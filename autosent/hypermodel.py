@@ -29,7 +29,12 @@ from autosent.vectorize import CHARS, COUNTS, NGRAMS, WORDS, Vectorized
 #: The count inputs each linear encoder reads.
 LINEAR_INPUTS = {"nbsvm": (NGRAMS,), "char_nbsvm": (CHARS,), "tfidf": (NGRAMS, CHARS)}
 
-#: The `nbsvm` encoder starts as Naive Bayes: every n-gram weighs NBSVM_INITIAL_WEIGHT, and
+
+def reads(encoder: str) -> tuple[str, ...]:
+    """The named inputs (`vectorize`) a model of `encoder` reads; it takes all the run's, and ignores the others."""
+    return LINEAR_INPUTS.get(encoder, (NGRAMS,) if encoder == "bag" else (WORDS,))
+
+#: The NBSVM encoders (`nbsvm`, `char_nbsvm`) start as Naive Bayes: every n-gram weighs NBSVM_INITIAL_WEIGHT, and
 #: the output reads NBSVM_OUTPUT_GAIN x each class's score. A small gain lets it learn slower
 #: and further before it overfits (measured on IMDB: issue 5's note); a random output kernel
 #: can start the model backwards.

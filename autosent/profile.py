@@ -16,24 +16,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import regex
 
-from autosent.data import Dataset
 from autosent.space import CHAR_ENCODERS, SearchSpace
 from autosent.standardize import NO_SPACE_SCRIPTS, UNICODE, words
 
 #: The scripts the profile names; letters of any other script count as "other".
 SCRIPTS = ("Latin", "Cyrillic", "Greek", "Arabic", "Hebrew", "Devanagari", "Hangul", *NO_SPACE_SCRIPTS)
+if TYPE_CHECKING:  # run.json's reader (rundir) needs the record, not the data sources
+    from autosent.data import Dataset
+
 _SCRIPT_PATTERNS = [(name, regex.compile(rf"\p{{Script={name}}}")) for name in SCRIPTS]
 _LETTER = regex.compile(r"\p{L}")
 #: A script that holds more than this share of the letters is the texts' main script.
 MAIN_SHARE = 0.5
 #: Scripts with a smaller share of the letters are not named.
 SHOWN_SHARE = 0.01
-#: Below this median of words per text, word encoders see next to nothing.
+#: A text of fewer words than this has no word pair; when half the texts have fewer, word encoders see next to nothing.
 FEW_WORDS = 2
 
 
@@ -67,6 +69,7 @@ class DataProfile:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DataProfile:
+        """The profile `to_json` wrote; TypeError or KeyError if it is not one."""
         return cls(**{**data, "words": Spread(**data["words"]), "characters": Spread(**data["characters"])})
 
     def facts(self) -> list[str]:
@@ -83,7 +86,7 @@ class DataProfile:
                 f"words per text: median {self.words.median:,.0f}, p90 {self.words.p90:,.0f} · characters: median "
                 f"{self.characters.median:,.0f}, p90 {self.characters.p90:,.0f} · texts under two words: {self.short_texts:,}"
             ),
-            f"exact duplicates: within {within} · across {across}",
+            f"duplicates (the same words): within {within} · across {across}",
             f"classes (train): {balance}",
         ]
 
@@ -154,7 +157,7 @@ def profile(dataset: Dataset, space: SearchSpace) -> DataProfile:
         scripts=scripts,
         words=words_spread,
         characters=Spread.of([len(t) for t in dataset.train.texts]),
-        short_texts=sum(1 for n in word_counts if n < 2),
+        short_texts=sum(1 for n in word_counts if n < FEW_WORDS),
         duplicates_within=within,
         duplicates_across=across,
         class_counts={name: int(n) for name, n in zip(dataset.label_names, counts)},

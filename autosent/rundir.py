@@ -22,6 +22,7 @@ from typing import Any
 from autosent import atomic, removal
 from autosent.errors import UsageError, first_line
 from autosent.lock import LOCK_FILE, run_lock
+from autosent.profile import DataProfile
 
 # The layout of a run folder; every module that writes into one takes its names from here.
 RUN_FILE = "run.json"
@@ -92,7 +93,7 @@ class RunRecord:
     label_names: list[str]
     splits: dict[str, int]
     dropped_empty_texts: int
-    profile: dict[str, Any] | None = None  # profile.DataProfile's JSON; runs made before it have none
+    profile: DataProfile | None = None  # runs made before it have none
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     format: int = 1  # of this record; run.json files written before it had none and read as 1
@@ -124,7 +125,12 @@ class RunRecord:
         version = data.get("format", 1)
         if not isinstance(version, int) or version > cls.format:
             raise UsageError(f"{path} has format {version!r}, newer than this autosent reads; upgrade autosent")
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        try:
+            fields["profile"] = DataProfile.from_json(data["profile"]) if data.get("profile") is not None else None
+        except (KeyError, TypeError, AttributeError):  # a damaged profile describes the data; nothing depends on it
+            fields["profile"] = None
+        return cls(**fields)
 
 
 def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:

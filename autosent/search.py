@@ -195,7 +195,7 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
         label_names=list(dataset.label_names),
         splits=dataset.sizes(),
         dropped_empty_texts=dataset.dropped_empty,
-        profile=prepared.profile.to_json(),
+        profile=prepared.profile,
     )
     with open_run(config.results, record, config.overwrite) as run_dir:
         return _search_in(run_dir, prepared, strategy, listener)

@@ -57,9 +57,7 @@ SPACES_DIR = Path(str(resources.files("autosent") / "search_spaces"))
 SEQUENCE_ENCODERS = ("conv1d", "gru", "bigru")
 WORD_NGRAM_ENCODERS = ("bag", "nbsvm", "tfidf")
 CHAR_ENCODERS = ("char_nbsvm", "tfidf")
-ENCODERS = (*SEQUENCE_ENCODERS, "bag", "nbsvm", "char_nbsvm", "tfidf")
-#: The encoders that read n-gram counts (word or character), every n-gram of a text however long.
-NGRAM_ENCODERS = ("bag", "nbsvm", "char_nbsvm", "tfidf")
+ENCODERS = (*SEQUENCE_ENCODERS, *WORD_NGRAM_ENCODERS[:2], *CHAR_ENCODERS)
 #: The linear models: their text score goes straight to the output.
 LINEAR_ENCODERS = ("nbsvm", "char_nbsvm", "tfidf")
 #: The encoders with an embedding and a dense head: all but the linear ones.
@@ -250,8 +248,13 @@ class SearchSpace:
         return self.settings["training"]["patience"]
 
     def as_dict(self) -> dict[str, Any]:
-        """The space as plain data, for run.json and for comparing runs."""
-        return {**self.settings, "hyperparameters": self.hyperparameters, "encoders": self.encoder_overrides}
+        """The space as plain data, for run.json and for comparing runs.
+
+        Only the vectorizer settings its text layers read (`vectorizer_settings`): a run made
+        before the character settings existed compares equal to the same space today, so it resumes.
+        """
+        return {**self.settings, "vectorizer": self.vectorizer_settings, "hyperparameters": self.hyperparameters,
+                "encoders": self.encoder_overrides}  # fmt: skip
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:

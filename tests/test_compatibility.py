@@ -14,7 +14,9 @@ from conftest import TESTS
 
 from autosent.export import export_trial
 from autosent.predict import Predictor
+from autosent.records import read_records
 from autosent.rundir import RunRecord
+from autosent.search import SearchConfig, run_search
 
 FIXTURE = TESTS / "fixtures" / "ee3e106"
 
@@ -49,3 +51,11 @@ def test_an_old_run_ranks_and_exports_its_trial_exactly_as_it_did(old, expected,
     result = export_trial(old / "results", "old", trial=expected["trial_id"], out=old / "again")
     assert "char_ngrams" not in result.metadata["vectorizer"] and "profile" not in result.metadata
     np.testing.assert_allclose(Predictor(old / "again").probabilities(expected["texts"]), expected["probabilities"], atol=1e-6)
+
+
+def test_an_old_run_resumes_with_the_command_that_made_it(old, monkeypatch):
+    monkeypatch.chdir(old)
+    before = read_records(old / "results" / "old")
+    outcome = run_search(SearchConfig(data="reviews.csv", space="space.toml", budget=3, results=old / "results", run="old"))
+    assert [r.trial_id for r in outcome.records] == ["0", "1", "2"] and outcome.records[:2] == before
+    assert RunRecord.read(old / "results" / "old").profile is None  # resuming does not rewrite what the run was made from

@@ -187,7 +187,7 @@ def test_each_trial_logs_to_tensorboard_with_its_hyperparameters(searched):
 
 
 @pytest.mark.parametrize("encoder", ["bag", "nbsvm"])
-def test_an_ngram_model_ships_with_both_text_layers(tmp_path, encoder):
+def test_an_ngram_model_ships_with_its_ngram_text_layer_alone(tmp_path, encoder):
     space = tmp_path / f"{encoder}.toml"
     choice = 'encoder = { choice = ["conv1d", "gru", "bigru", "bag", "nbsvm"] }'
     space.write_text(TINY_SPACE.read_text().replace(choice, f'encoder = "{encoder}"'))
@@ -200,7 +200,7 @@ def test_an_ngram_model_ships_with_both_text_layers(tmp_path, encoder):
     import keras
 
     reloaded = keras.saving.load_model(result.out / "model.keras")
-    assert [type(layer).__name__ for layer in reloaded.layers].count("TextVectorization") == 2
+    assert [layer.name for layer in reloaded.layers if type(layer).__name__ == "TextVectorization"] == ["ngrams_vectorizer"]
     texts = tf.constant(["review 7 poswordpos posish film plot", "review 8 negwordneg negish film plot"])
     probabilities = reloaded.predict(texts, verbose=0)[:, 0]
     assert probabilities[0] > 0.5 > probabilities[1]  # P(pos)

@@ -85,6 +85,16 @@ def test_an_export_of_a_character_family_serves_chinese_and_emoji_alike_from_ker
     assert json.loads((chinese_run / "export" / "metadata.json").read_text())["profile"]["scripts"]["Han"] > 0.9
 
 
+def test_an_export_computes_only_the_inputs_its_model_reads(chinese_run):
+    records = read_records(chinese_run / "results" / "zh")
+    nbsvm = next(r for r in records if r.encoder == "nbsvm")
+    result = export_trial(chinese_run / "results", "zh", trial=nbsvm.trial_id, out=chinese_run / "export-nbsvm")
+    from autosent.predict import Predictor
+
+    names = {layer.name for layer in Predictor(result.out).model.layers}
+    assert "ngrams_vectorizer" in names and not names & {"chars_vectorizer", "words_vectorizer"}, names
+
+
 def _dataset(texts: list[str]) -> Dataset:
     split = Split(texts, np.arange(len(texts)) % 2)
     return Dataset("made-up", ("neg", "pos"), split, split, split)

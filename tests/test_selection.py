@@ -38,7 +38,7 @@ def _val(n: int):
 def test_a_small_val_split_prefers_the_cheapest_family_within_the_noise(trials):
     labels, probabilities = _val(300)
     chosen, selection = select_best(trials, labels, probabilities)
-    assert chosen.trial_id == "1" and selection.lowest_val_cross_entropy == "0"
+    assert chosen.trial_id == "1" and selection.lowest_val_cross_entropy_trial == "0"
     assert "small (300 texts" in selection.rule and "bigru, nbsvm)" in selection.rule  # bag is beyond the noise
 
 
