@@ -67,23 +67,26 @@ UNICODE_STEPS = (
 _UNICODE_STEPS = [(regex.compile(pattern), rewrite) for pattern, rewrite in UNICODE_STEPS]
 
 
-class _UnicodeTable(dict):
-    """`str.translate`'s table for UNICODE's steps: each character's replacement, worked out on first sight.
+class _Table(dict):
+    """`str.translate`'s table for (pattern, rewrite) steps that each replace single characters, worked out per character on first sight.
 
-    Every step replaces single characters, so applying them to each character alone is
-    applying them to the text, at a dictionary look-up per character instead of three regex
-    passes (several times faster on long reviews).
+    Applying such steps to each character alone is applying them to the text, at a dictionary
+    look-up per character instead of a regex pass per step (several times faster on long reviews).
     """
+
+    def __init__(self, steps: list[tuple[regex.Pattern, str]]):
+        super().__init__()
+        self.steps = steps
 
     def __missing__(self, code: int) -> str:
         replaced = chr(code)
-        for pattern, rewrite in _UNICODE_STEPS:
+        for pattern, rewrite in self.steps:
             replaced = pattern.sub(rewrite, replaced)
         self[code] = replaced
         return replaced
 
 
-_UNICODE_TABLE = _UnicodeTable()
+_UNICODE_TABLE = _Table(_UNICODE_STEPS)
 
 
 def _unicode_standardized(text: str) -> str:
@@ -99,23 +102,28 @@ def words(text: str, name: str) -> list[str]:
 
 #: Where the character encoders' words end: Unicode separators and control characters (then ASCII whitespace).
 CHAR_WORD_BREAKS = "[\\p{Z}\\p{Cc}]"
-_CHAR_WORD_BREAKS = regex.compile(CHAR_WORD_BREAKS)
+_CHAR_WORD_BREAKS = _Table([(regex.compile(CHAR_WORD_BREAKS), " ")])
+
+
+def char_words(text: str) -> list[str]:
+    """The words the character text layer cuts a text into: lower-cased, split at Unicode whitespace only.
+
+    Punctuation, emoticons and a clause of a script without spaces stay inside their word.
+    """
+    # Every whitespace character Python's split() knows is a separator or control character, made a space
+    return text.lower().translate(_CHAR_WORD_BREAKS).split()
+
+
+def word_char_ngrams(word: str, width: int) -> list[str]:
+    """A word's character 1- to `width`-grams, the word padded with a space on both sides so that a
+    gram can say "starts a word" (scikit-learn's `char_wb`)."""
+    padded = f" {word} "
+    return [padded[i : i + n] for n in range(1, width + 1) for i in range(len(padded) - n + 1)]
 
 
 def char_ngrams(text: str, width: int) -> list[str]:
-    """A text's character 1- to `width`-grams inside its words, as the character text layer counts them.
-
-    The text is lower-cased and split at Unicode whitespace only: punctuation, emoticons and
-    a clause of a script without spaces stay inside their word. Each word is padded with a
-    space on both sides, so that a gram can say "starts a word" (scikit-learn's `char_wb`).
-    """
-    grams = []
-    for word in _ASCII_WHITESPACE.split(_CHAR_WORD_BREAKS.sub(" ", text.lower())):
-        if word:
-            padded = f" {word} "
-            for n in range(1, width + 1):
-                grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams
+    """A text's character 1- to `width`-grams inside its words, as the character text layer counts them."""
+    return [gram for word in char_words(text) for gram in word_char_ngrams(word, width)]
 
 
 def recorded_standardize(vectorizer: dict) -> str:

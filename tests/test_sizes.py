@@ -50,3 +50,13 @@ def test_bad_rules_are_refused_naming_the_key(tmp_path, line, mentions):
     (tmp_path / "s.toml").write_text(f"[vectorizer]\n{line}\n")
     with pytest.raises(UsageError, match=mentions.replace("{", r"\{").replace("}", r"\}").replace(".", r"\.")):
         load_space(str(tmp_path / "s.toml"))
+
+
+def test_character_ngrams_counted_by_distinct_word_are_the_counts_text_by_text():
+    from collections import Counter
+
+    from autosent.sizes import REPEATED_LIST, char_counts
+    from autosent.standardize import char_ngrams
+
+    texts = ["the film, the FILM!", "Straße 房间很好 :)", " ".join(["the"] * (REPEATED_LIST + 3)), "a\u3000b\x85c"]
+    assert char_counts(texts, 4) == Counter(gram for text in texts for gram in char_ngrams(text, 4))
