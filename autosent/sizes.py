@@ -53,8 +53,12 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
     if "ngram_max_tokens" in rules and space.uses_ngrams:
         n = space.settings["vectorizer"]["ngrams"]
         sizes["ngram_max_tokens"] = _vocabulary_size("ngram_max_tokens", rules["ngram_max_tokens"], tokens, lambda t: _ngrams(t, n))
+    if "char_ngrams" in rules:
+        characters = float(np.median([len(t) for t in train_texts])) if train_texts else 0.0
+        fits = int(rules["char_ngrams"]["grams_per_text"] // max(characters, 1.0))
+        sizes["char_ngrams"] = min(max(fits, 1), rules["char_ngrams"]["max"])
     if "char_max_tokens" in rules and space.uses_chars:
-        counts = char_counts(train_texts, space.settings["vectorizer"]["char_ngrams"])
+        counts = char_counts(train_texts, sizes.get("char_ngrams", space.settings["vectorizer"]["char_ngrams"]))
         seen = sum(1 for count in counts.values() if count >= rules["char_max_tokens"]["min_count"])
         sizes["char_max_tokens"] = min(max(seen, 1) + RESERVED["char_max_tokens"], rules["char_max_tokens"]["max"])
     return space.with_sizes(sizes)

@@ -126,8 +126,13 @@ class Setting:
 
 #: The rules a vectorizer size may be given as, each with a cap (`max`): `sequence_length` as
 #: a percentile of the training texts' lengths in words, a vocabulary as the words (or
-#: n-grams) seen at least `min_count` times in the training split.
-SIZE_RULES = {"sequence_length": "percentile", "max_tokens": "min_count", "ngram_max_tokens": "min_count", "char_max_tokens": "min_count"}
+#: n-grams) seen at least `min_count` times in the training split, the widest character
+#: n-gram as the widest whose n-grams of the median training text number `grams_per_text` at
+#: most (about its characters x the width: long reviews get shorter n-grams, which cost less).
+SIZE_RULES = {
+    "sequence_length": "percentile", "max_tokens": "min_count", "ngram_max_tokens": "min_count",
+    "char_ngrams": "grams_per_text", "char_max_tokens": "min_count",
+}  # fmt: skip
 
 SETTINGS: dict[str, dict[str, Setting]] = {
     "vectorizer": {
@@ -137,7 +142,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "ngrams": Setting(2, 1, 5),
         "ngram_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
         # character n-grams inside words, for CHAR_ENCODERS: 1 to `char_ngrams` characters
-        "char_ngrams": Setting(5, 1, 8),
+        "char_ngrams": Setting({"grams_per_text": 4000, "max": 5}, 1, 8),
         "char_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
         # Keras' own by default, which is also what runs made before this entry used
         "standardize": Setting(standardize.STRIP, allowed=standardize.STANDARDIZERS),
@@ -219,7 +224,7 @@ class SearchSpace:
     @property
     def char_settings(self) -> tuple[int, int]:
         """(widest character n-gram, max_tokens) of the character n-gram vectorizer."""
-        return self.settings["vectorizer"]["char_ngrams"], self._size("char_max_tokens")
+        return self._size("char_ngrams"), self._size("char_max_tokens")
 
     @property
     def vectorizer_settings(self) -> dict[str, Any]:

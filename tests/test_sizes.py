@@ -60,3 +60,9 @@ def test_character_ngrams_counted_by_distinct_word_are_the_counts_text_by_text()
 
     texts = ["the film, the FILM!", "Straße 房间很好 :)", " ".join(["the"] * (REPEATED_LIST + 3)), "a\u3000b\x85c"]
     assert char_counts(texts, 4) == Counter(gram for text in texts for gram in char_ngrams(text, 4))
+
+
+def test_long_texts_get_narrower_character_ngrams():
+    short, long = (resolve_sizes(load_space("default"), _texts(n)).settings["vectorizer"]["char_ngrams"] for n in (3, 400))
+    assert short == 5  # the cap: a dozen characters a text
+    assert long == 4000 // len(_texts(400)[0]) < 5
