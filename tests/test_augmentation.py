@@ -8,8 +8,8 @@ import tensorflow as tf
 from autosent.hypermodel import SentimentHyperModel
 from autosent.layers import UNKNOWN_WORD, NgramDropout, SpanMask, WordDropout
 from autosent.space import load_space
-from autosent.vectorize import NGRAMS, WORDS
-from test_hypermodel import VOCABULARY, _counts, _inputs
+from autosent.vectorize import WORDS
+from test_hypermodel import SIZES, VOCABULARY, _counts, _inputs
 
 IDS = np.array([[5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 0]] * 64, dtype="int32")  # 8 words, right-padded
 
@@ -44,7 +44,7 @@ def test_ngram_dropout_drops_ngrams_while_training_only():
 @pytest.mark.parametrize("encoder", ["conv1d", "gru", "bag"])
 def test_an_augmented_model_predicts_exactly_as_the_same_weights_without_augmentation(tiny_space, encoder):
     space = load_space(str(tiny_space))
-    hypermodel = SentimentHyperModel(space, {WORDS: VOCABULARY, NGRAMS: VOCABULARY}, 2)
+    hypermodel = SentimentHyperModel(space, SIZES, 2)
     models = {}
     for rates in ((0.0, 0.0), (0.3, 0.2)):
         hp = keras_tuner.HyperParameters()
