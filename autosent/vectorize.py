@@ -173,7 +173,10 @@ def fitted_tokenizer(train_texts: list[str], space: SearchSpace, run_dir: Path) 
     if space.uses_chars:
         # Counted in Python by distinct words (sizes.char_counts), many times faster on long texts than the layer's adapt.
         width, char_tokens = space.char_settings
-        most_common = lambda: [gram for gram, _ in char_counts(train_texts, width).most_common(char_tokens - RESERVED["char_max_tokens"])]  # noqa: E731
+
+        def most_common() -> list[str]:
+            return [gram for gram, _ in char_counts(train_texts, width).most_common(char_tokens - RESERVED["char_max_tokens"])]
+
         layers[CHARS] = _fitted(train_texts, run_dir / CHAR_VOCABULARY_FILE, lambda v: make_char_vectorizer(width, char_tokens, v), most_common)
     return Tokenizer(**layers)
 

