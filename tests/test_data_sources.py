@@ -134,6 +134,29 @@ def test_numeric_labels_are_compared_as_numbers(tmp_path):
     assert np.bincount(np.concatenate([dataset.train.labels, dataset.val.labels, dataset.test.labels])).tolist() == [20, 40]
 
 
+def test_integer_labels_are_compared_exactly_and_named_as_written(tmp_path):
+    """Two IDs a float cannot tell apart stay two classes, each named by the user's own label."""
+    labels = [9007199254740993, "9007199254740992", 7, "1e3"]
+    rows = [{"text": f"t {i}", "label": labels[i % len(labels)]} for i in range(80)]
+    assert load_dataset(_jsonl(tmp_path / "r.jsonl", rows)).label_names == ("7", "1e3", "9007199254740992", "9007199254740993")
+
+
+def test_json_booleans_are_one_class_with_the_strings_that_print_as_them(tmp_path):
+    labels = [True, False, "true", "false"]
+    rows = [{"text": f"t {i}", "label": labels[i % len(labels)]} for i in range(40)]
+    dataset = load_dataset(_jsonl(tmp_path / "r.jsonl", rows))
+    assert dataset.label_names == ("false", "true")
+    assert sum(dataset.sizes().values()) == 40
+
+
+@pytest.mark.parametrize("other", ["True", "pos", 1])
+def test_json_booleans_beside_other_labels_are_refused_as_mixed_types(tmp_path, other):
+    labels = [True, False, other]
+    rows = [{"text": f"t {i}", "label": labels[i % len(labels)]} for i in range(60)]
+    with pytest.raises(UsageError, match=rf"mixed label types: the JSON boolean false and the \w+ {str(other)!r}"):
+        load_dataset(_jsonl(tmp_path / "r.jsonl", rows))
+
+
 def test_the_fingerprint_is_the_same_in_every_process(tmp_path):
     """Class order (and so the fingerprint) must not depend on PYTHONHASHSEED."""
     rows = [{"text": f"t {i}", "label": ["1", "01", "2"][i % 3]} for i in range(90)]
