@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed for model init, shuffling and --limit (default: 0)")
     s.add_argument("--limit", type=int, help="subsample the training split to N texts for a quick run")
     s.add_argument("--class-weight", choices=["none", "balanced"], help="balanced: weigh each class's loss by its inverse frequency (default: the space's class_weight, none)")
+    s.add_argument("--allow-overlap", action="store_true", help="let --val-data/--test-data share texts with --data (refused by default: their scores would be measured on training texts)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing run made from other data or space")
     s.add_argument("--top", type=positive_int, default=5, help="trials shown in the live leaderboard (default: 5)")
     s.add_argument("--devices", help="train each trial on all or N devices (GPUs; the CPU where there are none)")
@@ -322,16 +323,17 @@ def _term(term: str) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from autosent.data import load_labelled
+    from autosent.data import SplitRule, load_labelled
     from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
     from autosent.predict import Predictor, export_metadata, latest_export
 
     if args.figure is not None:
         check_figure_path(args.figure)
     folder = args.model if args.model is not None else latest_export(args.results)
-    label_names = export_metadata(folder)["label_names"]
+    metadata = export_metadata(folder)
+    label_names = metadata["label_names"]
     labelled = load_labelled(
-        args.data, tuple(label_names), split=args.split,
+        args.data, tuple(label_names), split=args.split, rule=SplitRule.from_json(metadata.get("split")),
         text_column=args.text_column, label_column=args.label_column, encoding=args.encoding,
     )  # fmt: skip  (the data is checked before TensorFlow loads)
     _load_tensorflow(args)

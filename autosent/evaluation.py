@@ -131,10 +131,13 @@ def render(result: Evaluation, model: Path, source: str) -> str:
     m = result.metrics
     names = list(m["per_class"])
     auc = f" · ROC-AUC {m['roc_auc']:.4f}" if m.get("roc_auc") is not None else ""
+    absent = m.get("absent_classes", [])
+    over = f" (over the {len(names) - len(absent)} classes present)" if absent else ""
     lines = [
         f"{model} on {source}: {m['n']:,} texts",
-        f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{auc} · "
+        f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
         f"expected calibration error {m['expected_calibration_error']:.4f}",
+        *([f"note: no text of class {', '.join(absent)} in this data: its precision, recall and F1 are not measured"] if absent else []),
         "",
         table(["class", "precision", "recall", "F1", "support"],
               [[n, c["precision"], c["recall"], c["f1"], c["support"]] for n, c in m["per_class"].items()]),  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import export_folder, model_card, val_predictions
-from autosent.data import Dataset, load_dataset
+from autosent.data import Dataset, SplitRule, load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
 from autosent.lock import export_lock
@@ -109,6 +109,7 @@ def check_export(results: Path, run: str | None, out: Path | None, trial: str = 
         encoding=info.encoding,
         limit=info.limit,
         seed=info.identity["seed"],
+        rule=SplitRule.from_json(info.identity.get("split")),
     )
     if dataset.fingerprint() != info.identity["fingerprint"]:
         raise UsageError(f"the data of {info.identity['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
@@ -248,6 +249,7 @@ def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: 
         "data": job.info.identity["data"],
         "data_fingerprint": job.info.identity["fingerprint"],
         "splits": job.dataset.sizes(),
+        **({"split": job.info.identity["split"]} if "split" in job.info.identity else {}),  # how to make that split again
         "space_name": space.name,
         "vectorizer": space.vectorizer_settings,  # as resolved on the training split
         **({"profile": job.info.profile.to_json()} if job.info.profile is not None else {}),  # runs made before it have none

@@ -67,7 +67,8 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_
     """Accuracy, log loss, precision/recall/F1, ROC-AUC and the confusion matrix.
 
     Binary problems report precision, recall, F1 and AUC of the second class (the
-    positive one); every problem also gets per-class figures and macro averages.
+    positive one); every problem also gets per-class figures and macro averages. Macro-F1
+    averages the classes the labels hold; `absent_classes` names the others.
     """
     p = class_probabilities(probabilities)
     y = np.asarray(labels, dtype=np.int64)
@@ -80,11 +81,14 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_
     for name, auc in aucs.items():
         per_class[name]["roc_auc"] = auc
     eps = 1e-7
+    # A class with no text cannot be recalled: its F1 of 0 would halve a perfect model's macro-F1.
+    present = [name for name, c in per_class.items() if c["support"]]
     result: dict[str, Any] = {
         "n": int(len(y)),
         "accuracy": float((predicted == y).mean()),
         "loss": float(-np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0)).mean()),
-        "macro_f1": float(np.mean([c["f1"] for c in per_class.values()])),
+        "macro_f1": float(np.mean([per_class[name]["f1"] for name in present])),
+        "absent_classes": [name for name in label_names if name not in present],
         "confusion_matrix": matrix.tolist(),
         "per_class": per_class,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autosent import leaderboard
+from autosent.data.leakage import SplitRule
 from autosent.markdown import table as markdown_table
 from autosent.profile import DataProfile
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
@@ -23,7 +24,8 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "## Training data",
         f"- Source: `{metadata['data']}` (fingerprint `{metadata['data_fingerprint'][:16]}…`)",
         f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test"
-        + (" (retrained on train + val)" if metadata["full"] else ""),
+        + (" (retrained on train + val)" if metadata["full"] else "")
+        + _split(metadata),
         f"- Classes: {', '.join(metadata['label_names'])}",
         *_profile(metadata),
         "",
@@ -111,6 +113,15 @@ def _selection(metadata: dict[str, Any]) -> str:
     if selection is None:
         return ""
     return f"Trial {selection['trial_id']} was chosen by this rule: {selection['rule']}. "
+
+
+def _split(metadata: dict[str, Any]) -> str:
+    """How rows were split (`data.leakage.SplitRule`); exports made before the rule split row by row."""
+    rule = SplitRule.from_json(metadata.get("split"))
+    if rule.grouped_by is None:
+        return ", row by row (repeated texts were not looked for)"
+    overlap = "; val/test files sharing texts with the training data allowed by --allow-overlap" if rule.allow_overlap else ""
+    return f", texts with the same words (`{rule.grouped_by}`) kept in one split{overlap}"
 
 
 def _profile(metadata: dict[str, Any]) -> list[str]:

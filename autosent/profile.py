@@ -106,7 +106,11 @@ def _script_shares(texts: list[str]) -> dict[str, float]:
 
 
 def _duplicates(keys: dict[str, list[str]]) -> tuple[dict[str, int], dict[str, int]]:
-    """Exact duplicates among each split's texts (`keys`): within each split, and of each later split in an earlier one."""
+    """Exact duplicates among each split's texts (`keys`): within each split, and of each later split in an earlier one.
+
+    Texts without words are not duplicates of each other, as the split rule (`data.leakage`) has them.
+    """
+    keys = {name: [t for t in texts if t] for name, texts in keys.items()}
     within = {name: len(texts) - len(set(texts)) for name, texts in keys.items()}
     seen = {name: set(texts) for name, texts in keys.items()}
     across = {
@@ -161,5 +165,17 @@ def profile(dataset: Dataset, space: SearchSpace) -> DataProfile:
         duplicates_within=within,
         duplicates_across=across,
         class_counts={name: int(n) for name, n in zip(dataset.label_names, counts)},
-        warnings=_warnings(scripts, words_spread.median, space),
+        warnings=_warnings(scripts, words_spread.median, space) + _leaks(across),
     )
+
+
+def _leaks(across: dict[str, int]) -> list[str]:
+    """A warning when texts are in two splits: val and test scores then overstate the model.
+
+    A search refuses such user files unless `--allow-overlap`; a source's own splits (tfds,
+    an aclImdb-like folder) can hold them too.
+    """
+    found = [f"{n:,} {pair.split('/')[1]} also in {pair.split('/')[0]}" for pair, n in across.items() if n]
+    if not found:
+        return []
+    return [f"texts in two splits ({', '.join(found)}): val and test scores are partly measured on texts the model saw or was chosen on"]

@@ -14,14 +14,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autosent.data import Dataset, load_dataset
+from autosent.data import Dataset, SplitRule, load_dataset
 from autosent.devices import distribution_strategy
 from autosent.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
-from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
+from autosent.rundir import RUN_FILE, TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
 from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
 
@@ -57,6 +57,7 @@ class SearchConfig:
     seed: int = 0
     limit: int | None = None
     class_weight: str | None = None  # fixes the space's class_weight hyperparameter
+    allow_overlap: bool = False  # --val-data/--test-data may share texts with --data
     overwrite: bool = False
     chief: str | None = None
     role: str | None = None
@@ -125,6 +126,7 @@ class PreparedSearch:
     config: SearchConfig
     space: SearchSpace
     dataset: Dataset
+    split_rule: SplitRule
     profile: DataProfile
     started: float
 
@@ -140,6 +142,7 @@ class PreparedSearch:
             **{key: source for key, source in given.items() if source is not None},  # runs before them had neither
             "fingerprint": self.dataset.fingerprint(),
             "space": self.space.as_dict(),
+            **({"split": self.split_rule.to_json()} if self.split_rule.to_json() is not None else {}),  # nor this
             "max_epochs": self.max_epochs,
             "seed": self.config.seed,
         }
@@ -150,6 +153,7 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
     config.validate()
     started = time.monotonic()
     unresolved = load_space(config.space)
+    rule = _split_rule(config, unresolved.standardize)
     dataset = load_dataset(
         config.data,
         val_source=config.val_data,
@@ -159,11 +163,25 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
         encoding=config.encoding,
         limit=config.limit,
         seed=config.seed,
+        rule=rule,
     )
     if config.class_weight is not None:
         unresolved = unresolved.with_fixed("class_weight", config.class_weight)
     space = resolve_sizes(unresolved, dataset.train.texts)
-    return PreparedSearch(config, space, dataset, profile(dataset, space), started)
+    return PreparedSearch(config, space, dataset, rule, profile(dataset, space), started)
+
+
+def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
+    """Rows with the same words in the space's standardisation are one text; a run made before
+    that rule (its identity has none) resumes with the row-by-row split it was made with."""
+    made = config.results / config.run_name / RUN_FILE
+    if not config.overwrite and made.is_file():
+        try:
+            if "split" not in RunRecord.read(made.parent).identity:
+                return SplitRule()
+        except UsageError:  # an unreadable run.json is reported, with its fix, when the run opens
+            pass
+    return SplitRule(standardize, config.allow_overlap)
 
 
 def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:

@@ -59,11 +59,14 @@ def run_cli(
     )
 
 
-def write_reviews_csv(path: Path, n: int = 60, labels: tuple[str, ...] = ("neg", "pos")) -> Path:
-    """A small labelled CSV whose classes are learnable: each label has its own words."""
+def write_reviews_csv(path: Path, n: int = 60, labels: tuple[str, ...] = ("neg", "pos"), first: int = 0) -> Path:
+    """A small labelled CSV whose classes are learnable: each label has its own words.
+
+    Its texts are numbered from `first`: files with apart numbers share no text.
+    """
     words = {label: f"{label}word{label} {label}ish" for label in labels}
     lines = ["text,label"]
-    for i in range(n):
+    for i in range(first, first + n):
         label = labels[i % len(labels)]
         lines.append(f'"review {i} {words[label]} film plot",{label}')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

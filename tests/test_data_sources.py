@@ -207,12 +207,12 @@ def test_tfds_needs_a_name():
 
 def test_val_and_test_data_are_used_as_given_and_change_the_fingerprint(tmp_path):
     data = write_reviews_csv(tmp_path / "train.csv", n=100)
-    val = write_reviews_csv(tmp_path / "val.csv", n=14)
-    test = write_reviews_csv(tmp_path / "test.csv", n=16)
+    val = write_reviews_csv(tmp_path / "val.csv", n=14, first=100)
+    test = write_reviews_csv(tmp_path / "test.csv", n=16, first=200)
     alone = load_dataset(str(data))
     given = load_dataset(str(data), val_source=str(val), test_source=str(test))
     assert given.sizes() == {"train": 100, "val": 14, "test": 16}  # nothing cut from --data
-    assert sorted(given.test.texts) == sorted(load_dataset(str(test), val_source=str(val), test_source=str(test)).test.texts)
+    assert sorted(given.test.texts) == sorted(f"review {i} {w} film plot" for i, w in zip(range(200, 216), ["negwordneg negish", "poswordpos posish"] * 8))
     only_test = load_dataset(str(data), test_source=str(test))
     assert only_test.sizes() == {"train": 90, "val": 10, "test": 16}  # val is 10 % of --data
     assert len({alone.fingerprint(), given.fingerprint(), only_test.fingerprint()}) == 3
@@ -220,7 +220,7 @@ def test_val_and_test_data_are_used_as_given_and_change_the_fingerprint(tmp_path
 
 def test_a_class_seen_only_in_the_test_data_is_refused_naming_it(tmp_path):
     data = write_reviews_csv(tmp_path / "train.csv", n=100)
-    test = write_reviews_csv(tmp_path / "test.csv", n=30, labels=("neg", "pos", "meh"))
+    test = write_reviews_csv(tmp_path / "test.csv", n=30, labels=("neg", "pos", "meh"), first=100)
     with pytest.raises(UsageError, match=r"test.csv: class 'meh' is in the test split but not in the training data"):
         load_dataset(str(data), test_source=str(test))
 

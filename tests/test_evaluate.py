@@ -7,6 +7,7 @@ import pytest
 
 from autosent.evaluation import calibration_bins, expected_calibration_error
 from autosent.export import export_trial
+from autosent.metrics import classification_metrics
 from autosent.search import SearchConfig, run_search
 from conftest import TINY_SPACE, write_reviews_csv
 
@@ -52,6 +53,24 @@ def test_evaluate_on_every_row_draws_the_reliability_diagram_and_lists_the_worst
     assert (three_class_export / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     worst = result.out.split("most confidently wrong")[1]
     assert worst.count("| neg | pos |") == 10  # labelled neg, predicted pos: the ten flipped texts
+
+
+def test_evaluate_on_data_without_some_classes_names_them_and_averages_f1_over_the_others(cli, three_class_export, monkeypatch):
+    monkeypatch.chdir(three_class_export)
+    rows = (three_class_export / "reviews.csv").read_text().splitlines()
+    (three_class_export / "only_pos.csv").write_text("\n".join([rows[0], *(r for r in rows[1:] if r.endswith(",pos"))]) + "\n")
+    result = cli("evaluate", "--model", "results/three/export", "--data", "only_pos.csv", "--json")
+    assert result.code == 0, result.err
+    metrics = json.loads(result.out)["metrics"]
+    assert metrics["absent_classes"] == ["meh", "neg"]
+    assert metrics["macro_f1"] == pytest.approx(metrics["per_class"]["pos"]["f1"]) and metrics["accuracy"] > 0.9
+    shown = cli("evaluate", "--model", "results/three/export", "--data", "only_pos.csv").out
+    assert "(over the 1 classes present)" in shown and "note: no text of class meh, neg in this data" in shown
+
+
+def test_a_perfect_model_on_one_class_has_a_macro_f1_of_one():
+    metrics = classification_metrics(np.array([1, 1, 1]), np.array([[0.1], [0.2], [0.3]]) * -1 + 1, ["neg", "pos"])
+    assert metrics["accuracy"] == 1.0 and metrics["macro_f1"] == 1.0 and metrics["absent_classes"] == ["neg"]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from autosent import model_card
 from autosent.errors import UsageError
 from autosent.export import export_trial
 from autosent.export_folder import recover
@@ -59,6 +60,14 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     assert f"trial {best.trial_id}" in card and "## Test metrics" in card and "## Learning curve" in card
     assert f"Trial {best.trial_id} was chosen by this rule: the val split is small" in card  # 12 val texts
     assert "- Profile: scripts: Latin 100%" in card
+
+
+def test_the_export_records_how_its_rows_were_split_and_its_card_says_so(exported):
+    assert exported.metadata["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": False}
+    card = (exported.out / "MODEL_CARD.md").read_text()
+    assert "texts with the same words (`split_at_punctuation`) kept in one split" in card
+    allowed = model_card.render({**exported.metadata, "split": {"grouped_by": "unicode_words", "allow_overlap": True}}, [])
+    assert "sharing texts with the training data allowed by --allow-overlap" in allowed
 
 
 def test_keras_file_and_saved_model_agree(exported):

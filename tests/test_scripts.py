@@ -104,9 +104,11 @@ def test_the_profile_warns_for_a_script_without_spaces_and_not_for_english():
     space = load_space("default")
     chinese = profile(_dataset(["房间很好，推荐", "太差了，失望", "服务很好", "早餐糟糕"]), space)
     english = profile(_dataset(["a fine room, recommended", "awful, never again", "great service", "bad breakfast"]), space)
-    assert chinese.scripts == {"Han": 1.0} and len(chinese.warnings) == 1
+    assert chinese.scripts == {"Han": 1.0} and len(chinese.warnings) == 2
     assert "Han, written without spaces" in chinese.warnings[0] and "char_nbsvm, tfidf" in chinese.warnings[0]
-    assert english.warnings == [] and english.scripts == {"Latin": 1.0}
     assert chinese.duplicates_across == {"train/val": 4, "train/test": 4, "val/test": 4}  # the same texts in each split
+    leak = "texts in two splits (4 val also in train, 4 test also in train, 4 test also in val): val and test scores"
+    assert chinese.warnings[1].startswith(leak)
+    assert english.warnings == chinese.warnings[1:] and english.scripts == {"Latin": 1.0}  # no script warning
     old = profile(_dataset(["房间很好，推荐", "太差了，失望"]), load_space("seed"))  # Keras' standardisation, no char family
     assert 'use "unicode_words"' in old.warnings[0] and "has no character encoder" in old.warnings[0]

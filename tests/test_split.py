@@ -2,9 +2,11 @@
 
 import numpy as np
 
-from autosent.data import load_dataset
+from autosent.data import SplitRule, load_dataset
 from autosent.data.bundled import load_bundled
+from autosent.data.leakage import group_ids
 from autosent.data.split import stratified_split, subsample
+from autosent.standardize import UNICODE
 
 
 def test_imdb_default_split_is_20000_2500_2500_without_overlap():
@@ -36,17 +38,32 @@ def test_split_follows_the_specified_recipe():
 def test_dataset_splits_hold_the_texts_of_those_indices():
     texts, labels = load_bundled("imdb")
     _, _, test_idx = stratified_split(labels)
-    dataset = load_dataset("imdb")
+    dataset = load_dataset("imdb", rule=SplitRule())  # row by row, as runs made before the split rule
     assert dataset.test.texts[:3] == [texts[i] for i in test_idx[:3]]
     assert dataset.sizes() == {"train": 20_000, "val": 2_500, "test": 2_500}
     assert dataset.label_names == ("negative", "positive")
+
+
+def test_the_imdb_split_moves_only_the_reviews_that_leaked():
+    """IMDB repeats some reviews: each joins its first copy's split; every other review stays where it was."""
+    texts, labels = load_bundled("imdb")
+    key = SplitRule(UNICODE).same_text()
+    groups = group_ids([key(t) for t in texts])
+    single = np.bincount(groups)[groups] == 1
+    rows, grouped = stratified_split(labels), stratified_split(labels, groups=groups)
+    for before, after in zip(rows, grouped):
+        assert list(before[single[before]]) == list(after[single[after]])  # same rows, same order
+    part = {g: k for k, p in enumerate(grouped) for g in groups[p].tolist()}
+    assert all(part[g] == k for k, p in enumerate(grouped) for g in groups[p].tolist())  # no text in two parts
+    in_rows = [set(groups[p].tolist()) for p in rows]
+    assert any(sum(g in found for found in in_rows) > 1 for g in set(groups[~single].tolist()))  # the row-by-row split leaked
 
 
 def test_limit_subsamples_train_only_and_is_seeded():
     a = load_dataset("imdb", limit=500, seed=3)
     b = load_dataset("imdb", limit=500, seed=3)
     c = load_dataset("imdb", limit=500, seed=4)
-    assert a.sizes() == {"train": 500, "val": 2_500, "test": 2_500}
+    assert a.sizes() == {"train": 500, "val": 2_509, "test": 2_493}  # the grouped split's val and test
     assert a.train.texts == b.train.texts and a.train.texts != c.train.texts
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
 

@@ -16,11 +16,16 @@ import numpy as np
 from autosent.data.bundled import BUNDLED, load_bundled
 from autosent.data.files import load_path, load_presplit_folder, presplit_folder
 from autosent.data.labels import encode_as, encode_labels
+from autosent.data.leakage import SplitRule, check_no_overlap, group_ids
 from autosent.data.split import stratified_split, subsample
 from autosent.data.tfds_source import load_tfds
 from autosent.errors import UsageError
+from autosent.standardize import UNICODE
 
-__all__ = ["Dataset", "Split", "load_dataset", "load_labelled", "stratified_split"]
+__all__ = ["Dataset", "Split", "SplitRule", "load_dataset", "load_labelled", "stratified_split"]
+
+#: The split rule of new runs: rows with the same words (Unicode-aware) are one text.
+GROUPED = SplitRule(grouped_by=UNICODE)
 
 
 @dataclass(frozen=True)
@@ -125,15 +130,17 @@ def _drop_empty(split: Split) -> tuple[Split, int]:
     return split.take(np.flatnonzero(keep)), int((~keep).sum())
 
 
-def _carve(train: Split, given: dict[str, Split]) -> dict[str, Split]:
+def _carve(train: Split, given: dict[str, Split], keys: list[str] | None) -> dict[str, Split]:
     """Train, val and test: those given as they are, the others cut from `train` (stratified, seeded).
 
     With neither given, train / val / test are 80 / 10 / 10 % of it, the split every IMDB
-    number refers to; with one given, the other is 10 % of it.
+    number refers to; with one given, the other is 10 % of it. With `keys` (a text's
+    identity, per training row), rows that are one text stay on one side of every cut.
     """
     missing = [name for name in ("val", "test") if name not in given]
     cuts = {2: (0.8, 0.9), 1: (0.9,), 0: ()}[len(missing)]
-    train, *carved = (train.take(i) for i in stratified_split(train.labels, cuts=cuts))
+    groups = None if keys is None else group_ids(keys)
+    train, *carved = (train.take(i) for i in stratified_split(train.labels, cuts=cuts, groups=groups))
     return {"train": train, **given, **dict(zip(missing, carved))}
 
 
@@ -147,6 +154,7 @@ def load_dataset(
     encoding: str = "utf-8",
     limit: int | None = None,
     seed: int = 0,
+    rule: SplitRule = GROUPED,
 ) -> Dataset:
     """Load `source` (a bundled name, `tfds:NAME` or a path) and split it.
 
@@ -155,7 +163,10 @@ def load_dataset(
     `train/` + `test/` folder) keeps them. What is still missing is cut from the training
     rows. Empty and whitespace-only texts are dropped and counted. `encoding` applies to user
     files, which are refused (not silently mangled) if they do not decode. `limit` subsamples
-    the training split only (seeded), so val and test stay comparable across runs.
+    the training split only (seeded), so val and test stay comparable across runs. `rule`
+    says which rows are one text (kept on one side of every cut; refused in a given val or
+    test source that the training data holds, unless it allows overlap); a run records it,
+    so that its split can be made again.
     """
     read = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
     main = _read_source(source, "--data", **read)
@@ -175,7 +186,14 @@ def load_dataset(
     if not len(splits["train"]):
         raise UsageError(f"{source}: every text is empty or whitespace")
     _check_classes_are_trained(names, splits, origin)
-    splits = _carve(splits.pop("train"), splits)
+    same_text = rule.same_text()
+    keys = None if same_text is None else {"train": [same_text(t) for t in splits["train"].texts]}
+    given = [key for key, extra in (("val", val_source), ("test", test_source)) if extra is not None]
+    if keys is not None and given and not rule.allow_overlap:
+        keys |= {key: [same_text(t) for t in splits[key].texts] for key in given}
+        flags = {"train": f"--data {source}", "val": f"--val-data {val_source}", "test": f"--test-data {test_source}"}
+        check_no_overlap(keys, {key: splits[key].texts for key in keys}, flags)
+    splits = _carve(splits.pop("train"), splits, None if keys is None else keys["train"])
     train, val, test = splits["train"], splits["val"], splits["test"]
     if min(len(train), len(val), len(test)) == 0:
         raise UsageError(f"{source}: too few rows to make train, val and test splits ({len(train)}/{len(val)}/{len(test)})")
@@ -222,7 +240,7 @@ def holds_a_test_split(source: str) -> bool:
 
 def load_labelled(
     source: str, label_names: tuple[str, ...], *, split: str | None = None,
-    text_column: str = "text", label_column: str = "label", encoding: str = "utf-8",
+    text_column: str = "text", label_column: str = "label", encoding: str = "utf-8", rule: SplitRule = GROUPED,
 ) -> Split:  # fmt: skip
     """Labelled texts to score a model with classes `label_names` on (`autosent evaluate`).
 
@@ -230,11 +248,12 @@ def load_labelled(
     own test metrics can be reproduced), `all` every row; by default the test split of a
     source that holds one, every row of a plain file or folder. Labels are matched to
     `label_names` by name (or, for named classes, by index); any other label is refused.
+    `rule` is the split rule of the export's run, which made its test split.
     """
     split = split or ("test" if holds_a_test_split(source) else "all")
     read = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
     if split == "test":
-        dataset = load_dataset(source, **read)
+        dataset = load_dataset(source, **read, rule=rule)
         texts, raw = dataset.test.texts, [dataset.label_names[i] for i in dataset.test.labels]
     else:
         parts = _read_source(source, "--data", **read).parts.values()

@@ -41,7 +41,7 @@ def _check_one_kind(raw: Sequence[object], source: str) -> None:
     other = next((v for v in raw if not isinstance(v, bool) and _spelling(v) not in ("true", "false")), None)
     if other is not None:
         raise UsageError(
-            f"{source}: mixed label types: the JSON boolean {sorted(booleans)[0]} and the {type(other).__name__} "
+            f"{source}: mixed label types: the JSON boolean {min(booleans)} and the {type(other).__name__} "
             f"{_spelling(other)!r}; give every label in one form (e.g. all strings)"
         )
 

@@ -12,7 +12,7 @@ SPLIT_SEED = 1337
 
 
 def stratified_split(
-    labels: np.ndarray, cuts: Sequence[float] = (0.8, 0.9), seed: int = SPLIT_SEED
+    labels: np.ndarray, cuts: Sequence[float] = (0.8, 0.9), seed: int = SPLIT_SEED, groups: np.ndarray | None = None
 ) -> list[np.ndarray]:
     """Split row indices into `len(cuts) + 1` parts, class by class.
 
@@ -20,7 +20,26 @@ def stratified_split(
     one shared `numpy.random.default_rng(seed)` and cut at `int(cut * n)`. With the
     default cuts this is exactly the split the project specifies for IMDB:
     80 % train, 10 % val, 10 % test.
+
+    `groups` (an id per row) keeps the rows of a group together: after the row-by-row cut,
+    every row of a group joins the part that holds the group's first row (in file order).
+    Rows of no repeated group stay exactly where the row-by-row split puts them, so the
+    canonical split moves only where it leaked.
     """
+    parts = _stratified_rows(labels, cuts, seed)
+    if groups is None:
+        return parts
+    part_of_row = np.empty(len(labels), dtype=np.int64)
+    for k, part in enumerate(parts):
+        part_of_row[part] = k
+    first_rows = np.unique(groups, return_index=True)[1]
+    part_of_group = dict(zip(groups[first_rows].tolist(), part_of_row[first_rows].tolist()))
+    moved = np.array([part_of_group[g] for g in groups.tolist()], dtype=np.int64)
+    # each part keeps its order; a row that moves in goes after them, in file order
+    return [np.concatenate([part[moved[part] == k], np.flatnonzero((moved == k) & (part_of_row != k))]) for k, part in enumerate(parts)]
+
+
+def _stratified_rows(labels: np.ndarray, cuts: Sequence[float], seed: int) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     parts: list[list[np.ndarray]] = [[] for _ in range(len(cuts) + 1)]
     for c in np.unique(labels):

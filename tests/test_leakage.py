@@ -1,0 +1,84 @@
+"""Leakage between splits is found before training: a text in train and in val or test makes their scores lie."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import TINY_SPACE, snapshot, write_reviews_csv
+
+from autosent.data import SplitRule, load_dataset
+from autosent.errors import UsageError
+from autosent.search import SearchConfig, prepare_search
+from autosent.standardize import UNICODE
+
+SEARCH = ["search", "--space", str(TINY_SPACE), "--budget", "1", "--max-epochs", "1"]
+
+
+def _keys(texts: list[str]) -> set[str]:
+    key = SplitRule(UNICODE).same_text()
+    return {key(t) for t in texts}
+
+
+def test_the_training_file_given_again_as_val_and_test_data_is_refused_naming_the_overlap(cli, tmp_path):
+    write_reviews_csv(tmp_path / "train.csv", n=100)
+    before = snapshot(tmp_path)
+    line = cli(*SEARCH, "--data", "train.csv", "--val-data", "train.csv", "--test-data", "train.csv").assert_usage_error(
+        "--val-data train.csv: 100 of its 100 texts are also in --data train.csv (e.g. 'review 0 negwordneg negish film plot')"
+    )
+    assert "--allow-overlap" in line
+    assert snapshot(tmp_path) == before  # refused before anything was written
+
+
+def test_overlap_is_found_in_the_words_the_models_read_not_only_byte_for_byte(tmp_path):
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    (tmp_path / "val.csv").write_text('text,label\n"REVIEW 3  poswordpos posish, film plot!",pos\n"a new text",neg\n')
+    with pytest.raises(UsageError, match=r"val.csv: 1 of its 2 texts are also in --data .*train.csv"):
+        load_dataset(str(data), val_source=str(tmp_path / "val.csv"))
+
+
+def test_test_data_that_repeats_the_val_data_is_refused_too(tmp_path):
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    val = write_reviews_csv(tmp_path / "val.csv", n=20, first=100)
+    with pytest.raises(UsageError, match=r"--test-data .*val.csv: 20 of its 20 texts are also in --val-data"):
+        load_dataset(str(data), val_source=str(val), test_source=str(val))
+
+
+def test_allow_overlap_takes_the_files_records_it_and_warns(tmp_path):
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    val = write_reviews_csv(tmp_path / "val.csv", n=20, first=90)  # 10 of its texts are training texts
+    prepared = prepare_search(SearchConfig(data=str(data), val_data=str(val), space=str(TINY_SPACE), results=tmp_path / "r", allow_overlap=True))
+    assert prepared.identity()["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": True}
+    across = prepared.profile.duplicates_across
+    assert across["train/val"] + across["val/test"] == 10  # the test split is cut from --data, after val was given
+    assert any(w.startswith(f"texts in two splits ({across['train/val']} val also in train") for w in prepared.profile.warnings)
+
+
+def test_repeated_texts_of_one_file_stay_in_one_split_and_are_counted(tmp_path):
+    rows = ["text,label"] + [f'"{text} film {i}",{label}' for i in range(60) for label, text in (("neg", "awful"), ("pos", "great")) for text in (text, text.upper() + "!")]
+    (tmp_path / "dup.csv").write_text("\n".join(rows) + "\n")
+    dataset = load_dataset(str(tmp_path / "dup.csv"))
+    train, val, test = (_keys(s.texts) for s in (dataset.train, dataset.val, dataset.test))
+    assert not train & val and not train & test and not val & test
+    assert len(dataset.train) + len(dataset.val) + len(dataset.test) == 240 and len(val) > 5
+    rows_alone = load_dataset(str(tmp_path / "dup.csv"), rule=SplitRule())
+    assert _keys(rows_alone.train.texts) & _keys(rows_alone.val.texts)  # row by row, they straddled the cut
+    prepared = prepare_search(SearchConfig(data=str(tmp_path / "dup.csv"), space=str(TINY_SPACE), results=tmp_path / "r"))
+    assert sum(prepared.profile.duplicates_within.values()) == 120 and set(prepared.profile.duplicates_across.values()) == {0}
+
+
+def test_a_run_made_before_the_split_rule_resumes_with_its_row_by_row_split(finished_run, tmp_path, monkeypatch):
+    """Its identity has no `split`: the same command makes the split it was made with, so it still resumes."""
+    import json
+
+    record = json.loads((finished_run / "run.json").read_text())
+    assert record["identity"].pop("split") == {"grouped_by": "split_at_punctuation", "allow_overlap": False}
+    (finished_run / "run.json").write_text(json.dumps(record))
+    monkeypatch.chdir(tmp_path)
+    config = SearchConfig(data="reviews.csv", space=str(TINY_SPACE), budget=2, results=tmp_path / "results", run="done")
+    assert prepare_search(config).split_rule == SplitRule()
+    assert prepare_search(SearchConfig(**{**vars(config), "overwrite": True})).split_rule.grouped_by == "split_at_punctuation"
+
+
+def test_without_a_repeated_text_the_split_is_the_row_by_row_one(tmp_path):
+    data = str(write_reviews_csv(tmp_path / "train.csv", n=100))
+    grouped, rows = load_dataset(data), load_dataset(data, rule=SplitRule())
+    assert grouped.fingerprint() == rows.fingerprint()
