@@ -1,8 +1,10 @@
 """Every use of keras-tuner's private API, in one place, checked when it is imported.
 
 keras-tuner's public API has no atomic state writes, no view of the oracle's retry queue, no
-hook into its gRPC servicer and no say in how an oracle samples a configuration, and autosent
-needs all four (crash safety, resume repair, distributed liveness, cost-aware allocation). When keras-tuner changes, this is the one file to read: it imports
+hook into its gRPC servicer, no say in how an oracle samples a configuration and no way to
+declare a space without building its models, and autosent needs all five (crash safety, resume
+repair, distributed liveness, cost-aware allocation, a model too large for memory failing in a
+recorded trial). When keras-tuner changes, this is the one file to read: it imports
 what it needs from `keras_tuner.src`, checks that each piece has the shape autosent relies
 on, and fails with one clear message naming the piece if not. It was verified with the
 keras-tuner versions `pyproject.toml` allows.
@@ -66,6 +68,8 @@ check(
     (HyperbandOracle, "_get_num_rounds"),
     (HyperbandOracle, "_get_size"),
     (HyperbandOracle, "_get_epochs"),
+    # tuner.RecordingHyperband overrides it: it declares the space without building models
+    (Tuner, "_populate_initial_space"),
     (Tuner, "_get_checkpoint_fname"),  # where each trial's best-epoch weights are: see checkpoint_path
     (TrialStatus, "IDLE"),
     (TrialStatus, "STOPPED"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autosent.allocation import FamilyStats, encoder_weights, epochs_for
+from autosent.errors import UsageError
 
 #: Batches timed per encoder after one untimed batch (which traces the model's graph).
 TIMED_BATCHES = 3
@@ -103,13 +104,21 @@ def estimate_minutes(trials: list[PlannedTrial], seconds_per_epoch: dict[str, fl
 
 def time_encoders(hypermodel, space, data) -> dict[str, float]:
     """Seconds per epoch of each encoder of the space, from a few timed batches on the run's data."""
+    import tensorflow as tf
+
     estimates = {}
     for encoder in space.encoders:
         hp = hypermodel.hyperparameters_for({"encoder": encoder})
-        model = hypermodel.build(hp)
         batch_size = space.model_values(hp.values)["batch_size"]
-        train = _seconds_per_batch(model.train_on_batch, data.x_train, data.y_train, batch_size)
-        val = _seconds_per_batch(model.test_on_batch, data.x_val, data.y_val, VALIDATION_BATCH)
+        try:
+            model = hypermodel.build(hp)
+            train = _seconds_per_batch(model.train_on_batch, data.x_train, data.y_train, batch_size)
+            val = _seconds_per_batch(model.test_on_batch, data.x_val, data.y_val, VALIDATION_BATCH)
+        except (MemoryError, tf.errors.ResourceExhaustedError) as e:  # memory.check_fits passed it; other programs hold memory
+            raise UsageError(
+                f"--dry-run: a {encoder} model of space {space.name} ran out of memory on this machine ({type(e).__name__}); "
+                "lower its sizes in the space file"
+            ) from None
         estimates[encoder] = (
             train * math.ceil(len(data.y_train) / batch_size) + val * math.ceil(len(data.y_val) / VALIDATION_BATCH)
         )

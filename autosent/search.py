@@ -19,6 +19,7 @@ from autosent.devices import distribution_strategy
 from autosent.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
 from autosent.events import SearchListener
+from autosent.memory import check_fits
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.rundir import RUN_FILE, TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
@@ -168,6 +169,7 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
     if config.class_weight is not None:
         unresolved = unresolved.with_fixed("class_weight", config.class_weight)
     space = resolve_sizes(unresolved, dataset.train.texts)
+    check_fits(space, dataset.num_classes, f"--space {config.space}")  # sizes each in range can still multiply past any memory
     return PreparedSearch(config, space, dataset, rule, profile(dataset, space), started)
 
 

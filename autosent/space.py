@@ -235,10 +235,14 @@ class SearchSpace:
         unused = () if self.uses_chars else ("char_ngrams", "char_max_tokens")
         return {k: v for k, v in self.settings["vectorizer"].items() if k not in unused}
 
+    def largest(self, name: str, encoder: str) -> Any:
+        """The largest value hyperparameter `name` can take in a trial of `encoder`."""
+        return _largest(self.spec(name, encoder))
+
     @property
     def largest_kernel(self) -> int:
         """The widest convolution a trial can pick (1 if none can): no text may be shorter."""
-        return _largest(self.spec("kernel_size", "conv1d")) if "conv1d" in self.encoders else 1
+        return self.largest("kernel_size", "conv1d") if "conv1d" in self.encoders else 1
 
     @property
     def max_epochs(self) -> int:

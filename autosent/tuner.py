@@ -9,6 +9,7 @@ what autosent needs around each trial: it times it, turns its Keras history into
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 import warnings
@@ -54,10 +55,14 @@ def _check_finite(name: str, value: Any, where: str) -> None:
         raise keras_tuner.errors.FailedTrialError(f"{name} became {float(value)} {where}")
 
 
+#: What TensorFlow puts before an op's error message: the function the op ran in.
+FUNCTION_NODE = re.compile(r"^\{\{function_node [^}]*\}\}\s*")
+
+
 def _one_line(error: Exception) -> str:
-    """`OutOfMemoryError: first line of its message`: TensorFlow's messages run for pages."""
+    """`ResourceExhaustedError: first line of its message`: TensorFlow's messages run for pages."""
     lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return f"{type(error).__name__}: {FUNCTION_NODE.sub('', lines[0])}" if lines else type(error).__name__
 
 
 #: Samples keras-tuner may draw to find a new configuration of the encoder the allocator picked.
@@ -151,6 +156,20 @@ class RecordingHyperband(keras_tuner.Hyperband):
         )  # fmt: skip
         # keras_tuner.Hyperband.__init__ only builds the stock oracle; the Tuner takes ours.
         keras_tuner.Tuner.__init__(self, oracle=oracle, **kwargs)
+
+    def _populate_initial_space(self) -> None:
+        """Declare the whole space to the oracle without building a model.
+
+        keras-tuner builds the hypermodel once per conditional scope here, in the tuner's
+        constructor, to discover conditional hyperparameters; a model too large for memory
+        would then fail outside any trial, with nothing recorded. `SearchSpace.declare_all`
+        registers every hyperparameter, conditional ones included, in the order those builds
+        would, so one declaration gives the oracle the same space, and the first model is built
+        by a trial, whose failure is recorded like any other.
+        """
+        hp = self.oracle.get_space()
+        self.hypermodel.space.declare_all(hp)
+        self.oracle.update_space(hp)
 
     def reload(self) -> None:
         """keras-tuner's resume, then `resume.repair_oracle` (by the process that owns the oracle)."""

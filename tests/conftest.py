@@ -59,6 +59,22 @@ def run_cli(
     )
 
 
+def unallocatable_space(folder: Path) -> Path:
+    """The tiny space with nbsvm and a conv1d whose kernel (10,000 x 65,536 x 65,536 floats, 156 TiB) no
+    machine can allocate: more than a 64-bit Linux process's whole address space (128 TiB), so allocating
+    it fails at once, on any machine, without touching memory. Its word vocabulary is one word, so the
+    embedding before it is small."""
+    text = TINY_SPACE.read_text().replace('["conv1d", "gru", "bigru", "bag", "nbsvm"]', '["nbsvm", "conv1d"]')
+    for old, new in [("max_tokens = 2000", "max_tokens = 3"), ("sequence_length = 64", "sequence_length = 10000"),
+                     ("embedding_dim = 8", "embedding_dim = 65536"), ("units = { choice = [4, 8] }", "units = 65536"),
+                     ("kernel_size = 3", "kernel_size = 10000")]:  # fmt: skip
+        assert old in text
+        text = text.replace(old, new)
+    path = folder / "unallocatable.toml"
+    path.write_text(text)
+    return path
+
+
 def write_reviews_csv(path: Path, n: int = 60, labels: tuple[str, ...] = ("neg", "pos"), first: int = 0) -> Path:
     """A small labelled CSV whose classes are learnable: each label has its own words.
 
