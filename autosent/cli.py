@@ -32,6 +32,13 @@ DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPER
 class _Parser(argparse.ArgumentParser):
     """argparse, but its errors are one line and exit 2 like every other usage error."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse reads `-5m` after a flag as another flag ("expected one argument"): only plain
+        # negative numbers count as values. No option here starts with '-' and a digit, so any such
+        # word is a value, and `--time-limit -5m` reaches the flag's own check and its message.
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see: {self.prog} --help)")
 
@@ -73,6 +80,7 @@ def _add_column_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-column", default="text", help="text column of a CSV/TSV/JSONL file (default: text)")
     p.add_argument("--label-column", default="label", help="label column of a CSV/TSV/JSONL file (default: label)")
     p.add_argument("--encoding", default="utf-8", help="text encoding of data files; undecodable files are refused (default: utf-8)")
+    p.add_argument("--delimiter", help="field separator of .csv/.tsv files, e.g. ';' or tab (default: ',' for .csv, tab for .tsv)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -334,7 +342,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     label_names = metadata["label_names"]
     labelled = load_labelled(
         args.data, tuple(label_names), split=args.split, rule=SplitRule.from_json(metadata.get("split")),
-        text_column=args.text_column, label_column=args.label_column, encoding=args.encoding,
+        text_column=args.text_column, label_column=args.label_column, encoding=args.encoding, delimiter=args.delimiter,
     )  # fmt: skip  (the data is checked before TensorFlow loads)
     _load_tensorflow(args)
     predictor = Predictor(folder)

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from autosent import export_folder, model_card, val_predictions
-from autosent.data import Dataset, SplitRule, load_dataset
+from autosent.data import Dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
 from autosent.lock import export_lock
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
+from autosent.run_data import load_run_data
 from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
 from autosent.selection import Selection, select_best
 from autosent.space import SearchSpace
@@ -100,20 +101,7 @@ def check_export(results: Path, run: str | None, out: Path | None, trial: str = 
     choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR
     export_folder.check_destination(out)
-    dataset = load_dataset(
-        info.identity["data"],
-        val_source=info.identity.get("val_data"),
-        test_source=info.identity.get("test_data"),
-        text_column=info.text_column,
-        label_column=info.label_column,
-        encoding=info.encoding,
-        limit=info.limit,
-        seed=info.identity["seed"],
-        rule=SplitRule.from_json(info.identity.get("split")),
-    )
-    if dataset.fingerprint() != info.identity["fingerprint"]:
-        raise UsageError(f"the data of {info.identity['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
-    return ExportJob(run_dir, info, records, dataset, out)
+    return ExportJob(run_dir, info, records, load_run_data(run_dir, info), out)
 
 
 @contextlib.contextmanager

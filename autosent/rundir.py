@@ -94,6 +94,8 @@ class RunRecord:
     splits: dict[str, int]
     dropped_empty_texts: int
     profile: DataProfile | None = None  # runs made before it have none
+    delimiter: str | None = None  # `--delimiter` of .csv/.tsv data, if given; runs before it had none
+    data_paths: dict[str, str] | None = None  # absolute path of each data source that is a path (`run_data`)
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     format: int = 1  # of this record; run.json files written before it had none and read as 1
@@ -101,7 +103,7 @@ class RunRecord:
     #: identity keys every reader relies on
     IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
     #: fields the run.json files of earlier versions lack
-    OPTIONAL = ("profile", "versions", "created", "format")
+    OPTIONAL = ("profile", "delimiter", "data_paths", "versions", "created", "format")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autosent.data import Dataset, SplitRule, load_dataset
+from autosent.data.files import check_encoding
 from autosent.devices import distribution_strategy
 from autosent.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
@@ -22,6 +23,7 @@ from autosent.events import SearchListener
 from autosent.memory import check_fits
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
+from autosent.run_data import recorded_paths
 from autosent.rundir import RUN_FILE, TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
 from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
@@ -49,6 +51,7 @@ class SearchConfig:
     text_column: str = "text"
     label_column: str = "label"
     encoding: str = "utf-8"
+    delimiter: str | None = None  # of .csv/.tsv files; by default their suffix's
     space: str = "default"
     budget: int = 50
     max_epochs: int | None = None
@@ -76,10 +79,7 @@ class SearchConfig:
         _check_range("--seed", self.seed, 0, MAX_SEED)
         if self.time_limit is not None and not 0 < self.time_limit < math.inf:
             raise UsageError(f"--time-limit {self.time_limit:g}s must be positive")
-        try:
-            "".encode(self.encoding)  # str.encode accepts text encodings only: not hex, base64, rot13
-        except LookupError:
-            raise UsageError(f"--encoding {self.encoding}: not a text encoding (e.g. utf-8, latin-1, cp1252)") from None
+        check_encoding(self.encoding)
         check_run_name(self.run_name)
         if self.results.exists() and not self.results.is_dir():
             raise UsageError(f"--results {self.results} is a file, not a folder")
@@ -162,6 +162,7 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
         text_column=config.text_column,
         label_column=config.label_column,
         encoding=config.encoding,
+        delimiter=config.delimiter,
         limit=config.limit,
         seed=config.seed,
         rule=rule,
@@ -211,6 +212,8 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
         text_column=config.text_column,
         label_column=config.label_column,
         encoding=config.encoding,
+        delimiter=config.delimiter,
+        data_paths=recorded_paths({"data": config.data, "val_data": config.val_data, "test_data": config.test_data}),
         limit=config.limit,
         label_names=list(dataset.label_names),
         splits=dataset.sizes(),

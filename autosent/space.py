@@ -338,18 +338,23 @@ def _declare_spec(hp, name: str, spec: Any):
 
 
 def resolve(space: str) -> Path:
-    """A path as given, or a bundled space's name (`default`, `seed`)."""
-    path = Path(space)
-    if path.suffix != ".toml" and not path.exists():
-        path = SPACES_DIR / f"{space}.toml"
-    return path
+    """A bundled space's name (`default`, `seed`), else a path as given.
+
+    The bundled name wins over a file or folder of that name in the current folder, so a
+    plain `autosent search` (`--space default`) means the same in every folder; `./default`
+    names the local one.
+    """
+    return SPACES_DIR / f"{space}.toml" if space in bundled_spaces() else Path(space)
 
 
 def load_space(space: str) -> SearchSpace:
     """Read and validate a space file; raise `UsageError` naming the first bad key."""
     path = resolve(space)
+    if path.is_dir():
+        raise UsageError(f"--space {space} is a folder; give a .toml file or a bundled space ({', '.join(bundled_spaces())})")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors write one) is no part of the TOML.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise UsageError(f"space file not found: {path} (bundled: {', '.join(bundled_spaces())})") from None
     except OSError as e:

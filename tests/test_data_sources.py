@@ -2,14 +2,19 @@
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from autosent.data import load_dataset
+from autosent.data import load_dataset, load_labelled
 from autosent.errors import UsageError
+from autosent.export import check_export
+from autosent.rundir import RunRecord
+from autosent.search import SearchConfig, run_search
 from conftest import TINY_SPACE, write_reviews_csv
 
 
@@ -248,3 +253,201 @@ def test_a_bundled_set_takes_a_test_file_labelled_by_name_or_index(tmp_path):
     (tmp_path / "bad.csv").write_text("text,label\ngreat film,pos\nawful film,neg\n")
     with pytest.raises(UsageError, match=r"label 'neg' is not a class of the training data \(classes: negative, positive"):
         load_dataset("rotten_tomatoes", test_source=str(tmp_path / "bad.csv"))
+
+
+def _rows(n: int = 60) -> list[tuple[str, str]]:
+    return [(f"review {i} {'great' if i % 2 else 'awful'} film", "pos" if i % 2 else "neg") for i in range(n)]
+
+
+def _table(path, delimiter: str, header: str | None = None, encoding: str = "utf-8"):
+    header = header if header is not None else f"text{delimiter}label"
+    path.write_text("\n".join([header, *(f"{t}{delimiter}{lab}" for t, lab in _rows())]) + "\n", encoding=encoding)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "name, delimiter, flag, hint",
+    [("semi.csv", ";", ";", "pass --delimiter ';'"), ("pipe.csv", "|", "|", "pass --delimiter '|'"),
+     ("tabs.csv", "\t", "tab", "pass --delimiter tab"), ("commas.tsv", ",", ",", "pass --delimiter ,")],
+)  # fmt: skip
+def test_a_table_separated_by_another_character_reads_with_delimiter_and_without_says_which(tmp_path, name, delimiter, flag, hint):
+    path = _table(tmp_path / name, delimiter)
+    with pytest.raises(UsageError, match="the header is one column") as refused:
+        load_dataset(path)
+    assert str(refused.value).endswith(hint)
+    assert load_dataset(path, delimiter=flag).label_names == ("neg", "pos")
+    assert sum(load_labelled(path, ("neg", "pos"), delimiter=flag).labels == 1) == 30  # evaluate's reading
+
+
+@pytest.mark.parametrize(
+    "delimiter, sources, expected",
+    [(";;", ["r.csv"], "--delimiter ';;': give the one character"), ("a", ["r.csv"], "give the one character"),
+     (";", ["imdb"], "applies to .csv and .tsv files only"), (";", ["r.jsonl"], "no data here is one (r.jsonl)")],
+)  # fmt: skip
+def test_a_delimiter_that_is_no_character_or_that_nothing_reads_is_refused(tmp_path, monkeypatch, delimiter, sources, expected):
+    monkeypatch.chdir(tmp_path)
+    write_reviews_csv(tmp_path / "r.csv")
+    with pytest.raises(UsageError, match=re.escape(expected)):
+        load_dataset(sources[0], delimiter=delimiter)
+
+
+def test_columns_are_shown_quoted_and_a_near_miss_is_offered_as_the_flag_value(tmp_path):
+    path = _table(tmp_path / "r.csv", ",", header="text, label")
+    with pytest.raises(UsageError, match=re.escape("(columns: 'text', ' label'); pass --label-column ' label'")):
+        load_dataset(path)
+    assert load_dataset(path, label_column=" label").label_names == ("neg", "pos")
+    with pytest.raises(UsageError, match=re.escape("pass --text-column Text")):
+        load_dataset(_table(tmp_path / "c.csv", ",", header="Text,label"))
+
+
+@pytest.mark.parametrize(
+    "encoding, expected",
+    [("utf-16", "starts with a UTF-16 byte-order mark; pass --encoding utf-16"),
+     ("utf-16-le", "line 1: a NUL byte, as in UTF-16 text read as latin-1; pass --encoding utf-16-le"),
+     ("utf-16-be", "pass --encoding utf-16-be"),
+     ("utf-32", "starts with a UTF-32 byte-order mark; pass --encoding utf-32")],
+)  # fmt: skip
+def test_utf16_and_utf32_files_read_with_another_encoding_name_the_right_one(tmp_path, encoding, expected):
+    """Latin-1 decodes any byte: without the check a UTF-16 file "reads" as NUL-filled columns."""
+    path = _table(tmp_path / "r.csv", ",", encoding=encoding)
+    for wrong in ("utf-8", "latin-1"):
+        with pytest.raises(UsageError, match=re.escape(expected.replace("latin-1", wrong))):
+            load_dataset(path, encoding=wrong)
+    assert load_dataset(path, encoding=encoding).label_names == ("neg", "pos")
+
+
+def test_an_unknown_encoding_is_refused_for_every_reader(tmp_path):
+    """`evaluate` reads data without a search's checks; its --encoding is checked where files are read."""
+    path = str(write_reviews_csv(tmp_path / "r.csv"))
+    with pytest.raises(UsageError, match="--encoding klingon: not a text encoding"):
+        load_labelled(path, ("neg", "pos"), encoding="klingon", split="all")
+
+
+@pytest.mark.parametrize(
+    "name, row, expected",
+    [("r.tsv", "a stray\ttab\tpos", r"r.tsv, line 62: 3 fields, but the header has 2 \('text', 'label'\); quote texts that contain '\\t'"),
+     ("r.csv", "great film, loved it,pos", r"r.csv, line 62: 3 fields, but the header has 2"),
+     ("r.csv", "a,b,c,pos", r"line 62: 4 fields")],
+)  # fmt: skip
+def test_a_row_with_more_fields_than_the_header_is_refused_with_its_line(tmp_path, name, row, expected):
+    """Read by the header, its extra field would be dropped and a piece of text taken as its label."""
+    path = tmp_path / name
+    _table(path, "\t" if name.endswith(".tsv") else ",")
+    path.write_text(path.read_text() + row + "\n")
+    with pytest.raises(UsageError, match=expected):
+        load_dataset(str(path))
+
+
+def test_raising_the_limit_is_advised_only_where_the_limit_cut_the_class(tmp_path):
+    rows = ["text,label", *(f"great {i},pos" for i in range(59)), "awful,neg"]
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(UsageError, match=r"class 'neg' has no text in train and val") as refused:
+        load_dataset(str(tmp_path / "r.csv"), limit=300)
+    assert "--limit" not in str(refused.value)  # 60 rows: the limit cut nothing
+    path = write_reviews_csv(tmp_path / "even.csv", n=100)
+    with pytest.raises(UsageError, match=r"has no text in train \(train 0, val 5, test 5\); raise --limit 1 or give it more rows"):
+        load_dataset(str(path), limit=1)
+
+
+def _acl_tree(root, splits: dict[str, tuple[str, ...]], n: int = 10):
+    for split, labels in splits.items():
+        (root / split).mkdir(parents=True, exist_ok=True)
+        for label in labels:
+            (root / split / label).mkdir()
+            for i in range(n):
+                (root / split / label / f"{i}.txt").write_text(f"{split} {label} review {i}")
+    return str(root)
+
+
+def test_an_aclimdb_style_tree_with_a_flat_test_folder_names_test(tmp_path):
+    root = _acl_tree(tmp_path, {"train": ("neg", "pos"), "test": ()})
+    (tmp_path / "test" / "0.txt").write_text("a review without a class folder")
+    with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'test'}: no class sub-folders")):
+        load_dataset(root)
+
+
+@pytest.mark.parametrize(
+    "splits, expected",
+    [({"train": ("neg", "neutral", "pos"), "test": ("neg", "pos")}, "class folder 'neutral' is in train/ but not in test/"),
+     ({"train": ("neg", "pos"), "test": ("neg", "neutral", "pos")}, "class folder 'neutral' is in test/ but not in train/"),
+     ({"train": ("neg", "pos"), "val": ("neg",), "test": ("neg", "pos")}, "class folder 'pos' is in train/ and test/ but not in val/")],
+)  # fmt: skip
+def test_an_aclimdb_style_tree_refuses_a_class_folder_one_split_lacks(tmp_path, splits, expected):
+    with pytest.raises(UsageError, match=re.escape(expected)):
+        load_dataset(_acl_tree(tmp_path, splits))
+
+
+def test_an_aclimdb_style_tree_with_a_val_folder_takes_it_as_the_val_split(tmp_path):
+    root = _acl_tree(tmp_path, {"train": ("neg", "pos"), "val": ("neg", "pos"), "test": ("neg", "pos")}, n=12)
+    (tmp_path / "train" / "unsup").mkdir()
+    (tmp_path / "train" / "unsup" / "0.txt").write_text("an unlabelled review")
+    dataset = load_dataset(root)
+    assert dataset.sizes() == {"train": 24, "val": 24, "test": 24}  # nothing cut from train/
+    assert all(text.startswith("val ") for text in dataset.val.texts)
+
+
+@pytest.fixture(scope="module")
+def relative_run(tmp_path_factory):
+    """A tiny search run in `searched_here/` on `--data s.csv --delimiter ';'` (a relative path), results outside it."""
+    root = tmp_path_factory.mktemp("relative")
+    (root / "searched_here").mkdir()
+    _table(root / "searched_here" / "s.csv", ";")
+    before = os.getcwd()
+    os.chdir(root / "searched_here")
+    try:
+        config = SearchConfig(data="s.csv", delimiter=";", space=str(TINY_SPACE), budget=1, results=root / "results", run="rel")
+        assert [r.status for r in run_search(config).records] == ["COMPLETED"]
+    finally:
+        os.chdir(before)
+    return root
+
+
+def _export_check_from(monkeypatch, folder, root):
+    """What `autosent export --results ROOT/results --run rel` run in `folder` checks before training."""
+    monkeypatch.chdir(folder)
+    return check_export(root / "results", "rel", root / "out")
+
+
+def test_export_reads_a_runs_data_as_its_search_did_from_any_folder(relative_run, monkeypatch, tmp_path):
+    """The delimiter and the data's absolute path are in run.json; the identity keeps the path as given."""
+    info = RunRecord.read(relative_run / "results" / "rel")
+    assert info.identity["data"] == "s.csv" and info.delimiter == ";"
+    assert info.data_paths == {"data": str(relative_run / "searched_here" / "s.csv")}
+    job = _export_check_from(monkeypatch, tmp_path, relative_run)
+    assert job.dataset.fingerprint() == info.identity["fingerprint"]
+
+
+def test_an_older_runs_relative_data_path_is_said_to_be_relative_not_changed(relative_run, monkeypatch, tmp_path):
+    """Runs made before the absolute path was recorded: from another folder, say where to run the command."""
+    old = tmp_path / "old"
+    shutil.copytree(relative_run / "results", old / "results")
+    run_json = old / "results" / "rel" / "run.json"
+    record = json.loads(run_json.read_text())
+    del record["data_paths"], record["delimiter"]
+    record["identity"]["data"] = str(relative_run / "searched_here" / "s.csv")  # absolute, but no delimiter recorded
+    run_json.write_text(json.dumps(record))
+    with pytest.raises(UsageError, match="no text column 'text'"):  # an old run knew no --delimiter
+        _export_check_from(monkeypatch, tmp_path, old)
+    record["identity"]["data"] = "s.csv"
+    run_json.write_text(json.dumps({**record, "delimiter": ";"}))
+    relative = "s.csv, which is not found: run.json gives that path relative to the folder the search ran in; run this command from that folder"
+    with pytest.raises(UsageError, match=re.escape(f"run 'rel' was searched on --data {relative}")):
+        _export_check_from(monkeypatch, tmp_path, old)
+    other = tmp_path / "s.csv"
+    _table(other, ";")
+    other.write_text(other.read_text() + "one more review;pos\n")  # another file of that name here
+    with pytest.raises(UsageError, match=re.escape("s.csv here is not the data run 'rel' was searched on: run.json gives that path relative")):
+        _export_check_from(monkeypatch, tmp_path, old)
+    assert _export_check_from(monkeypatch, relative_run / "searched_here", old).dataset.fingerprint() == record["identity"]["fingerprint"]
+
+
+def test_a_recorded_data_path_that_is_gone_is_named(relative_run, monkeypatch, tmp_path):
+    moved = tmp_path / "moved"
+    shutil.copytree(relative_run, moved)
+    (moved / "searched_here" / "s.csv").rename(moved / "s.csv")  # the copy's run.json still names relative_run's file
+    run_json = moved / "results" / "rel" / "run.json"
+    record = json.loads(run_json.read_text())
+    record["data_paths"]["data"] = str(moved / "searched_here" / "s.csv")
+    run_json.write_text(json.dumps(record))
+    with pytest.raises(UsageError, match=re.escape(f"which is not at {moved / 'searched_here' / 's.csv'} any more; put it back there")):
+        _export_check_from(monkeypatch, tmp_path, moved)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from autosent.data.bundled import BUNDLED, load_bundled
-from autosent.data.files import load_path, load_presplit_folder, presplit_folder
+from autosent.data.files import check_delimiter, load_path, load_presplit_folder, presplit_folder
 from autosent.data.labels import encode_as, encode_labels
 from autosent.data.leakage import SplitRule, check_no_overlap, group_ids
 from autosent.data.split import stratified_split, subsample
@@ -87,7 +87,7 @@ class _Source:
     names: tuple[str, ...] | None = None  # bundled and tfds sets name their classes
 
 
-def _read_source(source: str, flag: str, text_column: str, label_column: str, encoding: str) -> _Source:
+def _read_source(source: str, flag: str, text_column: str, label_column: str, encoding: str, delimiter: str | None) -> _Source:
     if source in BUNDLED:
         texts, labels = load_bundled(source)
         names = BUNDLED[source]
@@ -102,7 +102,7 @@ def _read_source(source: str, flag: str, text_column: str, label_column: str, en
     path = Path(source)
     if presplit_folder(path):
         return _Source({split: _Rows(*rows) for split, rows in load_presplit_folder(path, encoding).items()})
-    texts, raw = load_path(path, text_column, label_column, encoding)
+    texts, raw = load_path(path, text_column, label_column, encoding, delimiter)
     if not texts:
         raise UsageError(f"{source}: no data rows found (the file is empty or has only a header)")
     return _Source({"all": _Rows(texts, raw)})
@@ -152,6 +152,7 @@ def load_dataset(
     text_column: str = "text",
     label_column: str = "label",
     encoding: str = "utf-8",
+    delimiter: str | None = None,
     limit: int | None = None,
     seed: int = 0,
     rule: SplitRule = GROUPED,
@@ -162,13 +163,14 @@ def load_dataset(
     test splits as they are; a source that holds its own splits (tfds, an aclImdb-like
     `train/` + `test/` folder) keeps them. What is still missing is cut from the training
     rows. Empty and whitespace-only texts are dropped and counted. `encoding` applies to user
-    files, which are refused (not silently mangled) if they do not decode. `limit` subsamples
-    the training split only (seeded), so val and test stay comparable across runs. `rule`
-    says which rows are one text (kept on one side of every cut; refused in a given val or
-    test source that the training data holds, unless it allows overlap); a run records it,
-    so that its split can be made again.
+    files, which are refused (not silently mangled) if they do not decode; `delimiter`, if
+    given, to their .csv/.tsv files. `limit` subsamples the training split only (seeded), so
+    val and test stay comparable across runs. `rule` says which rows are one text (kept on one
+    side of every cut; refused in a given val or test source that the training data holds,
+    unless it allows overlap); a run records it, so that its split can be made again.
     """
-    read = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
+    check_delimiter(delimiter, [s for s in (source, val_source, test_source) if s is not None])
+    read = {"text_column": text_column, "label_column": label_column, "encoding": encoding, "delimiter": delimiter}
     main = _read_source(source, "--data", **read)
     parts, origin = dict(main.parts), {"train": source, "val": source, "test": source}
     for key, extra, flag in (("val", val_source, "--val-data"), ("test", test_source, "--test-data")):
@@ -197,9 +199,10 @@ def load_dataset(
     train, val, test = splits["train"], splits["val"], splits["test"]
     if min(len(train), len(val), len(test)) == 0:
         raise UsageError(f"{source}: too few rows to make train, val and test splits ({len(train)}/{len(val)}/{len(test)})")
+    unlimited = train
     if limit is not None:
         train = train.take(subsample(len(train), limit, seed))
-    _check_every_class_in_every_split(source, names, {"train": train, "val": val, "test": test}, limit)
+    _check_every_class_in_every_split(source, names, {"train": train, "val": val, "test": test}, limit, unlimited)
     return Dataset(source, tuple(names), train, val, test, dropped)
 
 
@@ -215,18 +218,23 @@ def _check_classes_are_trained(names: tuple[str, ...], splits: dict[str, Split],
             )
 
 
-def _check_every_class_in_every_split(source: str, names: tuple[str, ...], splits: dict[str, Split], limit: int | None) -> None:
+def _check_every_class_in_every_split(
+    source: str, names: tuple[str, ...], splits: dict[str, Split], limit: int | None, unlimited: Split
+) -> None:
     """Refuse data a model cannot learn or be judged on: a class missing from one split.
 
     A class absent from train is never predicted, from val it cannot steer early stopping,
     from test it is never measured; a search would still "finish", at a meaningless accuracy.
+    Raising `--limit` is advised only where it helps: where the limit cut the class's rows
+    from `unlimited`, the training split before it.
     """
     counts = {name: np.bincount(split.labels, minlength=len(names)) for name, split in splits.items()}
     for k, label in enumerate(names):
         missing = [name for name, c in counts.items() if c[k] == 0]
         if missing:
             shown = ", ".join(f"{name} {int(c[k])}" for name, c in counts.items())
-            fix = f"raise --limit {limit} or " if limit is not None and "train" in missing else ""
+            cut = "train" in missing and bool(np.any(unlimited.labels == k))
+            fix = f"raise --limit {limit} or " if cut else ""
             raise UsageError(
                 f"{source}: class {label!r} has no text in {' and '.join(missing)} ({shown}); "
                 f"{fix}give it more rows (about 10 per class make one in each of train/val/test)"
@@ -240,7 +248,8 @@ def holds_a_test_split(source: str) -> bool:
 
 def load_labelled(
     source: str, label_names: tuple[str, ...], *, split: str | None = None,
-    text_column: str = "text", label_column: str = "label", encoding: str = "utf-8", rule: SplitRule = GROUPED,
+    text_column: str = "text", label_column: str = "label", encoding: str = "utf-8", delimiter: str | None = None,
+    rule: SplitRule = GROUPED,
 ) -> Split:  # fmt: skip
     """Labelled texts to score a model with classes `label_names` on (`autosent evaluate`).
 
@@ -250,8 +259,9 @@ def load_labelled(
     `label_names` by name (or, for named classes, by index); any other label is refused.
     `rule` is the split rule of the export's run, which made its test split.
     """
+    check_delimiter(delimiter, [source])
     split = split or ("test" if holds_a_test_split(source) else "all")
-    read = {"text_column": text_column, "label_column": label_column, "encoding": encoding}
+    read = {"text_column": text_column, "label_column": label_column, "encoding": encoding, "delimiter": delimiter}
     if split == "test":
         dataset = load_dataset(source, **read, rule=rule)
         texts, raw = dataset.test.texts, [dataset.label_names[i] for i in dataset.test.labels]

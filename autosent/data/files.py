@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -14,9 +16,60 @@ RawRows = tuple[list[str], list[object]]
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 
+#: `--delimiter` names for a tab, which a shell makes awkward to type.
+TAB_NAMES = ("tab", "\\t")
 
-def load_path(path: Path, text_column: str, label_column: str, encoding: str = "utf-8") -> RawRows:
-    """Read texts and raw labels from a table file or a class-per-folder tree."""
+#: Characters that, alone in a header cell, say the file is separated by them and not by its suffix's.
+LIKELY_DELIMITERS = (";", "|", "\t", ",")
+
+
+def delimiter_char(value: str) -> str:
+    """The one character `--delimiter VALUE` names: itself, or a tab for `tab` or `\\t`."""
+    char = "\t" if value.lower() in TAB_NAMES else value
+    if len(char) != 1 or char in '"\r\n' or char.isalnum():
+        raise UsageError(f"--delimiter {value!r}: give the one character between fields, e.g. --delimiter ';' (or tab)")
+    return char
+
+
+def delimiter_flag(char: str) -> str:
+    """`--delimiter X` as a user types it into a shell."""
+    value = "tab" if char == "\t" else shlex.quote(char)
+    return f"--delimiter {value}"
+
+
+def is_table_file(source: str) -> bool:
+    """Whether `source` is a file `--delimiter` applies to."""
+    return Path(source).suffix.lower() in TABLE_SUFFIXES and not Path(source).is_dir()
+
+
+def check_delimiter(delimiter: str | None, sources: list[str]) -> None:
+    """Refuse a `--delimiter` that is no single character, or that no source would read.
+
+    It applies to .csv and .tsv files only; silently ignoring it elsewhere would hide a
+    mistaken `--data`.
+    """
+    if delimiter is None:
+        return
+    delimiter_char(delimiter)
+    if not any(is_table_file(source) for source in sources):
+        raise UsageError(f"--delimiter applies to .csv and .tsv files only, and no data here is one ({', '.join(sources)})")
+
+
+def check_encoding(encoding: str) -> None:
+    """Refuse an `--encoding` that is not a text encoding (unknown, or `hex`, `base64`, `rot13`)."""
+    try:
+        "".encode(encoding)  # str.encode accepts text encodings only
+    except LookupError:
+        raise UsageError(f"--encoding {encoding}: not a text encoding (e.g. utf-8, latin-1, cp1252)") from None
+
+
+def load_path(
+    path: Path, text_column: str, label_column: str, encoding: str = "utf-8", delimiter: str | None = None
+) -> RawRows:
+    """Read texts and raw labels from a table file or a class-per-folder tree.
+
+    `delimiter` (as `--delimiter` spells it) replaces the one a table file's suffix implies.
+    """
     if text_column == label_column:
         raise UsageError(f"--text-column and --label-column are both {text_column!r}; the texts cannot be their own labels")
     if not path.exists():
@@ -31,7 +84,8 @@ def load_path(path: Path, text_column: str, label_column: str, encoding: str = "
         raise UsageError(f"{path}: the file is empty; it needs a header line and one row per text")
     if suffix == ".jsonl":
         return _load_jsonl(path, text, text_column, label_column)
-    return _load_table(path, text, TABLE_SUFFIXES[suffix], text_column, label_column)
+    separator = delimiter_char(delimiter) if delimiter is not None else TABLE_SUFFIXES[suffix]
+    return _load_table(path, text, separator, text_column, label_column)
 
 
 def _read_text(path: Path, encoding: str) -> str:
@@ -40,10 +94,12 @@ def _read_text(path: Path, encoding: str) -> str:
     Decoding with replacement would quietly turn every accented word of a Latin-1 file
     into a different token; a user who is told can pass the right `--encoding` instead.
     """
+    check_encoding(encoding)
     try:
         data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"cannot read {path}: {e.strerror}") from None
+    _check_not_wide(path, data, encoding)
     try:
         # A byte-order mark (Excel's "CSV UTF-8") is no part of the first column's name.
         return data.decode(encoding).removeprefix("\ufeff")
@@ -55,11 +111,59 @@ def _read_text(path: Path, encoding: str) -> str:
         ) from None
 
 
-def _missing_column(path: Path, kind: str, name: str, available: list[str]) -> UsageError:
+#: Byte-order marks of the encodings whose text, read as UTF-8 or Latin-1, is refused or NUL-filled;
+#: UTF-32's first, since UTF-32-LE's begins with UTF-16-LE's.
+WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+def _check_not_wide(path: Path, data: bytes, encoding: str) -> None:
+    """Refuse UTF-16 or UTF-32 data read with another encoding, naming the right `--encoding`.
+
+    Latin-1 decodes any byte, so such a file "reads" into column names and texts full of
+    NUL characters; UTF-8 refuses it with advice (`latin-1`) that leads there.
+    """
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return
+    wide = next((name for bom, name in WIDE_BOMS if data.startswith(bom)), None)
+    if wide is not None:
+        raise UsageError(f"{path} starts with a {wide.upper()} byte-order mark; pass --encoding {wide} or re-save the file as UTF-8")
+    nul = data.find(b"\0")
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        # ASCII text in UTF-16 without a byte-order mark: the NUL follows its character (LE) or leads it (BE).
+        guess = "utf-16-le" if nul % 2 else "utf-16-be"
+        raise UsageError(
+            f"{path}, line {line}: a NUL byte, as in UTF-16 text read as {encoding}; "
+            f"pass --encoding {guess} (or utf-16, if the file starts with a byte-order mark) or re-save the file as UTF-8"
+        )
+
+
+def _missing_column(path: Path, kind: str, name: str, available: list[str], delimiter: str | None = None) -> UsageError:
+    """The error for a missing column, with the fix the columns suggest.
+
+    Columns are shown quoted, so a space (`text, label`) shows; one that differs from `name`
+    only in spaces or case is offered as the flag's value; a header that is one column with a
+    likely delimiter in it says the file is separated by that character.
+    """
     flag = "--text-column" if kind == "text" else "--label-column"
-    return UsageError(
-        f"{path}: no {kind} column {name!r} (columns: {', '.join(available) or 'none'}); pass {flag} NAME"
-    )
+    fix = f"pass {flag} NAME"
+    close = [column for column in available if column.strip().casefold() == name.casefold()]
+    other = _other_delimiter(available, delimiter)
+    if close:
+        fix = f"pass {flag} {shlex.quote(close[0])}"
+    elif other is not None:
+        fix = f"the header is one column: its fields look separated by {other!r}, not {delimiter!r}; pass {delimiter_flag(other)}"
+    shown = ", ".join(repr(column) for column in available) or "none"
+    return UsageError(f"{path}: no {kind} column {name!r} (columns: {shown}); {fix}")
+
+
+def _other_delimiter(columns: list[str], delimiter: str | None) -> str | None:
+    """The likely delimiter inside a table's header read as one column (`text;label` split at ','), if any."""
+    if delimiter is None or len(columns) != 1:
+        return None
+    return next((c for c in LIKELY_DELIMITERS if c != delimiter and c in columns[0]), None)
 
 
 def _load_table(path: Path, content: str, delimiter: str, text_column: str, label_column: str) -> RawRows:
@@ -71,8 +175,13 @@ def _load_table(path: Path, content: str, delimiter: str, text_column: str, labe
         columns = list(reader.fieldnames or [])
         for kind, name in (("text", text_column), ("label", label_column)):
             if name not in columns:
-                raise _missing_column(path, kind, name, columns)
+                raise _missing_column(path, kind, name, columns, delimiter)
         for row in reader:
+            if None in row:  # DictReader's key for the fields past the header's
+                raise UsageError(
+                    f"{path}, line {reader.line_num}: {len(columns) + len(row[None])} fields, but the header has "
+                    f"{len(columns)} ({', '.join(map(repr, columns))}); quote texts that contain {delimiter!r}"
+                )
             text, label = row.get(text_column), row.get(label_column)
             if text is None or label is None or not label.strip():
                 raise UsageError(
@@ -127,23 +236,48 @@ def _visible(entries: list[Path]) -> list[Path]:
     return sorted(p for p in entries if not p.name.startswith("."))
 
 
-#: The sub-folders of a data folder that holds its own splits, as aclImdb does (`train/`, `test/`).
-SPLIT_FOLDERS = ("train", "test")
+#: The sub-folders of a data folder that holds its own splits, as aclImdb does (`train/`, `test/`,
+#: and, if there is one, `val/`).
+SPLIT_FOLDERS = ("train", "val", "test")
+
+#: Sub-folders of a split that hold no class: aclImdb's unlabelled reviews.
+UNLABELLED = frozenset({"unsup"})
 
 
 def presplit_folder(path: Path) -> bool:
-    """Whether `path` holds its splits in `train/` and `test/`, each with one sub-folder per class."""
-    return path.is_dir() and all((path / name).is_dir() for name in SPLIT_FOLDERS)
+    """Whether `path` holds its splits in `train/` and `test/` (and maybe `val/`), each with one sub-folder per class."""
+    return path.is_dir() and all((path / name).is_dir() for name in ("train", "test"))
 
 
 def load_presplit_folder(path: Path, encoding: str) -> dict[str, RawRows]:
-    """`train` and `test` rows of an aclImdb-like tree: `path/train/<class>/`, `path/test/<class>/`.
+    """The `train`, `test` and (if present) `val` rows of an aclImdb-like tree: `path/<split>/<class>/`.
 
-    The classes are the sub-folders of `test/`; other folders of `train/` (aclImdb's
-    unlabelled `unsup/`) are no class and are skipped.
+    Every split must have the same class folders: a class missing from one would be silently
+    dropped or never tested. aclImdb's unlabelled `unsup/` is no class and is skipped.
     """
-    classes = [p.name for p in _visible([p for p in (path / "test").iterdir() if p.is_dir()])]
-    return {name: _load_folder(path / name, encoding, classes) for name in SPLIT_FOLDERS}
+    splits = [name for name in SPLIT_FOLDERS if (path / name).is_dir()]
+    classes = {name: _class_folders(path / name) for name in splits}
+    for name in splits:
+        if not classes[name]:
+            raise UsageError(
+                f"{path / name}: no class sub-folders; each of {', '.join(f'{s}/' for s in splits)} "
+                "needs one per class (e.g. pos/, neg/)"
+            )
+    every = sorted(set().union(*classes.values()))
+    for label in every:
+        has = [name for name in splits if label in classes[name]]
+        lacks = [name for name in splits if label not in classes[name]]
+        if lacks:
+            raise UsageError(
+                f"{path}: class folder {label!r} is in {' and '.join(f'{s}/' for s in has)} but not in "
+                f"{' and '.join(f'{s}/' for s in lacks)}; every split needs each class (add {lacks[0]}/{label}/ or remove it)"
+            )
+    return {name: _load_folder(path / name, encoding, every) for name in splits}
+
+
+def _class_folders(path: Path) -> list[str]:
+    """The class sub-folders of one split folder: visible folders that are not `UNLABELLED`."""
+    return [p.name for p in _visible([p for p in path.iterdir() if p.is_dir()]) if p.name not in UNLABELLED]
 
 
 def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) -> RawRows:
