@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
