@@ -136,8 +136,8 @@ SIZE_RULES = {
 
 SETTINGS: dict[str, dict[str, Setting]] = {
     "vectorizer": {
-        # 2: padding and out-of-vocabulary come first
-        "max_tokens": Setting({"min_count": 2, "max": 20000}, 2, 10_000_000),
+        # 3: padding and out-of-vocabulary come first, and a vocabulary needs a word
+        "max_tokens": Setting({"min_count": 2, "max": 20000}, 3, 10_000_000),
         "sequence_length": Setting({"percentile": 90, "max": 400}, 1, 10_000),
         "ngrams": Setting(2, 1, 5),
         "ngram_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),

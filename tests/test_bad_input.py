@@ -99,6 +99,7 @@ CASES = [
     ("space-unreadable", lambda f: (f / "dir.toml").mkdir(), ["search", "--space", "dir.toml"], "dir.toml"),
     ("space-not-toml", _write("bad.toml", "[vectorizer\nmax_tokens = 1"), ["search", "--space", "bad.toml"], "bad.toml is not valid TOML"),
     ("space-bad-value", _space("v.toml", "max_epochs = 2", "max_epochs = -2"), ["search", "--space", "v.toml"], "hyperband.max_epochs = -2"),
+    ("space-vocabulary-of-no-word", _space("m.toml", "max_tokens = 2000", "max_tokens = 2"), ["search", "--space", "m.toml"], "vectorizer.max_tokens = 2"),
     ("space-unknown-key", _space("k.toml", "patience = 1", "patients = 1"), ["search", "--space", "k.toml"], "training.patients (allowed: patience"),
     ("space-unknown-encoder", _space("e.toml", '"nbsvm"]', '"nbsvm", "transformer"]'), ["search", "--space", "e.toml"], "'transformer' is not allowed (allowed: conv1d, gru, bigru, bag, nbsvm, char_nbsvm, tfidf)"),
     ("results-is-a-file", _write("afile", "x"), [*SEARCH, "--results", "afile"], "afile is a file"),
