@@ -20,7 +20,6 @@ from autosent import export_folder, model_card, val_predictions
 from autosent.data import Dataset, load_dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
-from autosent.lock import export_lock
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
@@ -122,8 +121,7 @@ def writing(job: ExportJob) -> Iterator[None]:
         job.out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create {job.out.parent}: {e.strerror}; pass --out DIR in a writable folder") from None
-    with export_lock(job.out.parent):
-        export_folder.recover(job.out)
+    with export_folder.locked(job.out):
         yield
 
 

@@ -272,9 +272,9 @@ def test_only_a_loopback_chief_counts_as_private(host, private):
 def test_a_second_export_into_the_same_folder_is_refused_while_one_runs(cli, finished_run):
     from autosent.lock import export_lock
 
-    with export_lock(finished_run):  # what a running export of `done` holds
-        cli("export", "--run", "done").assert_usage_error("another autosent export is writing into results/done right now")
-    assert not (finished_run / "export").exists()
+    with export_lock(finished_run / "export"):  # what a running export of `done` holds
+        cli("export", "--run", "done").assert_usage_error("another autosent export is writing into results/done/export right now")
+    assert not (finished_run / "export").exists()  # made only to be locked, and removed again
 
 
 
