@@ -24,6 +24,7 @@ from typing import Any
 from autosent import atomic, removal
 from autosent.errors import UsageError, first_line
 from autosent.lock import export_busy, export_lock, folder_lock
+from autosent.standardize import STANDARDIZERS, recorded_standardize
 
 MODEL_FILE = "model.keras"  # raw strings in, probabilities out; keras.saving.load_model reads it
 SAVED_MODEL_DIR = "saved_model"  # the same model for TF Serving, with a `serve` signature
@@ -159,8 +160,12 @@ def is_export(folder: Path) -> bool:
     return (folder / METADATA_FILE).is_file() and (folder / MODEL_FILE).is_file()
 
 
-def read_metadata(folder: Path) -> dict[str, Any]:
-    """An export's metadata.json, or `UsageError` naming it if it cannot say what the labels are, or is of a newer format."""
+def read_metadata(folder: Path, needs: dict[str, type] | None = None) -> dict[str, Any]:
+    """An export's metadata.json, or `UsageError` naming it if it cannot say what a reader needs.
+
+    Every reader needs the label names and, for `predict --explain`, a standardisation this
+    autosent knows; `needs` adds the fields (name -> type) a reader uses besides.
+    """
     path = folder / METADATA_FILE
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
@@ -175,4 +180,17 @@ def read_metadata(folder: Path) -> dict[str, Any]:
             f"{path} has format {version!r}, which this autosent does not read (it reads up to {FORMAT}); "
             "upgrade autosent, or export the model again"
         )
+    vectorizer = metadata.get("vectorizer", {})
+    if not isinstance(vectorizer, dict):
+        raise UsageError(f"{path} has no valid 'vectorizer' settings; export the model again")
+    standardize = recorded_standardize(vectorizer)
+    if standardize not in STANDARDIZERS:
+        raise UsageError(
+            f"{path} names an unknown vectorizer.standardize {standardize!r} (known: {', '.join(STANDARDIZERS)}); "
+            "export the model again"
+        )
+    for name, kind in (needs or {}).items():
+        value = metadata.get(name)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise UsageError(f"{path} has no valid {name!r} ({kind.__name__} expected); export the model again")
     return metadata

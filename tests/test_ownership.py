@@ -139,3 +139,33 @@ def test_an_export_keeps_its_folder_locked_from_the_swap_until_its_backup_is_gon
                 pass
     with export_lock(out):  # let go: the next export takes it
         pass
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def test_report_never_writes_through_a_report_folder_that_is_a_link(cli, finished_run, tmp_path):
+    mine = tmp_path / "user_reports"
+    mine.mkdir()
+    (mine / "report.md").write_text("my own report")
+    (finished_run / "report").symlink_to(mine)
+    before = snapshot(tmp_path)
+    cli("report", "--run", "done").assert_usage_error("report is not a folder autosent made (a symbolic link)")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "changes, mentions",
+    [
+        ({"trial_id": None, "data": "/etc/shadow", "run": "../../../etc"}, "metadata.json has no valid 'trial_id'"),
+        ({"epochs": "three"}, "metadata.json has no valid 'epochs'"),
+        ({"test_metrics": {"accuracy": "high"}}, "metadata.json has no valid 'test_metrics.accuracy'"),
+        ({"retrain_history": [{"epoch": "one", "loss": 0.5}]}, "metadata.json has no valid 'retrain_history'"),
+    ],
+    ids=["no-trial-id", "epochs-text", "accuracy-text", "history-rows"],
+)
+def test_report_names_a_damaged_export_before_writing_anything(cli, finished_run, tmp_path, changes, mentions):
+    _legacy_export(finished_run / "export", **changes)
+    before = snapshot(tmp_path)
+    cli("report", "--run", "done").assert_usage_error(mentions)
+    assert snapshot(tmp_path) == before
