@@ -23,7 +23,7 @@ from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
-from autosent.selection import Selection, select_best
+from autosent.selection import Selection, reads, select_best
 from autosent.space import SearchSpace
 
 
@@ -139,6 +139,8 @@ def export_trial(
     checked before training; the destination's folder is locked from then until the swap.
     """
     job = check_export(results, run, out, trial)
+    if trial == "best":
+        val_predictions.check_readable(job.run_dir, reads(job.records, len(job.dataset.val)))
     with writing(job):
         trainer = Trainer.for_run(job)
         record, selection = trainer.select(job, trial)

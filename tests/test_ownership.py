@@ -169,3 +169,19 @@ def test_report_names_a_damaged_export_before_writing_anything(cli, finished_run
     before = snapshot(tmp_path)
     cli("report", "--run", "done").assert_usage_error(mentions)
     assert snapshot(tmp_path) == before
+
+
+# --- a run folder without what selection reads ---------------------------------------------------
+
+
+def test_an_export_that_needs_val_predictions_names_them_before_training_when_they_are_gone(cli, finished_run, tmp_path):
+    shutil.rmtree(finished_run / "tuner")  # a copy of the run without its bulky folders
+    shutil.rmtree(finished_run / "val_predictions")
+    before = snapshot(tmp_path)
+    line = cli("export", "--run", "done", "--ensemble", "2").assert_usage_error("has neither val_predictions/trial_")
+    assert "tuner/trial_" in line and "checkpoint.weights.h5" in line
+    cli("export", "--run", "done").assert_usage_error("has neither val_predictions/trial_")  # best, on a small val split
+    assert snapshot(tmp_path) == before
+    trial = line.split("(autosent export ")[1].rstrip(")")
+    result = cli("export", trial, "--run", "done")  # as the refusal advises
+    assert result.code == 0, result.err
