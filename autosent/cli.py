@@ -347,9 +347,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     _load_tensorflow(args)
     predictor = Predictor(folder)
     result = evaluate(predictor.probabilities(labelled.texts), labelled, label_names)
+    print(json.dumps(result.to_json()) if args.json else render(result, folder, args.data), flush=True)  # kept if the figure fails
     if args.figure is not None:
         reliability_diagram(result.calibration, result.metrics["expected_calibration_error"], args.figure)
-    print(json.dumps(result.to_json()) if args.json else render(result, folder, args.data))
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autosent import export_folder, model_card
+from autosent import export_folder, model_card, val_predictions
 from autosent.errors import UsageError
 from autosent.export import (
     ExportResult, Trainer, base_metadata, check_export, end_to_end_model, reading_only_its_inputs, test_probabilities, writing,
@@ -25,6 +25,7 @@ from autosent.export import (
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics, mcnemar, predicted_classes
 from autosent.records import TrialRecord
+from autosent.selection import family_leaders
 
 #: The most members an ensemble may have, and how many of the best trials by val cross-entropy
 #: are candidates (with the best of each encoder family: `candidates`).
@@ -44,10 +45,7 @@ def candidates(records: list[TrialRecord]) -> list[TrialRecord]:
     the same texts; a family that errs on others is what an average gains from.
     """
     ranked = [r for r in rank(records) if r.finished]
-    best_of_family: dict[str, TrialRecord] = {}
-    for record in ranked:
-        best_of_family.setdefault(record.hyperparameters.get("encoder"), record)
-    chosen = {r.trial_id for r in ranked[:CANDIDATES]} | {r.trial_id for r in best_of_family.values()}
+    chosen = {r.trial_id for r in ranked[:CANDIDATES]} | {r.trial_id for r in family_leaders(records).values()}
     return [r for r in ranked if r.trial_id in chosen]
 
 
@@ -95,6 +93,7 @@ def export_ensemble(
         raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
     job = check_export(results, run, out)  # refuses a run with no finished trial
     pool = candidates(job.records)
+    val_predictions.check_readable(job.run_dir, pool)
     with writing(job):
         trainer = Trainer.for_run(job)
         val = {r.trial_id: trainer.val_probabilities(job, r) for r in pool}

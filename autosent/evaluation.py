@@ -8,6 +8,7 @@ was most confidently wrong about, which say more about its failure modes than a 
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,13 +96,15 @@ def evaluate(probabilities: np.ndarray, labelled: Split, label_names: list[str])
 
 
 def check_figure_path(path: Path) -> None:
-    """Refuse, before any work, a figure path that would overwrite a file or has no folder."""
+    """Refuse, before any work, a figure path that would overwrite a file, has no folder, or a folder autosent cannot write in."""
     if path.suffix.lower() != ".png":
         raise UsageError(f"--figure {path}: the reliability diagram is a PNG; give a path ending in .png")
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise UsageError(f"--figure {path} exists; autosent does not overwrite it: give a new path")
     if not path.parent.is_dir():
         raise UsageError(f"--figure {path}: no folder {path.parent}")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--figure {path}: cannot write in {path.parent} (read-only or no permission); give a path in a writable folder")
 
 
 def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> None:

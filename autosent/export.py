@@ -20,12 +20,11 @@ from autosent import export_folder, model_card, val_predictions
 from autosent.data import Dataset
 from autosent.errors import UsageError
 from autosent.leaderboard import rank
-from autosent.lock import export_lock
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.run_data import load_run_data
 from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
-from autosent.selection import Selection, select_best
+from autosent.selection import Selection, reads, select_best
 from autosent.space import SearchSpace
 
 
@@ -111,8 +110,7 @@ def writing(job: ExportJob) -> Iterator[None]:
         job.out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create {job.out.parent}: {e.strerror}; pass --out DIR in a writable folder") from None
-    with export_lock(job.out.parent):
-        export_folder.recover(job.out)
+    with export_folder.locked(job.out):
         yield
 
 
@@ -130,6 +128,8 @@ def export_trial(
     checked before training; the destination's folder is locked from then until the swap.
     """
     job = check_export(results, run, out, trial)
+    if trial == "best":
+        val_predictions.check_readable(job.run_dir, reads(job.records, len(job.dataset.val)))
     with writing(job):
         trainer = Trainer.for_run(job)
         record, selection = trainer.select(job, trial)

@@ -1,64 +1,158 @@
-"""The export folder: its layout, reading its metadata, and swapping a new export in safely.
+"""The export folder: its layout, proving it is autosent's, reading its metadata, and swapping a new export in safely.
 
 An export is built in a staging folder beside its destination and swapped in with two
 renames, so an export killed half-way leaves the previous one intact (`recover` puts it back
 if the kill fell between the renames). Every module that reads or writes an export (export,
 predict, report) takes the file names from here.
+
+A folder is replaced only if it is autosent's beyond doubt (`removal`): its `metadata.json`
+carries autosent's marker (`PRODUCER` and a `format`), or, for exports made before the
+marker, every key those exports wrote; and it holds nothing but the four entries an export
+writes. A user's folder with a `metadata.json` of its own, or an export the user added a
+file to, is refused, naming what is not autosent's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from autosent import atomic, removal
 from autosent.errors import UsageError, first_line
+from autosent.lock import export_busy, export_lock, folder_lock
+from autosent.standardize import STANDARDIZERS, recorded_standardize
 
 MODEL_FILE = "model.keras"  # raw strings in, probabilities out; keras.saving.load_model reads it
 SAVED_MODEL_DIR = "saved_model"  # the same model for TF Serving, with a `serve` signature
 METADATA_FILE = "metadata.json"  # what the model is: trial, labels, test metrics, data, versions
 MODEL_CARD_FILE = "MODEL_CARD.md"
+#: Everything an export folder holds; anything else in it is the user's.
+ENTRIES = frozenset({MODEL_FILE, SAVED_MODEL_DIR, METADATA_FILE, MODEL_CARD_FILE})
+
+#: metadata.json's marker: who wrote it, and the format of what it says.
+PRODUCER = "autosent"
+FORMAT = 1
+#: Keys every metadata.json has had since the first export: an unmarked one with all of them is
+#: an export made before the marker (a user's own metadata.json is refused).
+LEGACY_KEYS = frozenset({"run", "trial_id", "label_names", "test_metrics", "data_fingerprint", "versions", "exported_at"})
 
 
-def check_destination(out: Path) -> None:
-    """Refuse `out` unless it is new, empty, or an earlier export (see `removal`)."""
-    removal.check_owned(out, METADATA_FILE, "an autosent export")
+def _sibling(out: Path, role: str) -> Path:
+    """The hidden folder beside `out` that its swap uses (`out` may be `.`: absolute first)."""
+    absolute = Path(os.path.abspath(out))
+    return absolute.parent / f".{absolute.name}.{role}"
 
 
 def _backup(out: Path) -> Path:
-    return out.with_name(f".{out.name}.previous")
+    return _sibling(out, "previous")
 
 
-def recover(out: Path) -> None:
+def made_by_autosent(metadata: Any) -> bool:
+    """Whether a metadata.json's content is one autosent wrote: its marker, or every key of an unmarked older one."""
+    if not isinstance(metadata, dict):
+        return False
+    if "producer" in metadata:
+        return metadata["producer"] == PRODUCER and isinstance(metadata.get("format"), int)
+    return LEGACY_KEYS <= metadata.keys() and isinstance(metadata["versions"], dict) and "autosent" in metadata["versions"]
+
+
+def _parsed(path: Path) -> Any:
+    """A JSON file's content, or None when it is unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _refusal(folder: Path) -> str | None:
+    """Why the non-empty `folder` is not an export autosent may replace (a whole refusal, naming it), or None."""
+    replace_only = "autosent replaces only folders it made: choose a new or empty folder"
+    if not (folder / METADATA_FILE).is_file():
+        return f"{folder} is not an autosent export (no {METADATA_FILE}) and is not empty; {replace_only}"
+    if not made_by_autosent(_parsed(folder / METADATA_FILE)):
+        return f"{folder} is not an autosent export (its {METADATA_FILE} is not one autosent wrote) and is not empty; {replace_only}"
+    foreign = sorted(entry.name for entry in folder.iterdir() if entry.name not in ENTRIES)
+    if foreign:
+        return f"export folder {folder} holds {foreign[0]!r}, which autosent did not make; move it out, or export to another --out"
+    return None
+
+
+def check_destination(out: Path) -> None:
+    """Refuse `out` unless it is new, empty, or an earlier export with nothing else in it, and not where autosent runs.
+
+    A swap renames the whole folder away: the current folder, or one holding it, would leave
+    the user's shell in a deleted folder.
+    """
+    target, here = Path(os.path.realpath(out)), Path(os.path.realpath(os.curdir))
+    if target == here or target in here.parents:
+        where = "the current folder" if target == here else "a folder holding the current folder"
+        raise UsageError(
+            f"export folder {out} is {where}, and an export replaces its whole folder; "
+            "give a new folder's name (e.g. --out model) or run autosent from elsewhere"
+        )
+    removal.check_owned(out, _refusal)
+
+
+def recover(out: Path) -> bool:
     """Undo a swap that a crash interrupted: put the previous export back in place.
 
-    The backup is deleted only if it is one autosent made (`removal`): otherwise it is left.
+    False, touching nothing, if an export is swapping into `out` right now (it holds the
+    backup's lock). The backup is deleted only if it is one autosent made: otherwise it is left.
     """
     backup = _backup(out)
-    if not backup.exists() or not removal.is_owned(backup, METADATA_FILE):
-        return
-    if out.exists():
-        removal.remove(backup)
-    else:
-        os.rename(backup, out)
+    if backup.is_symlink() or not backup.is_dir():
+        return True
+    with folder_lock(backup) as free:
+        if not free:
+            return False
+        if not removal.is_owned(backup, _refusal):
+            return True
+        if out.exists():
+            removal.remove(backup)
+        else:
+            os.rename(backup, out)
+    return True
+
+
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold `out`'s lock from an export's first training step until its swap, after putting back an interrupted swap's export.
+
+    `out`'s parent exists; `out` is made (empty) if it does not.
+    """
+    if not recover(out):
+        raise export_busy(out)
+    with export_lock(out):
+        backup = _backup(out)
+        if backup.exists() or backup.is_symlink():  # left by `recover`, or another export's first rename since
+            if removal.is_owned(backup, _refusal):
+                raise export_busy(out)
+            raise UsageError(f"{backup}, where an export keeps the previous one during its swap, is not autosent's; move it away")
+        yield
 
 
 def write(out: Path, model, metadata: dict[str, Any], model_card: str) -> None:
-    """Write all four artefacts into a staging folder, then swap it in at `out` (checked by `check_destination`)."""
-    staged = out.with_name(f".{out.name}.staging-{os.getpid()}")
+    """Write all four artefacts into a staging folder, then swap it in at `out` (held by `locked`).
+
+    metadata.json gets autosent's marker. The staging folder is locked before it becomes
+    `out`, so no other export takes `out` before the backup is gone.
+    """
+    staged = _sibling(out, f"staging-{os.getpid()}")
     removal.remove(staged)  # one a killed export of an earlier process with this pid left
     staged.mkdir()
-    model.save(staged / MODEL_FILE)
-    model.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)
-    atomic.write_json(staged / METADATA_FILE, metadata)
-    atomic.write_text(staged / MODEL_CARD_FILE, model_card)
-    backup = _backup(out)
-    if out.exists():
-        os.rename(out, backup)
-    os.rename(staged, out)
-    if backup.exists():
+    with folder_lock(staged):
+        model.save(staged / MODEL_FILE)
+        model.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)
+        atomic.write_json(staged / METADATA_FILE, {"producer": PRODUCER, "format": FORMAT, **metadata})
+        atomic.write_text(staged / MODEL_CARD_FILE, model_card)
+        backup = _backup(out)
+        if out.exists():
+            os.rename(out, backup)
+        os.rename(staged, out)
         removal.remove(backup)
 
 
@@ -66,8 +160,12 @@ def is_export(folder: Path) -> bool:
     return (folder / METADATA_FILE).is_file() and (folder / MODEL_FILE).is_file()
 
 
-def read_metadata(folder: Path) -> dict[str, Any]:
-    """An export's metadata.json, or `UsageError` naming it if it cannot say what the labels are."""
+def read_metadata(folder: Path, needs: dict[str, type] | None = None) -> dict[str, Any]:
+    """An export's metadata.json, or `UsageError` naming it if it cannot say what a reader needs.
+
+    Every reader needs the label names and, for `predict --explain`, a standardisation this
+    autosent knows; `needs` adds the fields (name -> type) a reader uses besides.
+    """
     path = folder / METADATA_FILE
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
@@ -76,4 +174,23 @@ def read_metadata(folder: Path) -> dict[str, Any]:
     names = metadata.get("label_names") if isinstance(metadata, dict) else None
     if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
         raise UsageError(f"{path} has no list of label_names; export the model again")
+    version = metadata.get("format", 0)  # exports made before the marker have none
+    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT:
+        raise UsageError(
+            f"{path} has format {version!r}, which this autosent does not read (it reads up to {FORMAT}); "
+            "upgrade autosent, or export the model again"
+        )
+    vectorizer = metadata.get("vectorizer", {})
+    if not isinstance(vectorizer, dict):
+        raise UsageError(f"{path} has no valid 'vectorizer' settings; export the model again")
+    standardize = recorded_standardize(vectorizer)
+    if standardize not in STANDARDIZERS:
+        raise UsageError(
+            f"{path} names an unknown vectorizer.standardize {standardize!r} (known: {', '.join(STANDARDIZERS)}); "
+            "export the model again"
+        )
+    for name, kind in (needs or {}).items():
+        value = metadata.get(name)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise UsageError(f"{path} has no valid {name!r} ({kind.__name__} expected); export the model again")
     return metadata

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,13 +90,18 @@ class Predictor:
 
 def _load_model(path: Path):
     """The exported Keras model. Keras' safe mode stays on: a model with code in it (a Lambda
-    layer) is refused, like any file Keras cannot read, with one line naming it."""
+    layer) is refused, like any file Keras cannot read, with one line naming it.
+
+    A file that is not a zip archive gets its own reason: Keras calls it "File not found".
+    """
     import keras
 
     import autosent.layers  # noqa: F401 (registers the n-gram layers an export may hold)
 
+    if not zipfile.is_zipfile(path):
+        raise UsageError(f"{path} exists but is not a Keras model (not a .keras zip archive); export the model again")
     try:
         return keras.saving.load_model(path)
     except Exception as e:  # noqa: BLE001 (any file can be handed to us; Keras raises many types)
         reason = first_line(e).split(". ")[0]  # Keras' first sentence: the rest is advice for developers
-        raise UsageError(f"{path} cannot be loaded as a model ({reason}); export it again") from None
+        raise UsageError(f"{path} exists but cannot be loaded as a Keras model ({reason}); export the model again") from None

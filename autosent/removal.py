@@ -1,37 +1,42 @@
-"""The one rule for deleting anything: only what autosent recognises as its own, never through a link.
+"""The one rule for deleting anything: only what autosent can prove is its own, never through a link.
 
-A folder is autosent's when it is a real folder (not a symbolic link) that holds the file
-autosent marks it with (a run's `run.json`, an export's `metadata.json`), or when it is
-empty, so that nothing of the user's can be lost. Callers check everything they will delete
-first, then delete; the deletion itself removes a symbolic link, never what it points to.
+A folder is autosent's when it is a real folder (not a symbolic link) and either empty or
+proven autosent's by the module that owns its layout: a run folder by its `run.json` and
+entries (`rundir`), an export folder by the marker in its `metadata.json` and entries
+(`export_folder`). A file's name alone proves nothing: a user's own `metadata.json` is common.
+Callers check everything they will delete first, then delete; the deletion itself removes a
+symbolic link, never what it points to.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from autosent.errors import UsageError
 
+#: Why a non-empty, real folder is not autosent's (a whole refusal, naming it), or None when it is.
+Refusal = Callable[[Path], str | None]
 
-def is_owned(folder: Path, marker: str) -> bool:
-    """Whether `folder` is a real folder holding `marker`, or an empty one."""
+
+def is_owned(folder: Path, refusal: Refusal) -> bool:
+    """Whether `folder` is a real folder that is empty or that `refusal` finds nothing against."""
     if folder.is_symlink() or not folder.is_dir():
         return False
-    return (folder / marker).is_file() or not any(folder.iterdir())
+    return not any(folder.iterdir()) or refusal(folder) is None
 
 
-def check_owned(folder: Path, marker: str, what: str) -> None:
-    """Refuse, naming the folder, to replace `folder` unless autosent made it (see `is_owned`)."""
+def check_owned(folder: Path, refusal: Refusal) -> None:
+    """Refuse, naming the folder, to replace `folder` unless it is new, empty, or autosent's (see `is_owned`)."""
     if folder.is_symlink():
         raise UsageError(f"{folder} is a symbolic link; autosent replaces only folders it made, never through a link")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file, not a folder")
-    if folder.exists() and not is_owned(folder, marker):
-        raise UsageError(
-            f"{folder} is not {what} (no {marker}) and is not empty; autosent replaces only folders it made: "
-            "choose a new or empty folder"
-        )
+    if folder.is_dir() and any(folder.iterdir()):
+        reason = refusal(folder)
+        if reason is not None:
+            raise UsageError(reason)
 
 
 def remove(path: Path) -> None:

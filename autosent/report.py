@@ -154,10 +154,10 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
         f"{len(records)} trial(s), {sum(r.finished for r in records)} finished, {len(failed)} failed.",
     ]
     if export:
-        test = export.get("test_metrics", {})
+        test = export["test_metrics"]
         parts.append(
             f"Exported: trial {export['trial_id']}, retrained for {export['epochs']} epoch(s); "
-            f"test accuracy {test.get('accuracy', float('nan')):.4f}, ROC-AUC {test.get('roc_auc', float('nan')):.4f}."
+            f"test accuracy {cell(test.get('accuracy'), '.4f')}, ROC-AUC {cell(test.get('roc_auc'), '.4f')}."
         )
     parts += [
         "## Learning curves", f"![learning curves]({FIGURES['curves']})",
@@ -172,17 +172,42 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
     return "\n\n".join(parts) + "\n"
 
 
+def _exported(export_dir: Path) -> dict[str, Any] | None:
+    """The metadata of the run's export as the report reads it, None if there is no export.
+
+    Checked whole before anything is written: a damaged one is named in one line.
+    """
+    if not (export_dir / METADATA_FILE).exists():
+        return None
+    path = export_dir / METADATA_FILE
+    export = export_folder.read_metadata(export_dir, needs={"trial_id": str, "epochs": int, "test_metrics": dict})
+    for name in ("accuracy", "roc_auc"):
+        if not isinstance(export["test_metrics"].get(name, 0.0), (int, float, type(None))):
+            raise UsageError(f"{path} has no valid 'test_metrics.{name}' (a number expected); export the model again")
+    history = export.get("retrain_history", [])
+    rows_valid = isinstance(history, list) and all(
+        isinstance(row, dict) and isinstance(row.get("epoch"), int) and all(isinstance(v, (int, float)) for v in row.values())
+        for row in history
+    )
+    if not rows_valid:
+        raise UsageError(f"{path} has no valid 'retrain_history' (rows of epoch numbers and losses); export the model again")
+    export["retrain_history"] = upgrade_history(history)
+    return export
+
+
 def make_report(run_dir: Path, top: int = 3) -> Report:
     """Write `run_dir/report/`: three PNG figures and report.md."""
     records = read_records(run_dir)
     ranked = [r for r in rank(records) if r.finished]
     if not ranked:
         raise UsageError(f"run {run_dir.name!r} has no finished trial to report on yet")
-    export_dir = run_dir / EXPORT_DIR
-    export = export_folder.read_metadata(export_dir) if (export_dir / METADATA_FILE).exists() else None
-    if export is not None:
-        export["retrain_history"] = upgrade_history(export.get("retrain_history", []))
+    export = _exported(run_dir / EXPORT_DIR)
     folder = run_dir / REPORT_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise UsageError(
+            f"{folder} is not a folder autosent made ({'a symbolic link' if folder.is_symlink() else 'a file'}); "
+            "autosent writes a report only into a folder of its own, never through a link: move it away"
+        )
     folder.mkdir(exist_ok=True)
     figures = {name: folder / file for name, file in FIGURES.items()}
     learning_curves(ranked, export, figures["curves"], top)

@@ -55,6 +55,20 @@ def within_noise(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) ->
     return float(np.mean(difference)) <= NOISE_SE * standard_error
 
 
+def family_leaders(records: list[TrialRecord]) -> dict[str, TrialRecord]:
+    """Each encoder family's finished trial of lowest val cross-entropy, best first."""
+    leaders: dict[str, TrialRecord] = {}
+    for record in rank(records):
+        if record.finished:
+            leaders.setdefault(record.encoder, record)
+    return leaders
+
+
+def reads(records: list[TrialRecord], val_size: int) -> list[TrialRecord]:
+    """The trials whose val predictions `select_best` reads on a val split of `val_size` texts (checked before any work)."""
+    return [] if val_size >= SMALL_VAL else list(family_leaders(records).values())
+
+
 def select_best(
     records: list[TrialRecord], val_labels: np.ndarray, val_probabilities: Callable[[TrialRecord], np.ndarray]
 ) -> tuple[TrialRecord, Selection]:
@@ -67,9 +81,7 @@ def select_best(
     best = finished[0]
     if len(val_labels) >= SMALL_VAL:
         return best, Selection(best.trial_id, f"the lowest val cross-entropy of {len(finished)} finished trials", best.trial_id)
-    leaders: dict[str, TrialRecord] = {}
-    for record in finished:
-        leaders.setdefault(record.encoder, record)
+    leaders = family_leaders(records)
     reference = val_probabilities(best)
     tied = [r for r in leaders.values() if r is best or within_noise(val_probabilities(r), reference, val_labels)]
     cost = family_stats(leaders, records)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from autosent import atomic
+from autosent.errors import UsageError
 from autosent.keras_tuner_internals import checkpoint_path
 from autosent.metrics import class_probabilities
 from autosent.records import TrialRecord
@@ -39,14 +40,36 @@ def score(hypermodel, run_dir: Path, record: TrialRecord, x_val) -> np.ndarray:
     return class_probabilities(model.predict(x_val, batch_size=512, verbose=0))
 
 
+def _stored(run_dir: Path, trial_id: str) -> np.ndarray | None:
+    """A trial's stored val probabilities, None if there are none or they are damaged (then they are scored again)."""
+    try:
+        return np.load(_path(run_dir, trial_id))
+    except (OSError, ValueError):
+        return None
+
+
+def check_readable(run_dir: Path, records: list[TrialRecord]) -> None:
+    """Refuse, before any work, a trial whose val predictions are neither stored nor scorable from its checkpoint.
+
+    A run copied without its bulky tuner/ and val_predictions/ folders still exports a named
+    trial, which needs neither.
+    """
+    for record in records:
+        checkpoint = checkpoint_path(run_dir / TUNER_DIR, record.trial_id)
+        if _stored(run_dir, record.trial_id) is None and not checkpoint.is_file():
+            raise UsageError(
+                f"{run_dir} has neither {_path(run_dir, record.trial_id).relative_to(run_dir)} nor "
+                f"{checkpoint.relative_to(run_dir)}, which hold trial {record.trial_id}'s val predictions; restore them "
+                f"from the run's original folder, or export one trial by id (autosent export {record.trial_id})"
+            )
+
+
 def read_or_score(hypermodel, run_dir: Path, record: TrialRecord, x_val) -> np.ndarray:
     """The stored val probabilities of a finished trial; scored from its checkpoint (and stored) if none are."""
-    path = _path(run_dir, record.trial_id)
-    if path.exists():
-        try:
-            return np.load(path)
-        except (OSError, ValueError):  # damaged: score it again
-            pass
+    stored = _stored(run_dir, record.trial_id)
+    if stored is not None:
+        return stored
+    check_readable(run_dir, [record])
     probabilities = score(hypermodel, run_dir, record, x_val)
     write(run_dir, record.trial_id, probabilities)
     return probabilities

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -151,3 +153,22 @@ def test_a_read_only_results_folder_is_refused_in_one_line(workdir):
 def test_debug_raises_instead_so_python_shows_the_traceback(workdir, cli):
     with pytest.raises(UsageError, match="--budget 0"):
         cli("search", "--budget", "0", "--debug")
+
+
+def test_a_figure_in_a_read_only_folder_is_refused_before_the_model_runs(workdir):
+    """A real process without root's power to write anywhere; refused before an export is even looked for."""
+    _read_only_folder(workdir)
+    write_reviews_csv(workdir / "r.csv")
+    args = ["evaluate", "--model", "nowhere", "--data", "r.csv", "--figure", "locked/fig.png"]
+    result = run_cli(*args, cwd=workdir, prefix=_without_root_override())
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0] == "autosent: error: --figure locked/fig.png: cannot write in locked (read-only or no permission); give a path in a writable folder"
+
+
+def test_a_failed_atomic_write_names_the_file_not_its_temp_file(workdir):
+    _read_only_folder(workdir)
+    code = "from autosent import atomic\ntry:\n    atomic.write_bytes('locked/fig.png', b'x')\nexcept OSError as e:\n    print(e.filename)"
+    command = [*_without_root_override(), sys.executable, "-c", code]
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False)
+    assert result.stdout.strip() == "locked/fig.png", result.stdout + result.stderr

@@ -99,3 +99,19 @@ def test_calibration_error_is_zero_when_confidence_matches_accuracy_and_large_wh
     assert expected_calibration_error(calibration_bins(confidence, overconfident)) == pytest.approx(0.40)
     table = calibration_bins(np.array([0.05, 0.55, 1.0]), np.array([True, False, True]))
     assert [b.count for b in table] == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1]  # 1.0 falls in the last bin
+
+
+def test_a_figure_that_cannot_be_written_keeps_the_evaluation_and_names_the_figure(cli, three_class_export, monkeypatch):
+    import errno
+
+    from autosent import evaluation
+
+    def disk_full(table, ece, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.chdir(three_class_export)
+    monkeypatch.setattr(evaluation, "reliability_diagram", disk_full)  # the disk fills after the checks
+    result = cli("evaluate", "--model", "results/three/export", "--data", "reviews.csv", "--figure", "full.png")
+    assert result.code == 1 and "expected calibration error" in result.out  # the evaluation is printed, not lost
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("autosent: error: cannot write full.png: No space left"), result.err

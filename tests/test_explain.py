@@ -1,6 +1,7 @@
 """`predict --explain`: on a model where one word decides the label, that word comes first."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -69,3 +70,14 @@ def test_explain_prints_for_and_against_lines(cli, decisive_export):
         assert encoder == "char_nbsvm" and top.endswith("'"), result.out
         top = top[1:-1]
     assert _names_the_word(encoder, top, "splendid"), result.out
+
+
+def test_an_export_naming_an_unknown_standardisation_is_named_in_one_line(cli, decisive_export, tmp_path):
+    _, export = decisive_export
+    damaged = shutil.copytree(export, tmp_path / "damaged")
+    metadata = json.loads((damaged / "metadata.json").read_text())
+    metadata["vectorizer"]["standardize"] = "lower"  # hand-edited: no such standardisation
+    (damaged / "metadata.json").write_text(json.dumps(metadata))
+    cli("predict", "--model", str(damaged), "--explain", "splendid film").assert_usage_error(
+        "metadata.json names an unknown vectorizer.standardize 'lower'"
+    )

@@ -49,6 +49,7 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     records = read_records(searched / "results" / RUN)
     best = min(records, key=lambda r: (r.val_cross_entropy, r.params))
     metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["producer"] == "autosent" and metadata["format"] == 1  # what proves the folder is autosent's
     assert metadata["trial_id"] == best.trial_id
     epochs = epochs_trained(best, {r.trial_id: r for r in records})  # best_epoch unless a continuation
     assert metadata["epochs"] == epochs
@@ -154,9 +155,9 @@ def test_a_swap_cut_between_its_renames_is_recovered(tmp_path):
     out = tmp_path / "export"
     backup = tmp_path / ".export.previous"
     backup.mkdir()
-    (backup / "metadata.json").write_text("{}")
+    (backup / "metadata.json").write_text('{"producer": "autosent", "format": 1}')
     recover(out)  # the state a kill between "export -> backup" and "staging -> export" leaves
-    assert (out / "metadata.json").read_text() == "{}" and not backup.exists()
+    assert (out / "metadata.json").read_text() == '{"producer": "autosent", "format": 1}' and not backup.exists()
 
 
 def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched, tmp_path, cli):

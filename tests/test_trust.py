@@ -190,7 +190,8 @@ def fake_export(tmp_path):
 
 
 def test_predict_names_a_model_file_keras_cannot_load(cli, fake_export):
-    cli("predict", "--model", "fake", "good film").assert_usage_error("model.keras cannot be loaded as a model")
+    line = cli("predict", "--model", "fake", "good film").assert_usage_error("model.keras exists but is not a Keras model")
+    assert "not found" not in line  # Keras calls a file that is no zip archive "File not found"
 
 
 def test_predict_names_a_garbage_metadata_file(cli, fake_export):
@@ -206,7 +207,7 @@ def test_predict_refuses_a_model_with_code_in_it_in_one_line(cli, fake_export):
     text = keras.Input(shape=(1,))
     model = keras.Model(text, keras.layers.Lambda(lambda x: x * 2)(text))
     model.save(fake_export / "model.keras")
-    cli("predict", "--model", "fake", "good film").assert_usage_error("model.keras cannot be loaded as a model")
+    cli("predict", "--model", "fake", "good film").assert_usage_error("model.keras exists but cannot be loaded as a Keras model")
 
 
 # --- 5. Wrong data is refused, not trained on ------------------------------------------------
@@ -272,9 +273,9 @@ def test_only_a_loopback_chief_counts_as_private(host, private):
 def test_a_second_export_into_the_same_folder_is_refused_while_one_runs(cli, finished_run):
     from autosent.lock import export_lock
 
-    with export_lock(finished_run):  # what a running export of `done` holds
-        cli("export", "--run", "done").assert_usage_error("another autosent export is writing into results/done right now")
-    assert not (finished_run / "export").exists()
+    with export_lock(finished_run / "export"):  # what a running export of `done` holds
+        cli("export", "--run", "done").assert_usage_error("another autosent export is writing into results/done/export right now")
+    assert not (finished_run / "export").exists()  # made only to be locked, and removed again
 
 
 
