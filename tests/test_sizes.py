@@ -42,7 +42,7 @@ def test_a_derived_length_is_never_shorter_than_the_widest_convolution(tmp_path)
     [
         ("sequence_length = { percentile = 101, max = 300 }", "sequence_length.percentile = 101 must be an integer from 1 to 100"),
         ("sequence_length = { min_count = 2, max = 300 }", "must be an integer or { percentile = N, max = M }"),
-        ("max_tokens = { min_count = 2, max = 1 }", "max_tokens.max = 1 must be an integer from 2"),
+        ("max_tokens = { min_count = 2, max = 1 }", "max_tokens.max = 1 must be an integer from 3"),
         ("ngram_sequence_length = 800", "ngram_sequence_length is no longer read"),
     ],
 )

@@ -87,7 +87,7 @@ def test_a_new_run_is_not_started_in_a_folder_of_the_users(cli, tmp_path):
 
 BAD_SPACES = [
     ("dropout = { float = [0.0, 0.5], step = 0.1 }", "dropout = 1.5", "hyperparameters.dropout: 1.5 must be less than 1"),
-    ("max_tokens = 2000", "max_tokens = 1", "vectorizer.max_tokens = 1 must be an integer from 2"),
+    ("max_tokens = 2000", "max_tokens = 1", "vectorizer.max_tokens = 1 must be an integer from 3"),
     ("dropout = { float = [0.0, 0.5], step = 0.1 }", "dropout = { float = [0.0, 0.5], step = 'big' }", "step = 'big' must be a positive number"),
     ("units = { choice = [4, 8] }", "units = { choice = [4, 8], default = 16 }", "default = 16 is not among choice"),
     ("dropout = { float = [0.0, 0.5], step = 0.1 }", "dropout = { float = [0.0, 0.5], default = 0.9 }", "default = 0.9 is not among float"),
