@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import errno
 import json
 import os
 import re
@@ -18,15 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autosent import interrupts
-from autosent.errors import UsageError
+from autosent.errors import UsageError, io_error_line
 from autosent.records import TrialRecord
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-#: Errors of the disk under results/, not of autosent: a full disk, a quota, a read-only mount.
-DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -374,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         print("autosent: interrupted; re-run the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as e:
-        if debug or e.errno not in DISK_ERRORS:
+        if debug:
             raise
         # Every results file is written atomically, so what was there before is intact.
-        print(f"autosent: error: cannot write {e.filename}: {e.strerror}; free space or fix permissions, then re-run the same command", file=sys.stderr)
+        print(f"autosent: error: {io_error_line(e)}", file=sys.stderr)
         return EXIT_FAILED

@@ -1,14 +1,15 @@
 """Every use of keras-tuner's private API, in one place, checked when it is imported.
 
-keras-tuner's public API has no atomic state writes, no view of the oracle's retry queue, no
+keras-tuner's public API has no atomic writes of its state and checkpoints, no view of the oracle's retry queue, no
 hook into its gRPC servicer and no say in how an oracle samples a configuration, and autosent
 needs all four (crash safety, resume repair, distributed liveness, cost-aware allocation). When keras-tuner changes, this is the one file to read: it imports
 what it needs from `keras_tuner.src`, checks that each piece has the shape autosent relies
 on, and fails with one clear message naming the piece if not. It was verified with the
 keras-tuner versions `pyproject.toml` allows.
 
-Importing it applies the two process-wide settings autosent wants, once:
-- keras-tuner's state writes (`oracle.json`, `trial.json`) go through `autosent.atomic`;
+Importing it applies the process-wide settings autosent wants, once:
+- keras-tuner's state writes (`oracle.json`, `trial.json`) and each trial's best-epoch
+  checkpoint (`checkpoint.weights.h5`) go through `autosent.atomic`;
 - keras-tuner prints no failed trial's traceback (the trial record keeps its one-line reason).
 """
 
@@ -19,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic
+from autosent import atomic, keras_internals
 
 try:
     from keras_tuner.src import config as _config
@@ -28,8 +29,9 @@ try:
     from keras_tuner.src.distribute import utils as _distribute_utils
     from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
     from keras_tuner.src.engine.oracle import Oracle, synchronized
-    from keras_tuner.src.engine.tuner import Tuner
     from keras_tuner.src.engine.trial import TrialStatus
+    from keras_tuner.src.engine.tuner import Tuner
+    from keras_tuner.src.engine.tuner_utils import SaveBestEpoch
     from keras_tuner.src.tuners.hyperband import HyperbandOracle
 except ImportError as e:  # pragma: no cover (only with an unsupported keras-tuner)
     raise ImportError(
@@ -67,6 +69,7 @@ check(
     (HyperbandOracle, "_get_size"),
     (HyperbandOracle, "_get_epochs"),
     (Tuner, "_get_checkpoint_fname"),  # where each trial's best-epoch weights are: see checkpoint_path
+    (SaveBestEpoch, "_save_model"),  # writes them, to its `filepath`
     (TrialStatus, "IDLE"),
     (TrialStatus, "STOPPED"),
 )
@@ -82,6 +85,25 @@ def _atomic_save_json(path: str, obj: Any) -> str:
 # oracle.json and a run that cannot resume. It looks `save_json` up at call time.
 _utils.save_json = _atomic_save_json
 _config.DEBUG = False
+
+_save_checkpoint_in_place = SaveBestEpoch._save_model
+
+
+def _atomic_save_checkpoint(callback: SaveBestEpoch) -> None:
+    """A trial's best-epoch weights, written like every other results file (`keras_internals.weights_file`).
+
+    autosent's one strategy, MirroredStrategy, has one writer: keras-tuner's temp paths for the
+    other workers of a multi-worker strategy are not needed.
+    """
+    data = keras_internals.weights_file(callback.model)
+    if data is None:
+        _save_checkpoint_in_place(callback)
+    else:
+        atomic.write_bytes(callback.filepath, data)
+
+
+# In place, a kill mid-write leaves a checkpoint that the trial's Hyperband successors cannot load.
+SaveBestEpoch._save_model = _atomic_save_checkpoint
 
 
 def retry_queue(oracle) -> list[str]:
