@@ -23,6 +23,9 @@ from autosent.records import TrialRecord
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: stdout's reader went away: 1, as in Python's recipe (signal module, "Note on SIGPIPE") that rich,
+#: which prints the tables, follows itself; not 141 (128 + SIGPIPE), which only a signal death gives.
+EXIT_PIPE_CLOSED = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -360,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         with interrupts.remembered():
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a reader that left (`| head`) is found here, not by Python's flush at exit
+        return code
     except UsageError as e:
         if debug:
             raise
@@ -369,9 +374,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("autosent: interrupted; re-run the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _stdout_closed()
     except OSError as e:
         if debug:
             raise
         # Every results file is written atomically, so what was there before is intact.
         print(f"autosent: error: {io_error_line(e)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (`autosent predict ... | head -2`): stop quietly.
+
+    Python's own flush of stdout at exit would fail again and print an error; with stdout
+    pointed at /dev/null it has nowhere to fail.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_PIPE_CLOSED

@@ -1,6 +1,7 @@
 """The real `autosent` command, end to end: searches killed and interrupted in their own processes."""
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -41,6 +42,21 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):
 
     table = cli("leaderboard")
     assert table.code == 0 and rows[0]["trial"] in table.out and "val_ce" in table.out
+
+
+@pytest.mark.parametrize("output", [["--json"], []], ids=["json", "table"])
+def test_output_into_a_pipe_its_reader_closed_ends_quietly(finished_run, output):
+    """`autosent leaderboard --json | head -c 200`, where head has gone before the first write."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "autosent", "leaderboard", "--results", str(finished_run.parent), *output],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (1, "")
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.
