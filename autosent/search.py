@@ -78,7 +78,7 @@ class SearchConfig:
             "".encode(self.encoding)  # str.encode accepts text encodings only: not hex, base64, rot13
         except LookupError:
             raise UsageError(f"--encoding {self.encoding}: not a text encoding (e.g. utf-8, latin-1, cp1252)") from None
-        check_run_name(self.run_name)
+        check_run_name(self.run_name, self.results)
         if self.results.exists() and not self.results.is_dir():
             raise UsageError(f"--results {self.results} is a file, not a folder")
         if (self.chief is None) != (self.role is None):
@@ -101,7 +101,7 @@ class SearchConfig:
 
     @property
     def run_name(self) -> str:
-        return self.run if self.run is not None else default_run_name(self.data, self.space)
+        return self.run if self.run is not None else default_run_name(self.data, self.space, self.results)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from autosent.records import read_records
+from autosent.rundir import default_run_name
 from autosent.space import load_space
 from conftest import RECORD_FIELDS, TESTS, write_reviews_csv
 
@@ -57,6 +58,18 @@ def test_output_into_a_pipe_its_reader_closed_ends_quietly(finished_run, output)
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (1, "")
+
+
+def test_a_data_file_whose_name_is_too_long_for_a_run_folder_gets_a_shortened_default_run_name(tmp_path, tiny_space, cli):
+    """The default run name is the data file's name and the space's: 251 + 5 characters, one more than a folder name takes."""
+    data = write_reviews_csv(tmp_path / f"{'r' * 251}.csv", n=120)
+    result = cli("search", "--data", data.name, "--space", str(tiny_space), "--budget", "1")
+    assert result.code == 0, result.err
+    (run_dir,) = (tmp_path / "results").iterdir()
+    assert len(run_dir.name) == 255 and run_dir.name.startswith("r" * 240), run_dir.name
+    assert [r.status for r in read_records(run_dir)] == ["COMPLETED"]
+    other = default_run_name(f"{'r' * 250}s.csv", str(tiny_space), tmp_path / "results")
+    assert other != run_dir.name and len(other) == 255, "two long names that start alike named one run"
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.
