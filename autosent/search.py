@@ -177,6 +177,8 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     listener = listener or SearchListener()
     listener.on_data_ready(dataset.sizes(), dataset.dropped_empty, prepared.space.vectorizer_settings)
     listener.on_profile(prepared.profile)
+    for warning in prepared.profile.warnings:
+        listener.on_warning(warning)
     strategy = distribution_strategy(config.devices)  # checked before anything is written
     if config.role == "chief":
         config.cluster.check_port_free()
@@ -245,7 +247,7 @@ def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> 
     """The chief: serve the oracle until the workers have spent the budget, showing their records."""
     tuner.oracle.verbose = 0  # keras-tuner would print each trial; the live view shows them
     if not cluster.is_loopback:
-        listener.on_message(f"warning: {EXPOSED_WARNING.format(address=cluster.address)}")
+        listener.on_warning(EXPOSED_WARNING.format(address=cluster.address))
     tuner.oracle.save()
     tuner.save()
     shown = set(record_ids(run_dir))

@@ -3,12 +3,15 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
+from autosent import search as search_module
+from autosent.distributed import EXPOSED_WARNING
 from autosent.records import read_records
 from autosent.rundir import default_run_name
 from autosent.space import load_space
@@ -70,6 +73,29 @@ def test_a_data_file_whose_name_is_too_long_for_a_run_folder_gets_a_shortened_de
     assert [r.status for r in read_records(run_dir)] == ["COMPLETED"]
     other = default_run_name(f"{'r' * 250}s.csv", str(tiny_space), tmp_path / "results")
     assert other != run_dir.name and len(other) == 255, "two long names that start alike named one run"
+
+
+def test_quiet_keeps_the_warnings_on_stderr_a_data_profile_warning(tmp_path, tiny_space, cli):
+    labels = ("neg", "pos")
+    lines = ["text,label", *(f"{labels[i % 2]}word{i % 7},{labels[i % 2]}" for i in range(120))]  # one word each
+    (tmp_path / "short.csv").write_text("\n".join(lines) + "\n")
+    result = cli("search", "--data", "short.csv", "--space", str(tiny_space), "--budget", "1", "--quiet")
+    assert result.code == 0, result.err
+    assert result.err.startswith("warning: half the texts have fewer than 2 words") and len(result.err.splitlines()) == 1, result.err
+    assert result.out.strip().splitlines() == ["search finished: 1 trial(s) in results/short-tiny"]
+
+
+def test_quiet_keeps_the_warnings_on_stderr_a_chief_serving_every_address(tmp_path, tiny_space, cli, monkeypatch):
+    """keras-tuner's oracle service has no authentication: serving it beyond this machine is never silent."""
+    monkeypatch.setattr(search_module, "serve", lambda oracle, cluster, on_tick: None)  # no worker comes: stop at once
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        port = s.getsockname()[1]
+    write_reviews_csv(tmp_path / "reviews.csv", n=120)
+    result = cli("search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "1", "--quiet",
+                 "--chief", f"0.0.0.0:{port}", "--role", "chief")  # fmt: skip
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [f"warning: {EXPOSED_WARNING.format(address=f'0.0.0.0:{port}')}"]
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.
