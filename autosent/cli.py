@@ -219,7 +219,12 @@ def _search(args: argparse.Namespace) -> int:
     console.print(
         f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
     )
-    if outcome.stopped_by_time:
+    if outcome.preparing_seconds is not None:
+        console.print(
+            f"loading and preparing took {outcome.preparing_seconds:.0f}s of --time-limit {config.time_limit:g}s, "
+            "so the same command would stop here again: give a longer limit"
+        )
+    elif outcome.stopped_by_time:
         console.print("re-run the same command to continue")
     elif config.role != "worker" and len(outcome.records) < config.budget:  # a worker's budget is its chief's
         console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")

@@ -111,6 +111,9 @@ class SearchOutcome:
     run_dir: Path
     records: list[TrialRecord]
     stopped_by_time: bool = False
+    #: When the time limit ran out before this process began a trial: how long loading and preparing
+    #: took. The limit counts them, so the same command would stop there again.
+    preparing_seconds: float | None = None
     failed_in_a_row: list[TrialRecord] = field(default_factory=list)
 
 
@@ -240,7 +243,7 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
         listener.on_search_begin(config.budget, read_records(run_dir))
         if config.role == "chief":
             return _serve(tuner, run_dir, cluster, listener)
-        return _train(tuner, data, run_dir, space.patience)
+        return _train(tuner, data, run_dir, space.patience, prepared.started)
 
 
 def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:
@@ -265,7 +268,7 @@ def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> 
     return SearchOutcome(run_dir, read_records(run_dir))
 
 
-def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
+def _train(tuner, data, run_dir: Path, patience: int, started: float) -> SearchOutcome:
     """A local search or a worker: run trials until the oracle says the budget is spent."""
     import keras
     import tensorflow as tf
@@ -281,7 +284,8 @@ def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
     try:
         tuner.search(train, validation_data=val, callbacks=[early_stopping(patience), tensorboard], verbose=0)
     except TimeLimitReached:
-        return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True)
+        preparing = None if tuner.trials_begun else time.monotonic() - started
+        return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True, preparing_seconds=preparing)
     except TooManyFailures as stop:
         return SearchOutcome(run_dir, read_records(run_dir), failed_in_a_row=stop.failed)
     return SearchOutcome(run_dir, read_records(run_dir))

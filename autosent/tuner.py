@@ -140,6 +140,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self.train_size = train_size
         self.deadline = deadline
         self.listener = listener or SearchListener()
+        self.trials_begun = 0  # by this process
         self._trial_started = 0.0
         self._history: list[dict[str, float]] = []
         self._epoch = 0
@@ -190,6 +191,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         if self.worker is not None:
             self.worker.trial_started(self.oracle, trial.trial_id)
         self._trial_started = time.monotonic()
+        self.trials_begun += 1
         self._history, self._params, self._failure = [], None, ""
         model_hps, bookkeeping = self._hyperparameters(trial)
         self._steps = math.ceil(self.train_size / model_hps["batch_size"])

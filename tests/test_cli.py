@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -96,6 +97,17 @@ def test_quiet_keeps_the_warnings_on_stderr_a_chief_serving_every_address(tmp_pa
                  "--chief", f"0.0.0.0:{port}", "--role", "chief")  # fmt: skip
     assert result.code == 0, result.err
     assert result.err.splitlines() == [f"warning: {EXPOSED_WARNING.format(address=f'0.0.0.0:{port}')}"]
+
+
+def test_a_time_limit_spent_before_the_first_trial_says_so_instead_of_advising_a_re_run(tmp_path, tiny_space, cli):
+    """The limit counts loading the data, so a re-run with it would stop at the same place, forever."""
+    write_reviews_csv(tmp_path / "reviews.csv", n=120)
+    result = cli("search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "1", "--time-limit", "0.01s", "--quiet")
+    assert result.code == 0, result.err
+    summary, advice = result.out.strip().splitlines()
+    assert summary == "time limit reached: 0 trial(s) in results/reviews-tiny"
+    assert re.fullmatch(r"loading and preparing took \d+s of --time-limit 0.01s, so the same command would stop here again: "
+                        "give a longer limit", advice), advice  # fmt: skip
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.
