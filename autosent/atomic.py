@@ -6,11 +6,9 @@ any moment (SIGKILL, power loss) leaves every file either intact or absent.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,29 +32,28 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to `path` via a temp file in the same folder, fsync, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _naming(path):
+    try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-        try:
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are meant to be shared
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    except OSError as e:
+        raise _naming(e, path) from None
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are meant to be shared
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _naming(e, path) from None
+        raise
     _fsync_dir(path.parent)
 
 
-@contextlib.contextmanager
-def _naming(path: Path) -> Iterator[None]:
-    """Make an `OSError` name `path`: a write or fsync that fails (a full disk, a file-size limit)
-    names no file, and the temp file's name means nothing to a user."""
-    try:
-        yield
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, str(path)) from e  # OSError(errno, ...) is its subclass again
+def _naming(error: OSError, path: Path) -> OSError:
+    """`error` naming the file the user knows, `path`, instead of the temp file it happened on (or none)."""
+    return type(error)(error.errno, error.strerror, str(path)) if error.errno is not None else error
 
 
 def remove_stale_temp_files(folder: Path) -> list[Path]:

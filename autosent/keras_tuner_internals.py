@@ -1,6 +1,6 @@
 """Every use of keras-tuner's private API, in one place, checked when it is imported.
 
-keras-tuner's public API has no atomic writes of its state and checkpoints, no view of the oracle's retry queue, no
+keras-tuner's public API has no atomic state writes, no view of the oracle's retry queue, no
 hook into its gRPC servicer and no say in how an oracle samples a configuration, and autosent
 needs all four (crash safety, resume repair, distributed liveness, cost-aware allocation). When keras-tuner changes, this is the one file to read: it imports
 what it needs from `keras_tuner.src`, checks that each piece has the shape autosent relies

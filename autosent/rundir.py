@@ -49,20 +49,26 @@ _OWN_HIDDEN = re.compile(rf"\..+{re.escape(atomic.TEMP_SUFFIX)}|\.{EXPORT_DIR}\.
 RUN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def check_run_name(name: str, results: Path) -> str:
-    """`name` if it is a single, plain folder name that the file system under `results` takes; `UsageError` otherwise."""
+def check_run_name(name: str) -> str:
+    """`name` if it is a single, plain folder name; `UsageError` otherwise."""
     if not RUN_NAME.fullmatch(name) or name in (".", ".."):
         raise UsageError(
             f"--run {name!r}: a run name is one folder name of letters, digits, '-', '_' and '.' "
             "(not '.' or '..'), e.g. --run imdb-small"
         )
+    return name
+
+
+def run_folder(results: Path, name: str) -> Path:
+    """`results/name`, once `name` is a plain folder name (`check_run_name`) that the file
+    system under `results` takes; `UsageError` otherwise."""
     most = name_max(results)
-    if len(name) > most:  # a run name is ASCII: one byte a character
+    if len(check_run_name(name)) > most:  # a run name is ASCII: one byte a character
         raise UsageError(
             f"--run {name[:40]}...: {len(name)} characters, more than the {most} the file system "
             f"under {results} allows in a folder name; choose a shorter name"
         )
-    return name
+    return results / name
 
 
 def name_max(results: Path) -> int:
@@ -192,7 +198,7 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     """
     if results.exists() and not results.is_dir():
         raise UsageError(f"--results {results} is a file, not a folder")
-    run_dir = results / check_run_name(record.run, results)
+    run_dir = run_folder(results, record.run)
     if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
         raise UsageError(f"{run_dir} is not a folder autosent made; use another --run")
     old = _old_identity(run_dir, overwrite)
@@ -237,7 +243,7 @@ def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
 
 def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
     """The run folder a distributed search's chief created, if this worker's data and space match it."""
-    run_dir = results / check_run_name(name, results)
+    run_dir = run_folder(results, name)
     if not (run_dir / RUN_FILE).exists():
         raise UsageError(
             f"no run {name!r} in {results}: the chief creates it; give the chief and every worker "
@@ -256,7 +262,7 @@ def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
 def find_run(results: Path, name: str | None) -> Path:
     """The named run, or the most recently active one when no name is given."""
     if name is not None:
-        run_dir = results / check_run_name(name, results)
+        run_dir = run_folder(results, name)
         if not (run_dir / RUN_FILE).exists():
             raise UsageError(f"no run {name!r} in {results} (runs: {', '.join(list_runs(results)) or 'none'})")
         return run_dir

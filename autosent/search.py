@@ -21,7 +21,7 @@ from autosent.errors import UsageError
 from autosent.events import SearchListener
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
-from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
+from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run, run_folder
 from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
 
@@ -78,9 +78,10 @@ class SearchConfig:
             "".encode(self.encoding)  # str.encode accepts text encodings only: not hex, base64, rot13
         except LookupError:
             raise UsageError(f"--encoding {self.encoding}: not a text encoding (e.g. utf-8, latin-1, cp1252)") from None
-        check_run_name(self.run_name, self.results)
+        check_run_name(self.run_name)
         if self.results.exists() and not self.results.is_dir():
             raise UsageError(f"--results {self.results} is a file, not a folder")
+        run_folder(self.results, self.run_name)  # the name also fits the file system there
         if (self.chief is None) != (self.role is None):
             raise UsageError("--chief HOST:PORT and --role chief|worker go together")
         self.cluster  # noqa: B018 (parsing it validates it)
