@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import errno
 import json
 import os
 import re
@@ -18,15 +17,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autosent import interrupts
-from autosent.errors import UsageError
+from autosent.errors import UsageError, io_error_line
 from autosent.records import TrialRecord
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-#: Errors of the disk under results/, not of autosent: a full disk, a quota, a read-only mount.
-DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+#: stdout's reader went away: 1, as in Python's recipe (signal module, "Note on SIGPIPE") that rich,
+#: which prints the tables, follows itself; not 141 (128 + SIGPIPE), which only a signal death gives.
+EXIT_PIPE_CLOSED = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -229,7 +228,12 @@ def _search(args: argparse.Namespace) -> int:
     console.print(
         f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
     )
-    if outcome.stopped_by_time:
+    if outcome.preparing_seconds is not None:
+        console.print(
+            f"loading and preparing took {outcome.preparing_seconds:.0f}s of --time-limit {config.time_limit:g}s, "
+            "so the same command would stop here again: give a longer limit"
+        )
+    elif outcome.stopped_by_time:
         console.print("re-run the same command to continue")
     elif config.role != "worker" and len(outcome.records) < config.budget:  # a worker's budget is its chief's
         console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
@@ -374,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         with interrupts.remembered():
-            return COMMANDS[args.command](args)
+            code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a reader that left (`| head`) is found here, not by Python's flush at exit
+        return code
     except UsageError as e:
         if debug:
             raise
@@ -383,9 +389,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("autosent: interrupted; re-run the same command to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _stdout_closed()
     except OSError as e:
-        if debug or e.errno not in DISK_ERRORS:
+        if debug:
             raise
         # Every results file is written atomically, so what was there before is intact.
-        print(f"autosent: error: cannot write {e.filename}: {e.strerror}; free space or fix permissions, then re-run the same command", file=sys.stderr)
+        print(f"autosent: error: {io_error_line(e)}", file=sys.stderr)
         return EXIT_FAILED
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (`autosent predict ... | head -2`): stop quietly.
+
+    Python's own flush of stdout at exit would fail again and print an error; with stdout
+    pointed at /dev/null it has nowhere to fail.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_PIPE_CLOSED

@@ -6,6 +6,7 @@ interface, not on keras-tuner or TensorFlow.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from autosent.profile import DataProfile
@@ -13,12 +14,15 @@ from autosent.records import TrialRecord
 
 
 class SearchListener:
-    """Receives progress events from a search. Every method is optional; the base does nothing."""
+    """Receives progress events from a search. Every method is optional, and the base ignores
+    every event but one: a warning, what a user must not miss, reaches stderr even through a
+    listener that shows nothing (`--quiet`). A view that shows warnings its own way overrides
+    `on_warning`."""
 
     # `vectorizer`: the run's text-layer settings, sizes as resolved on the training split
     def on_data_ready(self, sizes: dict[str, int], dropped_empty: int, vectorizer: dict[str, int | str]) -> None: ...
 
-    def on_profile(self, profile: DataProfile) -> None: ...
+    def on_profile(self, profile: DataProfile) -> None: ...  # its facts; each of its warnings comes as `on_warning`
 
     def on_vectorize_progress(self, done: int, total: int) -> None: ...
 
@@ -35,6 +39,9 @@ class SearchListener:
     def on_trial_end(self, record: TrialRecord) -> None: ...
 
     def on_message(self, text: str) -> None: ...
+
+    def on_warning(self, text: str) -> None:
+        print(f"warning: {text}", file=sys.stderr, flush=True)
 
 
 def vectorizer_line(vectorizer: dict[str, int | str]) -> str:

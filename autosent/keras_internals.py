@@ -1,5 +1,8 @@
 """Every use of Keras' private API, in one place (keras-tuner's is in `keras_tuner_internals`).
 
+Two things Keras' public API cannot do: build a model's training variables before `fit`,
+and write a model's weights anywhere but to a path.
+
 Keras 3 on TensorFlow creates a model's optimizer slots and compiled-metric variables while it
 first traces the train step, unless a distribution strategy is set (it "defers building ... to
 maximize backwards compatibility", keras/src/backend/tensorflow/trainer.py). A `tf.function`
@@ -11,6 +14,7 @@ Without the private method (another Keras), `fit` builds them as before, only sl
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 
@@ -21,3 +25,23 @@ def build_before_fit(model: Any, batch: Any) -> None:
     symbolic_build = getattr(model, "_symbolic_build", None)
     if symbolic_build is not None:
         symbolic_build(data_batch=batch)
+
+
+def weights_file(model: Any) -> bytes | None:
+    """What `model.save_weights("x.weights.h5")` writes, made in memory; None with a Keras
+    that lacks the private pieces (`saving_lib.H5IOStore`, `saving_lib._save_state`).
+
+    Keras writes weights only to a path, through h5py, which takes a failed write (a full disk,
+    a file-size limit) badly: an error that names no file, a traceback printed by each of the
+    file's objects as it is freed, at times a segfault. Made in memory, the file's bytes go to
+    disk through `autosent.atomic`, which names the file it could not write.
+    """
+    try:
+        from keras.src.saving.saving_lib import H5IOStore, _save_state
+    except ImportError:
+        return None
+    buffer = io.BytesIO()
+    store = H5IOStore(buffer, mode="w")
+    _save_state(model, store, None, "", set())  # what saving_lib.save_weights_only does with a path
+    store.close()
+    return buffer.getvalue()

@@ -9,8 +9,9 @@ what it needs from `keras_tuner.src`, checks that each piece has the shape autos
 on, and fails with one clear message naming the piece if not. It was verified with the
 keras-tuner versions `pyproject.toml` allows.
 
-Importing it applies the two process-wide settings autosent wants, once:
-- keras-tuner's state writes (`oracle.json`, `trial.json`) go through `autosent.atomic`;
+Importing it applies the process-wide settings autosent wants, once:
+- keras-tuner's state writes (`oracle.json`, `trial.json`) and each trial's best-epoch
+  checkpoint (`checkpoint.weights.h5`) go through `autosent.atomic`;
 - keras-tuner prints no failed trial's traceback (the trial record keeps its one-line reason).
 """
 
@@ -21,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic
+from autosent import atomic, keras_internals
 
 try:
     from keras_tuner.src import config as _config
@@ -30,8 +31,9 @@ try:
     from keras_tuner.src.distribute import utils as _distribute_utils
     from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
     from keras_tuner.src.engine.oracle import Oracle, synchronized
-    from keras_tuner.src.engine.tuner import Tuner
     from keras_tuner.src.engine.trial import TrialStatus
+    from keras_tuner.src.engine.tuner import Tuner
+    from keras_tuner.src.engine.tuner_utils import SaveBestEpoch
     from keras_tuner.src.tuners.hyperband import HyperbandOracle
 except ImportError as e:  # pragma: no cover (only with an unsupported keras-tuner)
     raise ImportError(
@@ -71,6 +73,7 @@ check(
     # tuner.RecordingHyperband overrides it: it declares the space without building models
     (Tuner, "_populate_initial_space"),
     (Tuner, "_get_checkpoint_fname"),  # where each trial's best-epoch weights are: see checkpoint_path
+    (SaveBestEpoch, "_save_model"),  # writes them, to its `filepath`
     (TrialStatus, "IDLE"),
     (TrialStatus, "STOPPED"),
 )
@@ -86,6 +89,25 @@ def _atomic_save_json(path: str, obj: Any) -> str:
 # oracle.json and a run that cannot resume. It looks `save_json` up at call time.
 _utils.save_json = _atomic_save_json
 _config.DEBUG = False
+
+_save_checkpoint_in_place = SaveBestEpoch._save_model
+
+
+def _atomic_save_checkpoint(callback: SaveBestEpoch) -> None:
+    """A trial's best-epoch weights, written like every other results file (`keras_internals.weights_file`).
+
+    autosent's one strategy, MirroredStrategy, has one writer: keras-tuner's temp paths for the
+    other workers of a multi-worker strategy are not needed.
+    """
+    data = keras_internals.weights_file(callback.model)
+    if data is None:
+        _save_checkpoint_in_place(callback)
+    else:
+        atomic.write_bytes(callback.filepath, data)
+
+
+# In place, a kill mid-write leaves a checkpoint that the trial's Hyperband successors cannot load.
+SaveBestEpoch._save_model = _atomic_save_checkpoint
 
 
 def retry_queue(oracle) -> list[str]:

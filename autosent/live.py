@@ -82,8 +82,6 @@ class LiveSearchView(SearchListener):
 
     def on_profile(self, profile: DataProfile) -> None:
         block = Text("\n".join(f"profile: {fact}" for fact in profile.facts()), style="dim")
-        for warning in profile.warnings:
-            block.append(f"\nwarning: {warning}", style="bold yellow")
         self.data = Text.assemble(self.data, "\n", block)
 
     def on_vectorize_progress(self, done: int, total: int) -> None:
@@ -112,6 +110,9 @@ class LiveSearchView(SearchListener):
 
     def on_message(self, text: str) -> None:
         self.live.console.print(Text(text, style="yellow"))  # above the live display, and kept
+
+    def on_warning(self, text: str) -> None:
+        self.live.console.print(Text(f"warning: {text}", style="bold yellow"))
 
     def on_trial_end(self, record: TrialRecord) -> None:
         self.records.append(record)

@@ -31,8 +31,8 @@ class PlainSearchView(SearchListener):
         self._print(f"vectorizer: {vectorizer_line(vectorizer)}")
 
     def on_profile(self, profile: DataProfile) -> None:
-        for line in profile.lines():
-            self._print(line)
+        for fact in profile.facts():
+            self._print(f"profile: {fact}")
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         for record in finished:
@@ -51,6 +51,9 @@ class PlainSearchView(SearchListener):
 
     def on_message(self, text: str) -> None:
         self._print(text)
+
+    def on_warning(self, text: str) -> None:
+        self._print(f"warning: {text}")  # in order among the lines a log reads
 
     def _note_best(self, record: TrialRecord) -> None:
         if record.finished and (self.best is None or record.val_cross_entropy < self.best.val_cross_entropy):

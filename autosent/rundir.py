@@ -9,7 +9,9 @@ refused unless the user asks to overwrite.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
 import platform
 import re
 from collections.abc import Iterator
@@ -57,6 +59,31 @@ def check_run_name(name: str) -> str:
     return name
 
 
+def run_folder(results: Path, name: str) -> Path:
+    """`results/name`, once `name` is a plain folder name (`check_run_name`) that the file
+    system under `results` takes; `UsageError` otherwise."""
+    most = name_max(results)
+    if len(check_run_name(name)) > most:  # a run name is ASCII: one byte a character
+        raise UsageError(
+            f"--run {name[:40]}...: {len(name)} characters, more than the {most} the file system "
+            f"under {results} allows in a folder name; choose a shorter name"
+        )
+    return results / name
+
+
+def name_max(results: Path) -> int:
+    """The longest folder name the file system holding `results` (or, before it exists, its nearest
+    existing parent) takes: 255 on most, fewer on some (eCryptfs 143), 255 where it does not say."""
+    for folder in (results, *results.parents):
+        try:
+            return os.pathconf(folder, "PC_NAME_MAX")
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            break
+    return 255
+
+
 def versions() -> dict[str, str]:
     """Versions of what shaped the results, for reproducing them."""
     found = {"python": platform.python_version()}
@@ -68,11 +95,20 @@ def versions() -> dict[str, str]:
     return found
 
 
-def default_run_name(data: str, space: str) -> str:
-    """`imdb-default`, `reviews-seed`, ...: the same command always names the same run."""
+def default_run_name(data: str, space: str, results: Path) -> str:
+    """`imdb-default`, `reviews-seed`, ...: the same command always names the same run.
+
+    A name too long for the file system under `results` (a data file with a very long name) is
+    cut to fit, with a digest of the whole so that two such files still name two runs.
+    """
     data_name = Path(data.removeprefix("tfds:")).stem or "data"
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{data_name}-{Path(space).stem}")
-    return name if name.strip(".") else "run"
+    name = name if name.strip(".") else "run"
+    most = name_max(results)
+    if len(name) <= most:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: most - len(digest) - 1]}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -164,7 +200,7 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     """
     if results.exists() and not results.is_dir():
         raise UsageError(f"--results {results} is a file, not a folder")
-    run_dir = results / check_run_name(record.run)
+    run_dir = run_folder(results, record.run)
     if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
         raise UsageError(f"{run_dir} is not a folder autosent made; use another --run")
     old = _old_identity(run_dir, overwrite)
@@ -209,7 +245,7 @@ def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
 
 def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
     """The run folder a distributed search's chief created, if this worker's data and space match it."""
-    run_dir = results / check_run_name(name)
+    run_dir = run_folder(results, name)
     if not (run_dir / RUN_FILE).exists():
         raise UsageError(
             f"no run {name!r} in {results}: the chief creates it; give the chief and every worker "
@@ -228,7 +264,7 @@ def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
 def find_run(results: Path, name: str | None) -> Path:
     """The named run, or the most recently active one when no name is given."""
     if name is not None:
-        run_dir = results / check_run_name(name)
+        run_dir = run_folder(results, name)
         if not (run_dir / RUN_FILE).exists():
             raise UsageError(f"no run {name!r} in {results} (runs: {', '.join(list_runs(results)) or 'none'})")
         return run_dir

@@ -24,7 +24,7 @@ from autosent.memory import check_fits
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.run_data import recorded_paths
-from autosent.rundir import RUN_FILE, TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run
+from autosent.rundir import RUN_FILE, TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run, run_folder
 from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
 
@@ -83,6 +83,7 @@ class SearchConfig:
         check_run_name(self.run_name)
         if self.results.exists() and not self.results.is_dir():
             raise UsageError(f"--results {self.results} is a file, not a folder")
+        run_folder(self.results, self.run_name)  # the name also fits the file system there
         if (self.chief is None) != (self.role is None):
             raise UsageError("--chief HOST:PORT and --role chief|worker go together")
         self.cluster  # noqa: B018 (parsing it validates it)
@@ -103,7 +104,7 @@ class SearchConfig:
 
     @property
     def run_name(self) -> str:
-        return self.run if self.run is not None else default_run_name(self.data, self.space)
+        return self.run if self.run is not None else default_run_name(self.data, self.space, self.results)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class SearchOutcome:
     run_dir: Path
     records: list[TrialRecord]
     stopped_by_time: bool = False
+    #: When the time limit ran out before this process began a trial: how long loading and preparing
+    #: took. The limit counts them, so the same command would stop there again.
+    preparing_seconds: float | None = None
     failed_in_a_row: list[TrialRecord] = field(default_factory=list)
 
 
@@ -177,7 +181,7 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
 def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
     """Rows with the same words in the space's standardisation are one text; a run made before
     that rule (its identity has none) resumes with the row-by-row split it was made with."""
-    made = config.results / config.run_name / RUN_FILE
+    made = run_folder(config.results, config.run_name) / RUN_FILE
     if not config.overwrite and made.is_file():
         try:
             if "split" not in RunRecord.read(made.parent).identity:
@@ -198,6 +202,8 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
     listener = listener or SearchListener()
     listener.on_data_ready(dataset.sizes(), dataset.dropped_empty, prepared.space.vectorizer_settings)
     listener.on_profile(prepared.profile)
+    for warning in prepared.profile.warnings:
+        listener.on_warning(warning)
     strategy = distribution_strategy(config.devices)  # checked before anything is written
     if config.role == "chief":
         config.cluster.check_port_free()
@@ -261,14 +267,14 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
         listener.on_search_begin(config.budget, read_records(run_dir))
         if config.role == "chief":
             return _serve(tuner, run_dir, cluster, listener)
-        return _train(tuner, data, run_dir, space.patience)
+        return _train(tuner, data, run_dir, space.patience, prepared.started)
 
 
 def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> SearchOutcome:
     """The chief: serve the oracle until the workers have spent the budget, showing their records."""
     tuner.oracle.verbose = 0  # keras-tuner would print each trial; the live view shows them
     if not cluster.is_loopback:
-        listener.on_message(f"warning: {EXPOSED_WARNING.format(address=cluster.address)}")
+        listener.on_warning(EXPOSED_WARNING.format(address=cluster.address))
     tuner.oracle.save()
     tuner.save()
     shown = set(record_ids(run_dir))
@@ -286,7 +292,7 @@ def _serve(tuner, run_dir: Path, cluster: Cluster, listener: SearchListener) -> 
     return SearchOutcome(run_dir, read_records(run_dir))
 
 
-def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
+def _train(tuner, data, run_dir: Path, patience: int, started: float) -> SearchOutcome:
     """A local search or a worker: run trials until the oracle says the budget is spent."""
     import keras
     import tensorflow as tf
@@ -302,7 +308,8 @@ def _train(tuner, data, run_dir: Path, patience: int) -> SearchOutcome:
     try:
         tuner.search(train, validation_data=val, callbacks=[early_stopping(patience), tensorboard], verbose=0)
     except TimeLimitReached:
-        return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True)
+        preparing = None if tuner.trials_begun else time.monotonic() - started
+        return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True, preparing_seconds=preparing)
     except TooManyFailures as stop:
         return SearchOutcome(run_dir, read_records(run_dir), failed_in_a_row=stop.failed)
     return SearchOutcome(run_dir, read_records(run_dir))

@@ -22,6 +22,7 @@ import keras_tuner
 from autosent import interrupts, keras_tuner_internals, val_predictions
 from autosent.allocation import FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
 from autosent.distributed import WorkerDuties
+from autosent.errors import DISK_ERRORS
 from autosent.events import SearchListener
 from autosent.records import COMPLETED, FAILED, TrialRecord, epoch_row, read_records, summarise, write_record
 from autosent.resume import repair_oracle
@@ -39,6 +40,12 @@ def split_hyperparameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[
 
 class TimeLimitReached(Exception):
     """Raised between trials once the deadline has passed; the tuner's state is saved by then."""
+
+
+class TrialWriteError(keras_tuner.errors.FatalError, OSError):
+    """A disk error inside a trial (a full disk under its checkpoint): the disk's fault, not the
+    configuration's, so it stops the search (keras-tuner lets a `FatalError` through) instead of
+    recording the trial as failed; the trial runs again when the same command resumes."""
 
 
 class TooManyFailures(Exception):
@@ -138,6 +145,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         self.train_size = train_size
         self.deadline = deadline
         self.listener = listener or SearchListener()
+        self.trials_begun = 0  # by this process
         self._trial_started = 0.0
         self._history: list[dict[str, float]] = []
         self._epoch = 0
@@ -202,6 +210,7 @@ class RecordingHyperband(keras_tuner.Hyperband):
         if self.worker is not None:
             self.worker.trial_started(self.oracle, trial.trial_id)
         self._trial_started = time.monotonic()
+        self.trials_begun += 1
         self._history, self._params, self._failure = [], None, ""
         model_hps, bookkeeping = self._hyperparameters(trial)
         self._steps = math.ceil(self.train_size / model_hps["batch_size"])
@@ -214,8 +223,10 @@ class RecordingHyperband(keras_tuner.Hyperband):
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             try:
                 return super().run_trial(trial, *args, **kwargs)
-            except Exception as e:  # keras-tuner keeps only the traceback; the record wants one line
-                self._failure = _one_line(e)
+            except Exception as e:
+                if isinstance(e, OSError) and e.errno in DISK_ERRORS:
+                    raise TrialWriteError(e.errno, e.strerror, e.filename) from e
+                self._failure = _one_line(e)  # keras-tuner keeps only the traceback; the record wants one line
                 raise
 
     def on_epoch_begin(self, trial, model, epoch, logs=None) -> None:

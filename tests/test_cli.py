@@ -1,14 +1,20 @@
 """The real `autosent` command, end to end: searches killed and interrupted in their own processes."""
 
 import json
+import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
+from autosent import search as search_module
+from autosent.distributed import EXPOSED_WARNING
 from autosent.records import read_records
+from autosent.rundir import default_run_name
 from autosent.space import load_space
 from conftest import RECORD_FIELDS, TESTS, write_reviews_csv
 
@@ -41,6 +47,67 @@ def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):
 
     table = cli("leaderboard")
     assert table.code == 0 and rows[0]["trial"] in table.out and "val_ce" in table.out
+
+
+@pytest.mark.parametrize("output", [["--json"], []], ids=["json", "table"])
+def test_output_into_a_pipe_its_reader_closed_ends_quietly(finished_run, output):
+    """`autosent leaderboard --json | head -c 200`, where head has gone before the first write."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "autosent", "leaderboard", "--results", str(finished_run.parent), *output],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (1, "")
+
+
+def test_a_data_file_whose_name_is_too_long_for_a_run_folder_gets_a_shortened_default_run_name(tmp_path, tiny_space, cli):
+    """The default run name is the data file's name and the space's: 251 + 5 characters, one more than a folder name takes."""
+    data = write_reviews_csv(tmp_path / f"{'r' * 251}.csv", n=120)
+    result = cli("search", "--data", data.name, "--space", str(tiny_space), "--budget", "1")
+    assert result.code == 0, result.err
+    (run_dir,) = (tmp_path / "results").iterdir()
+    assert len(run_dir.name) == 255 and run_dir.name.startswith("r" * 240), run_dir.name
+    assert [r.status for r in read_records(run_dir)] == ["COMPLETED"]
+    other = default_run_name(f"{'r' * 250}s.csv", str(tiny_space), tmp_path / "results")
+    assert other != run_dir.name and len(other) == 255, "two long names that start alike named one run"
+
+
+def test_quiet_keeps_the_warnings_on_stderr_a_data_profile_warning(tmp_path, tiny_space, cli):
+    labels = ("neg", "pos")
+    lines = ["text,label", *(f"{labels[i % 2]}word{i % 7},{labels[i % 2]}" for i in range(120))]  # one word each
+    (tmp_path / "short.csv").write_text("\n".join(lines) + "\n")
+    result = cli("search", "--data", "short.csv", "--space", str(tiny_space), "--budget", "1", "--quiet")
+    assert result.code == 0, result.err
+    assert result.err.startswith("warning: half the texts have fewer than 2 words") and len(result.err.splitlines()) == 1, result.err
+    assert result.out.strip().splitlines() == ["search finished: 1 trial(s) in results/short-tiny"]
+
+
+def test_quiet_keeps_the_warnings_on_stderr_a_chief_serving_every_address(tmp_path, tiny_space, cli, monkeypatch):
+    """keras-tuner's oracle service has no authentication: serving it beyond this machine is never silent."""
+    monkeypatch.setattr(search_module, "serve", lambda oracle, cluster, on_tick: None)  # no worker comes: stop at once
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        port = s.getsockname()[1]
+    write_reviews_csv(tmp_path / "reviews.csv", n=120)
+    result = cli("search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "1", "--quiet",
+                 "--chief", f"0.0.0.0:{port}", "--role", "chief")  # fmt: skip
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [f"warning: {EXPOSED_WARNING.format(address=f'0.0.0.0:{port}')}"]
+
+
+def test_a_time_limit_spent_before_the_first_trial_says_so_instead_of_advising_a_re_run(tmp_path, tiny_space, cli):
+    """The limit counts loading the data, so a re-run with it would stop at the same place, forever."""
+    write_reviews_csv(tmp_path / "reviews.csv", n=120)
+    result = cli("search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "1", "--time-limit", "0.01s", "--quiet")
+    assert result.code == 0, result.err
+    summary, advice = result.out.strip().splitlines()
+    assert summary == "time limit reached: 0 trial(s) in results/reviews-tiny"
+    assert re.fullmatch(r"loading and preparing took \d+s of --time-limit 0.01s, so the same command would stop here again: "
+                        "give a longer limit", advice), advice  # fmt: skip
 
 
 #: Where `kill_at.py` SIGKILLs a search, in the order one run meets them across resumes.

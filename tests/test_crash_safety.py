@@ -1,7 +1,9 @@
 """keras-tuner's own state survives a crash: atomic writes, and trials finished before it."""
 
+import contextlib
 import gc
 import json
+import resource
 import signal
 import sys
 
@@ -120,3 +122,33 @@ def test_a_ctrl_c_that_python_swallows_in_a_finalizer_still_stops_the_search(tmp
     resumed = cli(*args)
     assert resumed.code == 0, resumed.err
     assert len(read_records(run_dir)) == 2
+
+
+@contextlib.contextmanager
+def file_size_limit(size: int):
+    """`ulimit -f` for this process: a write past `size` bytes fails with EFBIG (Python ignores SIGXFSZ)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+@pytest.mark.parametrize("limit, unwritten", [(1_000, "run.json"), (10_000, "tuner/trial_0/checkpoint.weights.h5")])
+def test_a_write_the_disk_refuses_is_one_line_naming_the_file_and_the_same_command_resumes(tmp_path, tiny_space, cli, limit, unwritten):
+    """run.json goes through autosent.atomic; a checkpoint is written inside a trial, by Keras."""
+    write_reviews_csv(tmp_path / "reviews.csv", n=120)
+    args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "1", "--run", "f"]
+    with file_size_limit(limit):
+        failed = cli(*args)
+    assert failed.code == 1, failed.err
+    assert failed.err.strip() == (
+        f"autosent: error: cannot write results/f/{unwritten}: File too large; "
+        "raise the file-size limit (ulimit -f), then re-run the same command"
+    )
+    assert read_records(tmp_path / "results" / "f") == [], "a trial the disk stopped was recorded"
+
+    resumed = cli(*args)
+    assert resumed.code == 0, resumed.err
+    assert [r.status for r in read_records(tmp_path / "results" / "f")] == ["COMPLETED"]
