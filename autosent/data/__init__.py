@@ -14,7 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from autosent.data.bundled import BUNDLED, load_bundled
-from autosent.data.files import check_delimiter, load_path, load_presplit_folder, presplit_folder
+from autosent.data.files import (
+    check_delimiter,
+    load_path,
+    load_presplit_folder,
+    presplit_folder,
+)
 from autosent.data.labels import encode_as, encode_labels
 from autosent.data.leakage import SplitRule, check_no_overlap, group_ids
 from autosent.data.split import stratified_split, subsample
