@@ -78,7 +78,7 @@ def test_a_data_file_whose_name_is_too_long_for_a_run_folder_gets_a_shortened_de
 
 def test_quiet_keeps_the_warnings_on_stderr_a_data_profile_warning(tmp_path, tiny_space, cli):
     labels = ("neg", "pos")
-    lines = ["text,label", *(f"{labels[i % 2]}word{i % 7},{labels[i % 2]}" for i in range(120))]  # one word each
+    lines = ["text,label", *(f"{labels[i % 2]}word{i},{labels[i % 2]}" for i in range(120))]  # one word each
     (tmp_path / "short.csv").write_text("\n".join(lines) + "\n")
     result = cli("search", "--data", "short.csv", "--space", str(tiny_space), "--budget", "1", "--quiet")
     assert result.code == 0, result.err

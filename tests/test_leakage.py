@@ -82,3 +82,9 @@ def test_without_a_repeated_text_the_split_is_the_row_by_row_one(tmp_path):
     data = str(write_reviews_csv(tmp_path / "train.csv", n=100))
     grouped, rows = load_dataset(data), load_dataset(data, rule=SplitRule())
     assert grouped.fingerprint() == rows.fingerprint()
+
+
+def test_a_file_of_a_few_texts_repeated_is_refused_naming_how_few_distinct_texts_it_holds(tmp_path):
+    (tmp_path / "few.csv").write_text("text,label\n" + "".join(f"text {i % 3},{['neg', 'pos'][i % 3 % 2]}\n" for i in range(120)))
+    with pytest.raises(UsageError, match=r"too few rows of 3 distinct texts \(a repeated text stays in one split\)"):
+        load_dataset(str(tmp_path / "few.csv"))

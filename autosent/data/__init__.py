@@ -203,7 +203,8 @@ def load_dataset(
     splits = _carve(splits.pop("train"), splits, None if keys is None else keys["train"])
     train, val, test = splits["train"], splits["val"], splits["test"]
     if min(len(train), len(val), len(test)) == 0:
-        raise UsageError(f"{source}: too few rows to make train, val and test splits ({len(train)}/{len(val)}/{len(test)})")
+        distinct = "" if keys is None else f" of {len(set(keys['train']) - {''}):,} distinct texts (a repeated text stays in one split)"
+        raise UsageError(f"{source}: too few rows{distinct} to make train, val and test splits ({len(train)}/{len(val)}/{len(test)})")
     unlimited = train
     if limit is not None:
         train = train.take(subsample(len(train), limit, seed))
