@@ -28,7 +28,7 @@ Cases that need one: a pipe (`| head -2`, autosent's own exit code is judged), a
 the machine), another working directory, a tmpfs (full or read-only: mounted in a private mount
 namespace, `unshare -m` as root or `unshare -rm` in a user namespace; where neither works, the full
 disk is emulated with `ulimit -f` and the read-only cases are skipped), or a chief that the probe
-stops with SIGTERM after a few seconds. Cases run in table order; one tiny search (runs/B/base) and
+stops with SIGTERM after 30 s. Cases run in table order; one tiny search (runs/B/base) and
 its export serve the cases that read a run or an export. A full run takes about 15 minutes on 2 cores.
 
 `fails_now` marks the cases that fail on main at 9790bd2, before the fixes of issue 23 (some of the
