@@ -135,7 +135,8 @@ def render(result: Evaluation, model: Path, source: str) -> str:
     names = list(m["per_class"])
     auc = f" · ROC-AUC {m['roc_auc']:.4f}" if m.get("roc_auc") is not None else ""
     absent = m.get("absent_classes", [])
-    over = f" (over the {len(names) - len(absent)} classes present)" if absent else ""
+    present = len(names) - len(absent)
+    over = f" (over the {present} class{'' if present == 1 else 'es'} present)" if absent else ""
     lines = [
         f"{model} on {source}: {m['n']:,} texts",
         f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
