@@ -15,6 +15,7 @@ file to, is refused, naming what is not autosent's.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Iterator
@@ -144,16 +145,44 @@ def write(out: Path, model, metadata: dict[str, Any], model_card: str) -> None:
     staged = _sibling(out, f"staging-{os.getpid()}")
     removal.remove(staged)  # one a killed export of an earlier process with this pid left
     staged.mkdir()
-    with folder_lock(staged):
-        model.save(staged / MODEL_FILE)
-        model.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)
-        atomic.write_json(staged / METADATA_FILE, {"producer": PRODUCER, "format": FORMAT, **metadata})
-        atomic.write_text(staged / MODEL_CARD_FILE, model_card)
-        backup = _backup(out)
-        if out.exists():
-            os.rename(out, backup)
-        os.rename(staged, out)
-        removal.remove(backup)
+    try:
+        with folder_lock(staged):
+            with _writing(staged / MODEL_FILE):
+                model.save(staged / MODEL_FILE)
+            with _writing(staged / SAVED_MODEL_DIR):
+                model.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)
+            atomic.write_json(staged / METADATA_FILE, {"producer": PRODUCER, "format": FORMAT, **metadata})
+            atomic.write_text(staged / MODEL_CARD_FILE, model_card)
+            backup = _backup(out)
+            if out.exists():
+                os.rename(out, backup)
+            os.rename(staged, out)
+            removal.remove(backup)
+    except Exception:  # a full disk, a file-size limit: the half-written export is not left behind
+        removal.remove(staged)
+        raise
+
+
+#: TensorFlow's file writers say why a write failed only in words; the error numbers they stand for.
+_TENSORFLOW_REASONS = {
+    "No space left": errno.ENOSPC, "File too large": errno.EFBIG, "Read-only file system": errno.EROFS,
+    "Permission denied": errno.EACCES, "Disk quota exceeded": errno.EDQUOT,
+}  # fmt: skip
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A write that fails is an `OSError` naming `path`: Keras' zip writer names no file, and
+    TensorFlow's SavedModel writer raises its own error type (`errors.io_error_line` reads either)."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except OSError as e:
+        raise OSError(e.errno, e.strerror or first_line(e), str(path)) from e
+    except tf.errors.OpError as e:
+        reason = next((n for words, n in _TENSORFLOW_REASONS.items() if words in e.message), errno.EIO)
+        raise OSError(reason, os.strerror(reason), str(path)) from e
 
 
 def is_export(folder: Path) -> bool:

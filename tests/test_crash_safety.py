@@ -13,7 +13,7 @@ from autosent import atomic, keras_tuner_internals
 from autosent import tuner as tuner_module
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import write_reviews_csv
+from conftest import snapshot, write_reviews_csv
 
 
 class Crash(Exception):
@@ -152,3 +152,15 @@ def test_a_write_the_disk_refuses_is_one_line_naming_the_file_and_the_same_comma
     resumed = cli(*args)
     assert resumed.code == 0, resumed.err
     assert [r.status for r in read_records(tmp_path / "results" / "f")] == ["COMPLETED"]
+
+
+@pytest.mark.parametrize("limit, unwritten", [(10_000, "model.keras"), (60_000, "saved_model")])
+def test_an_export_the_disk_refuses_is_one_line_naming_the_file_and_leaves_nothing_half_written(finished_run, cli, limit, unwritten):
+    """Keras' zip writer names no file, TensorFlow's SavedModel writer raises its own error type: both become one line."""
+    before = snapshot(finished_run)
+    with file_size_limit(limit):
+        failed = cli("export", "--run", "done")
+    assert failed.code == 1, failed.err
+    line = failed.err.strip()
+    assert line.startswith("autosent: error: cannot write ") and f"/{unwritten}: File too large; raise the file-size limit" in line, line
+    assert snapshot(finished_run) == before  # no staging folder, no export folder left
