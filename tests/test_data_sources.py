@@ -179,7 +179,7 @@ def test_the_text_column_cannot_be_the_label_column(tmp_path):
         load_dataset(str(write_reviews_csv(tmp_path / "r.csv")), text_column="label")
 
 
-def test_hidden_folders_and_files_in_a_class_folder_tree_are_no_data(tmp_path):
+def test_hidden_and_unlabelled_folders_in_a_class_folder_tree_are_no_data(tmp_path):
     for label in ("neg", "pos"):
         (tmp_path / label).mkdir()
         for i in range(20):
@@ -187,6 +187,8 @@ def test_hidden_folders_and_files_in_a_class_folder_tree_are_no_data(tmp_path):
         (tmp_path / label / ".DS_Store").write_bytes(b"\x00\x01binary")
     (tmp_path / ".ipynb_checkpoints").mkdir()
     (tmp_path / ".ipynb_checkpoints" / "0-checkpoint.txt").write_text("a notebook's copy")
+    (tmp_path / "unsup").mkdir()  # aclImdb/train's unlabelled reviews, given as a plain class-folder tree
+    (tmp_path / "unsup" / "0.txt").write_text("an unlabelled review")
     dataset = load_dataset(str(tmp_path))
     assert dataset.label_names == ("neg", "pos")
     assert sum(dataset.sizes().values()) == 40

@@ -283,12 +283,11 @@ def _class_folders(path: Path) -> list[str]:
 def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) -> RawRows:
     """A class-per-folder tree: `path/<class>/*.txt`, the sub-folder name is the label.
 
-    Hidden entries are skipped; `classes`, when given, names the sub-folders to read.
+    Hidden entries and unlabelled folders (`unsup/`) are skipped; `classes`, when given, names the sub-folders to read.
     """
     texts: list[str] = []
     labels: list[object] = []
-    class_dirs = _visible([p for p in path.iterdir() if p.is_dir()])
-    for class_dir in (d for d in class_dirs if classes is None or d.name in classes):
+    for class_dir in (path / name for name in _class_folders(path) if classes is None or name in classes):
         for file in _visible([f for f in class_dir.iterdir() if f.is_file()]):
             texts.append(_read_text(file, encoding))
             labels.append(class_dir.name)
