@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import atomic, removal
+from autosent.data.leakage import SplitRule
 from autosent.errors import UsageError, first_line
 from autosent.lock import export_busy, export_lock, folder_lock
 from autosent.standardize import STANDARDIZERS, recorded_standardize
@@ -158,7 +159,7 @@ def write(out: Path, model, metadata: dict[str, Any], model_card: str) -> None:
                 os.rename(out, backup)
             os.rename(staged, out)
             removal.remove(backup)
-    except Exception:  # a full disk, a file-size limit: the half-written export is not left behind
+    except BaseException:  # a full disk, a file-size limit, Ctrl-C: the half-written export is not left behind
         removal.remove(staged)
         raise
 
@@ -218,6 +219,10 @@ def read_metadata(folder: Path, needs: dict[str, type] | None = None) -> dict[st
             f"{path} names an unknown vectorizer.standardize {standardize!r} (known: {', '.join(STANDARDIZERS)}); "
             "export the model again"
         )
+    try:
+        SplitRule.from_json(metadata.get("split"))  # evaluate --split test remakes the test split by it
+    except ValueError as e:
+        raise UsageError(f"{path} is damaged: {e}; export the model again") from None
     for name, kind in (needs or {}).items():
         value = metadata.get(name)
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import atomic, removal
+from autosent.data.leakage import SplitRule
 from autosent.errors import UsageError, first_line
 from autosent.lock import LOCK_FILE, run_lock
 from autosent.profile import DataProfile
@@ -163,6 +164,10 @@ class RunRecord:
         version = data.get("format", 1)
         if not isinstance(version, int) or version > cls.format:
             raise UsageError(f"{path} has format {version!r}, newer than this autosent reads; upgrade autosent")
+        try:
+            SplitRule.from_json(data["identity"].get("split"))  # export and resume remake the split by it
+        except ValueError as e:
+            raise UsageError(f"{path} is damaged: {e}; restore it, or start the run again with --overwrite") from None
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         try:
             fields["profile"] = DataProfile.from_json(data["profile"]) if data.get("profile") is not None else None

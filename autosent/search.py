@@ -188,7 +188,8 @@ def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
                 return SplitRule()
         except UsageError:  # an unreadable run.json is reported, with its fix, when the run opens
             pass
-    return SplitRule(standardize, config.allow_overlap)
+    given = config.val_data is not None or config.test_data is not None  # overlap is allowed between sources only
+    return SplitRule(standardize, config.allow_overlap and given)
 
 
 def run_search(config: SearchConfig, listener: SearchListener | None = None) -> SearchOutcome:

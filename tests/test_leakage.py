@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 from autosent.data import SplitRule, load_dataset
 from autosent.errors import UsageError
+from autosent.export_folder import read_metadata
 from autosent.search import SearchConfig, prepare_search
 from autosent.standardize import UNICODE
 
@@ -67,8 +70,6 @@ def test_repeated_texts_of_one_file_stay_in_one_split_and_are_counted(tmp_path):
 
 def test_a_run_made_before_the_split_rule_resumes_with_its_row_by_row_split(finished_run, tmp_path, monkeypatch):
     """Its identity has no `split`: the same command makes the split it was made with, so it still resumes."""
-    import json
-
     record = json.loads((finished_run / "run.json").read_text())
     assert record["identity"].pop("split") == {"grouped_by": "split_at_punctuation", "allow_overlap": False}
     (finished_run / "run.json").write_text(json.dumps(record))
@@ -88,3 +89,24 @@ def test_a_file_of_a_few_texts_repeated_is_refused_naming_how_few_distinct_texts
     (tmp_path / "few.csv").write_text("text,label\n" + "".join(f"text {i % 3},{['neg', 'pos'][i % 3 % 2]}\n" for i in range(120)))
     with pytest.raises(UsageError, match=r"too few rows of 3 distinct texts \(a repeated text stays in one split\)"):
         load_dataset(str(tmp_path / "few.csv"))
+
+
+def test_allow_overlap_without_a_val_or_test_file_is_the_same_run(tmp_path):
+    """It only lets given files share texts: a search without them is the same run with or without it."""
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    plain, allowed = (prepare_search(SearchConfig(data=str(data), space=str(TINY_SPACE), results=tmp_path / "r", allow_overlap=a)) for a in (False, True))
+    assert plain.identity() == allowed.identity()
+
+
+@pytest.mark.parametrize("damage", ["x", {"grouped_by": "lower", "allow_overlap": False}, {"grouped_by": "unicode_words"}])
+def test_a_damaged_split_rule_is_named_in_one_line(finished_run, cli, damage):
+    record = json.loads((finished_run / "run.json").read_text())
+    record["identity"]["split"] = damage
+    (finished_run / "run.json").write_text(json.dumps(record))
+    cli("export", "--run", "done").assert_usage_error("run.json is damaged: its split rule")
+
+
+def test_an_export_with_a_damaged_split_rule_is_named_in_one_line(tmp_path):
+    (tmp_path / "metadata.json").write_text(json.dumps({"label_names": ["neg", "pos"], "split": {"grouped_by": "lower", "allow_overlap": False}}))
+    with pytest.raises(UsageError, match=r"metadata.json is damaged: its split rule .* is not one autosent writes"):
+        read_metadata(tmp_path)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autosent.errors import UsageError
-from autosent.standardize import words
+from autosent.standardize import STANDARDIZERS, words
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,19 @@ class SplitRule:
         return asdict(self) if self.grouped_by is not None else None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> SplitRule:
-        """The rule `to_json` wrote; a run or export made before it has none and was split row by row."""
-        return cls(**data) if data else cls()
+    def from_json(cls, data: Any) -> SplitRule:
+        """The rule `to_json` wrote; a run or export made before it has none and was split row by row.
+
+        Anything else is a damaged record: `ValueError`, for its reader to name the file.
+        """
+        if data is None:
+            return cls()
+        if (
+            not isinstance(data, dict) or set(data) != {"grouped_by", "allow_overlap"}
+            or data["grouped_by"] not in STANDARDIZERS or not isinstance(data["allow_overlap"], bool)
+        ):  # fmt: skip
+            raise ValueError(f"its split rule {data!r} is not one autosent writes")
+        return cls(**data)
 
     def same_text(self) -> Callable[[str], str] | None:
         """The key by which two texts are one, or None when rows are not compared."""
