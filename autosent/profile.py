@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import regex
 
+from autosent.data.leakage import SPLIT_PAIRS, text_key
 from autosent.space import CHAR_ENCODERS, SearchSpace
 from autosent.standardize import NO_SPACE_SCRIPTS, UNICODE, words
 
@@ -115,7 +116,7 @@ def _duplicates(keys: dict[str, list[str]]) -> tuple[dict[str, int], dict[str, i
     seen = {name: set(texts) for name, texts in keys.items()}
     across = {
         f"{first}/{second}": sum(1 for t in keys[second] if t in seen[first])
-        for first, second in (("train", "val"), ("train", "test"), ("val", "test"))
+        for first, second in SPLIT_PAIRS
     }
     return within, across
 
@@ -154,7 +155,7 @@ def profile(dataset: Dataset, space: SearchSpace) -> DataProfile:
     }
     word_counts = [len(t) for t in tokens["train"]]
     scripts = _script_shares(dataset.train.texts)
-    within, across = _duplicates({name: [" ".join(t) for t in texts] for name, texts in tokens.items()})
+    within, across = _duplicates({name: [text_key(t) for t in texts] for name, texts in tokens.items()})
     counts = np.bincount(dataset.train.labels, minlength=dataset.num_classes)
     words_spread = Spread.of(word_counts)
     return DataProfile(

@@ -29,9 +29,9 @@ the machine), another working directory, a tmpfs (full or read-only: mounted in 
 namespace, `unshare -m` as root or `unshare -rm` in a user namespace; where neither works, the full
 disk is emulated with `ulimit -f` and the read-only cases are skipped), or a chief that the probe
 stops with SIGTERM after 30 s. Cases run in table order; one tiny search (runs/B/base) and
-its export serve the cases that read a run or an export. A full run takes about 15 minutes on 2 cores.
+its export serve the cases that read a run or an export.
 
-`fails_now` marks the cases that fail on main at 9790bd2, before the fixes of issue 23 (some of the
+`failed_before_fix` marks the cases that fail on main at 9790bd2, before the fixes of issue 23 (some of the
 findings, made at ee3e106, were fixed in between); the cases of flags a fix adds (`--delimiter`,
 `--allow-overlap`) check the behaviour after the fix, so they fail before it.
 """
@@ -497,7 +497,7 @@ class Case:
     keep: tuple[str, ...] = ()  # user files inside --results/--out that must come out unchanged
     check: Check | None = None  # a FAIL if it returns a reason
     hint: Check | None = None  # a WEAK if it returns a reason
-    fails_now: bool = False  # fails on main at 9790bd2, before the fixes of issue 23
+    failed_before_fix: bool = False  # fails on main at 9790bd2, before the fixes of issue 23
     timeout: float = 300
 
 
@@ -518,7 +518,7 @@ TL_SEARCH = "search --data {w}/data/base.csv {S} --results {w}/runs/H --run tl -
 CASES: list[Case] = [
     # Bad input refused before anything runs: exit 2, one line.
     Case("A_longrun", "FAIL 7", SEARCH_A + " --run {X300}", USAGE),
-    Case("A_longdata", "FAIL 7", "search --data {w}/data/{L251}.csv {S} --results {w}/runs/A", OK_OR_USAGE, fails_now=True),
+    Case("A_longdata", "FAIL 7", "search --data {w}/data/{L251}.csv {S} --results {w}/runs/A", OK_OR_USAGE, failed_before_fix=True),
     Case("A_time_neg", "WEAK 24", SEARCH_A + " --time-limit -5m", USAGE, hint=lacks("expected one argument")),
     Case("A_time_neg_eq", "WEAK 24", "search --data {w}/data/base.csv --results {w}/runs/A --time-limit=-5m", USAGE),
     Case("A_acl_flat_test", "WEAK 15", "search --data {w}/data/acl_flat_test {S} --results {w}/runs/A", USAGE,
@@ -533,9 +533,9 @@ CASES: list[Case] = [
     Case("A_space_dir", "WEAK 19", "search --data {w}/data/base.csv " + TINY_SEARCH + " --results {w}/runs/A --dry-run",
          OK_OR_USAGE, cwd="cwd/default_here", hint=exited(0)),
     Case("A_semicolon", "WEAK 20", "search --data {w}/data/semicolon.csv {S} --results {w}/runs/A", USAGE,
-         check=says(r"--delimiter"), fails_now=True),
+         check=says(r"--delimiter"), failed_before_fix=True),
     Case("A_semicolon_delimiter", "new flag", "search --data {w}/data/semicolon.csv --delimiter ';' {S} --results {w}/runs/A --dry-run",
-         OK, fails_now=True),
+         OK, failed_before_fix=True),
     Case("A_header_space", "WEAK 21", "search --data {w}/data/header_spaces.csv {S} --results {w}/runs/A", USAGE,
          hint=says(r"' label'")),
     Case("A_space_pct150", "PASS", "search --data {w}/data/base.csv --space {w}/spaces/pct150.toml " + TINY_SEARCH + " --results {w}/runs/A", USAGE),
@@ -558,39 +558,39 @@ CASES: list[Case] = [
     Case("B_base_search", "PASS", "search --data {w}/data/base.csv {S} " + ON_BASE, OK),
     Case("B_export_best", "PASS", "export " + ON_BASE, OK, needs=("B_base_search",)),
     Case("B_lb_json", "PASS", "leaderboard " + ON_BASE + " --json", OK, needs=("B_base_search",)),
-    Case("A_lb_longrun", "FAIL 7", "leaderboard --results {w}/runs/B --run {Y300}", USAGE, needs=("B_base_search",), fails_now=True),
+    Case("A_lb_longrun", "FAIL 7", "leaderboard --results {w}/runs/B --run {Y300}", USAGE, needs=("B_base_search",), failed_before_fix=True),
     Case("A_lb_top_neg", "was WEAK", "leaderboard " + ON_BASE + " --top -1", USAGE, needs=("B_base_search",)),
     Case("B_export_norun_noise", "WEAK 1", "export --results {w}/runs/empty", USAGE, hint=one_stderr_line),
     Case("B_ens_trial", "WEAK 1", "export 1 " + ON_BASE + " --ensemble 2", USAGE, needs=("B_base_search",), hint=one_stderr_line),
     Case("B_ens_25", "WEAK 1", "export " + ON_BASE + " --ensemble 25", USAGE, needs=("B_base_search",), hint=one_stderr_line),
     Case("B_ens_export", "PASS", "export " + ON_BASE + " --ensemble 2 --out {w}/models/ens", OK, needs=("B_base_search",)),
     Case("B_out_user_metadata", "FAIL 1", "export " + ON_BASE + " --out {w}/user/myproject", USAGE, needs=("B_base_search",),
-         keep=("user/myproject/metadata.json", "user/myproject/notes.txt", "user/myproject/src/train.py"), fails_now=True),
+         keep=("user/myproject/metadata.json", "user/myproject/notes.txt", "user/myproject/src/train.py"), failed_before_fix=True),
     Case("F_out_userdir", "was FAIL", "export " + ON_BASE + " --out {w}/user/thesis", USAGE, needs=("B_base_search",),
          keep=("user/thesis/thesis.tex",)),
     Case("B_out_dot", "FAIL 2", "export --results {w}/runs/B --run base --out .", OK_OR_USAGE, needs=("B_base_search",),
-         cwd="cwd/dotparent/dotout", fails_now=True),
+         cwd="cwd/dotparent/dotout", failed_before_fix=True),
     Case("B_out_empty", "FAIL 2", "export --results {w}/runs/B --run base --out ''", OK_OR_USAGE, needs=("B_base_search",),
-         cwd="cwd/emptyparent/emptyout", fails_now=True),
+         cwd="cwd/emptyparent/emptyout", failed_before_fix=True),
     Case("B_predict_pipe_head", "FAIL 3", "predict --model " + BASE_EXPORT + " --file {w}/data/lines.txt", PIPED,
-         needs=("B_export_best",), pipe="head -2", fails_now=True),
+         needs=("B_export_best",), pipe="head -2", failed_before_fix=True),
     Case("B_predict_1mb_stdin", "FAIL 3", "predict --model " + BASE_EXPORT + " --json", PIPED, needs=("B_export_best",),
-         stdin="data/stdin_1mb.txt", pipe="head -c 300", fails_now=True),
+         stdin="data/stdin_1mb.txt", pipe="head -c 300", failed_before_fix=True),
     # The findings' D_lb_during2 piped an 8-trial leaderboard into `head -c 200`; two trials fit the pipe's buffer,
     # so the reader here closes before autosent writes: the same broken pipe, without the race.
     Case("D_lb_pipe", "FAIL 3", "leaderboard " + ON_BASE + " --json", PIPED, needs=("B_base_search",), pipe="head -c 0",
-         fails_now=True),
+         failed_before_fix=True),
     Case("B_meta_report", "FAIL 4", "report --results {w}/runs/B --run crafted", codes(0, 1, 2), needs=("B_export_best",),
-         prepare=steps(copy_run("crafted"), edit_json("runs/B/crafted/export/metadata.json", crafted_metadata)), fails_now=True),
+         prepare=steps(copy_run("crafted"), edit_json("runs/B/crafted/export/metadata.json", crafted_metadata)), failed_before_fix=True),
     Case("B_meta_std_explain_occl", "FAIL 5", "predict --model {w}/models/std_ens --explain 'great film'", OK_OR_USAGE,
          needs=("B_ens_export",), prepare=steps(copy_export("std_ens", "models/ens"), edit_json("models/std_ens/metadata.json", unknown_standardize)),
-         fails_now=True),
+         failed_before_fix=True),
     Case("B_meta_std_explain", "FAIL 5", "predict --model {w}/models/std_export --explain 'great film'", OK_OR_USAGE,
          needs=("B_export_best",), prepare=steps(copy_export("std_export"), edit_json("models/std_export/metadata.json", unknown_standardize))),
     Case("B_ens_notuner", "FAIL 6", "export --results {w}/runs/B --run notuner --ensemble 2", OK_OR_USAGE, needs=("B_base_search",),
-         prepare=copy_run("notuner", drop=("tuner", "val_predictions", "export")), fails_now=True),
+         prepare=copy_run("notuner", drop=("tuner", "val_predictions", "export")), failed_before_fix=True),
     Case("B_report_symlink", "WEAK 3", "report --results {w}/runs/B --run symrep", OK_OR_USAGE, needs=("B_base_search",),
-         prepare=steps(copy_run("symrep", drop=("report",)), symlink("runs/B/symrep/report", "user/user_reports")), fails_now=True),
+         prepare=steps(copy_run("symrep", drop=("report",)), symlink("runs/B/symrep/report", "user/user_reports")), failed_before_fix=True),
     Case("B_export_symlinked", "PASS", "export --results {w}/runs/B --run symexp", USAGE, needs=("B_base_search",),
          prepare=steps(copy_run("symexp", drop=("export",)), symlink("runs/B/symexp/export", "user/export_target"))),
     # The export of a sibling folder that holds par/'s lock is the probe itself (as a running export would).
@@ -633,16 +633,16 @@ CASES: list[Case] = [
          OK_OR_USAGE, hint=warns_or_learns("C/emoji")),
     Case("C_val_same_file", "FAIL 12",
          "search --data {w}/data/base.csv --val-data {w}/data/base.csv --test-data {w}/data/base.csv {S} --results {w}/runs/C --run valsame",
-         USAGE, check=says(r"\boverlap"), fails_now=True),
+         USAGE, check=says(r"\boverlap"), failed_before_fix=True),
     Case("C_val_overlap", "WEAK 11", "search --data {w}/data/base.csv --val-data {w}/data/val_overlap.csv {S} --results {w}/runs/C --run valoverlap",
-         USAGE, check=says(r"\boverlap"), fails_now=True),
+         USAGE, check=says(r"\boverlap"), failed_before_fix=True),
     Case("C_val_overlap_allowed", "new flag",
          "search --data {w}/data/base.csv --val-data {w}/data/val_overlap.csv --allow-overlap {S} --results {w}/runs/C --run valallowed --dry-run",
-         OK, fails_now=True),
+         OK, failed_before_fix=True),
     Case("C_bool_mixed", "FAIL 13", "search --data {w}/data/bool_mixed.jsonl {S} --results {w}/runs/C --run boolmixed", OK_OR_USAGE,
-         check=classes_are("C/boolmixed", "false", "true"), fails_now=True),
+         check=classes_are("C/boolmixed", "false", "true"), failed_before_fix=True),
     Case("C_bigint", "FAIL 14", "search --data {w}/data/bigint_labels.csv {S} --results {w}/runs/C --run bigint", OK_OR_USAGE,
-         check=classes_are("C/bigint", "7", "9007199254740992", "9007199254740993"), fails_now=True),
+         check=classes_are("C/bigint", "7", "9007199254740992", "9007199254740993"), failed_before_fix=True),
     Case("C_dup", "WEAK 10", "search --data {w}/data/dup.csv {S} --results {w}/runs/C --run dup", OK,
          hint=says(r"within train [1-9][0-9,]* .*across train/val 0, train/test 0, val/test 0", "output")),  # copies kept in one split
     Case("C_acl_extra_train", "WEAK 13", "search --data {w}/data/acl_extra_train_class {S} --results {w}/runs/C --run aclextra",
@@ -653,14 +653,14 @@ CASES: list[Case] = [
     Case("C_rare_cw_resume_without", "WEAK 23", "search --data {w}/data/rare.csv {S} --results {w}/runs/C --run rare", USAGE,
          needs=("C_rare_cw",), hint=all_of(says("class.weight"), short_message)),
     # The machine's limits: file size, memory, a full or read-only disk; a chief on every interface.
-    Case("E_fsize8", "FAIL 8", "search --data {w}/data/base.csv {S} --results {w}/runs/E --run fsize8", IO, fsize_kib=8, fails_now=True),
+    Case("E_fsize8", "FAIL 8", "search --data {w}/data/base.csv {S} --results {w}/runs/E --run fsize8", IO, fsize_kib=8, failed_before_fix=True),
     # Found by this script: with room for the vocabularies, keras-tuner's checkpoint (h5py) meets the limit: a segfault.
-    Case("E_fsize24", "FAIL 8", "search --data {w}/data/base.csv {S} --results {w}/runs/E --run fsize24", IO, fsize_kib=24, fails_now=True),
+    Case("E_fsize24", "FAIL 8", "search --data {w}/data/base.csv {S} --results {w}/runs/E --run fsize24", IO, fsize_kib=24, failed_before_fix=True),
     Case("E_huge", "FAIL 9", "search --data {w}/data/base.csv --space {w}/spaces/huge.toml " + TINY_SEARCH + " --results {w}/runs/E --run huge",
-         codes(0, 1, 2), memory=MEMORY_LIMIT, fails_now=True),
+         codes(0, 1, 2), memory=MEMORY_LIMIT, failed_before_fix=True),
     Case("E_huge_dry", "FAIL 9",
          "search --data {w}/data/base.csv --space {w}/spaces/huge.toml " + TINY_SEARCH + " --results {w}/runs/E --run hugedry --dry-run",
-         codes(0, 1, 2), memory=MEMORY_LIMIT, fails_now=True),
+         codes(0, 1, 2), memory=MEMORY_LIMIT, failed_before_fix=True),
     Case("E_full100k", "WEAK 9", "search --data {w}/data/base.csv {S} --results {w}/mnt/full/results --run full", IO,
          mount=Mount("full", "100k", emulate_kib=100), hint=lacks(r"cannot write None")),
     Case("E_ro_eval_fig", "WEAK 8", "evaluate --results {w}/mnt/ro_eval/results --data {w}/data/classdir --figure {w}/mnt/ro_eval/results/fig.png",
@@ -674,7 +674,7 @@ CASES: list[Case] = [
          None, stop_after=30, check=says(r"warning.*0\.0\.0\.0", "output")),
     Case("E_chief_any_quiet", "FAIL 10",
          "search --data {w}/data/base.csv {S} --results {w}/runs/E --run chiefq --chief 0.0.0.0:{port2} --role chief --quiet",
-         None, stop_after=30, check=says(r"warning.*0\.0\.0\.0", "output"), fails_now=True),
+         None, stop_after=30, check=says(r"warning.*0\.0\.0\.0", "output"), failed_before_fix=True),
     Case("H_timelimit", "WEAK 22", TL_SEARCH, OK, hint=no_rerun_advice_after_nothing),
     Case("H_timelimit_again", "WEAK 22", TL_SEARCH, OK, needs=("H_timelimit",), hint=no_rerun_advice_after_nothing),
 ]
@@ -956,7 +956,7 @@ def shown(argv: list[str], work: Path) -> str:
 def report(verdict: Verdict, ctx: Context) -> None:
     """A case's verdict, command line, failures and message, as it finishes."""
     case, o = verdict.case, verdict.outcome
-    known = f"{case.finding}{', fails before the fixes' if case.fails_now else ''}"
+    known = f"{case.finding}{', fails before the fixes' if case.failed_before_fix else ''}"
     if o is None:
         print(f"[{verdict.label}] {case.name} ({known}): {verdict.skipped or verdict.failures[0]}", flush=True)
         return
@@ -979,9 +979,9 @@ def summarize(verdicts: list[Verdict]) -> int:
     print()
     if weak:
         print(f"weak messages (passed; judge by eye): {', '.join(v.case.name for v in weak)}")
-    unexpected = [v.case.name for v in failed if not v.case.fails_now]
-    fixed = [v.case.name for v in verdicts if v.case.fails_now and v.label in ("PASS", "WEAK")]
-    print(f"failed, as before the fixes: {', '.join(v.case.name for v in failed if v.case.fails_now) or '-'}")
+    unexpected = [v.case.name for v in failed if not v.case.failed_before_fix]
+    fixed = [v.case.name for v in verdicts if v.case.failed_before_fix and v.label in ("PASS", "WEAK")]
+    print(f"failed, as before the fixes: {', '.join(v.case.name for v in failed if v.case.failed_before_fix) or '-'}")
     print(f"failed, not known to fail: {', '.join(unexpected) or '-'}")
     print(f"pass now, failed before the fixes: {', '.join(fixed) or '-'}")
     if skipped:
@@ -1001,7 +1001,7 @@ def main() -> int:
     cases = select(args.only)
     if args.list:
         for c in cases:
-            print(f"{c.name:<28} {c.finding:<9} {'fails now ' if c.fails_now else ''}{c.cmd}")
+            print(f"{c.name:<28} {c.finding:<9} {'failed before the fixes ' if c.failed_before_fix else ''}{c.cmd}")
         return 0
     if not cases:
         parser.error(f"no case name matches {args.only!r}")

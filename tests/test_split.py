@@ -9,7 +9,7 @@ from autosent.data.split import stratified_split, subsample
 from autosent.standardize import UNICODE
 
 
-def test_imdb_default_split_is_20000_2500_2500_without_overlap():
+def test_imdb_row_by_row_split_is_20000_2500_2500_of_disjoint_rows():
     texts, labels = load_bundled("imdb")
     assert len(texts) == 25_000
     train, val, test = stratified_split(labels)

@@ -29,7 +29,8 @@ from autosent.standardize import UNICODE
 
 __all__ = ["Dataset", "Split", "SplitRule", "load_dataset", "load_labelled", "stratified_split"]
 
-#: The split rule of new runs: rows with the same words (Unicode-aware) are one text.
+#: The split rule of a caller that names none: rows with the same Unicode-aware words are one text.
+#: A search names its space's standardisation instead (`search.prepare_search`).
 GROUPED = SplitRule(grouped_by=UNICODE)
 
 
@@ -138,9 +139,9 @@ def _drop_empty(split: Split) -> tuple[Split, int]:
 def _carve(train: Split, given: dict[str, Split], keys: list[str] | None) -> dict[str, Split]:
     """Train, val and test: those given as they are, the others cut from `train` (stratified, seeded).
 
-    With neither given, train / val / test are 80 / 10 / 10 % of it, the split every IMDB
-    number refers to; with one given, the other is 10 % of it. With `keys` (a text's
-    identity, per training row), rows that are one text stay on one side of every cut.
+    With neither given, train / val / test are 80 / 10 / 10 % of it (`stratified_split`);
+    with one given, the other is 10 % of it. With `keys` (a text's identity, per training
+    row), rows that are one text stay on one side of every cut.
     """
     missing = [name for name in ("val", "test") if name not in given]
     cuts = {2: (0.8, 0.9), 1: (0.9,), 0: ()}[len(missing)]

@@ -53,7 +53,16 @@ class SplitRule:
         if self.grouped_by is None:
             return None
         standardize = self.grouped_by
-        return lambda text: " ".join(words(text, standardize))
+        return lambda text: text_key(words(text, standardize))
+
+
+#: The pairs of splits a text must not be in both of: the first is the earlier (training comes first).
+SPLIT_PAIRS = (("train", "val"), ("train", "test"), ("val", "test"))
+
+
+def text_key(words_of_text: list[str]) -> str:
+    """What identifies a text: its words, joined. Texts with one key are one text to every model."""
+    return " ".join(words_of_text)
 
 
 def group_ids(keys: list[str]) -> np.ndarray:
@@ -78,7 +87,7 @@ def check_no_overlap(keys: dict[str, list[str]], texts: dict[str, list[str]], or
     `keys` holds, per split (`train`, and the given `val`/`test`), each row's key; `origin`
     names the flag and source each came from.
     """
-    for first, second in (("train", "val"), ("train", "test"), ("val", "test")):
+    for first, second in SPLIT_PAIRS:
         if first not in keys or second not in keys:
             continue
         seen = {key for key in keys[first] if key}

@@ -1,4 +1,4 @@
-"""Deterministic, stratified splitting: the one split every quoted number refers to."""
+"""Deterministic, stratified splitting: the same rows are test rows in every run, whatever its seed."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def stratified_split(
 
     For each class in ascending order, its row indices (in file order) are permuted by
     one shared `numpy.random.default_rng(seed)` and cut at `int(cut * n)`. With the
-    default cuts this is exactly the split the project specifies for IMDB:
-    80 % train, 10 % val, 10 % test.
+    default cuts this is the row-by-row split the project specified for IMDB: 80 % train,
+    10 % val, 10 % test (runs before the split rule of `data.leakage` used it as it is).
 
     `groups` (an id per row) keeps the rows of a group together: after the row-by-row cut,
     every row of a group joins the part that holds the group's first row (in file order).
