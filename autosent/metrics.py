@@ -26,11 +26,14 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _per_class(matrix: np.ndarray, k: int) -> dict[str, float]:
+def _per_class(matrix: np.ndarray, k: int) -> dict[str, float | None]:
+    """Class k's figures; those a class without texts does not have (its recall, F1) are None, not 0."""
     tp = matrix[k, k]
     predicted, actual = matrix[:, k].sum(), matrix[k, :].sum()
+    if not actual:
+        return {"precision": 0.0 if predicted else None, "recall": None, "f1": None, "support": 0}
     precision = float(tp / predicted) if predicted else 0.0
-    recall = float(tp / actual) if actual else 0.0
+    recall = float(tp / actual)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "support": int(actual)}
 

@@ -120,8 +120,8 @@ def _split(metadata: dict[str, Any]) -> str:
     rule = SplitRule.from_json(metadata.get("split"))
     if rule.grouped_by is None:
         return ", row by row (repeated texts were not looked for)"
-    overlap = "; val/test files sharing texts with the training data allowed by --allow-overlap" if rule.allow_overlap else ""
-    return f", texts with the same words (`{rule.grouped_by}`) kept in one split{overlap}"
+    overlap = "; the given val/test files share texts with the training data (--allow-overlap)" if rule.allow_overlap else ""
+    return f", a text repeated within a file (the same words in `{rule.grouped_by}`) kept in one split{overlap}"
 
 
 def _profile(metadata: dict[str, Any]) -> list[str]:

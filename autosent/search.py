@@ -8,6 +8,7 @@ finished trials are kept and count towards the budget.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import time
@@ -175,7 +176,10 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
         unresolved = unresolved.with_fixed("class_weight", config.class_weight)
     space = resolve_sizes(unresolved, dataset.train.texts)
     check_fits(space, dataset.num_classes, f"--space {config.space}")  # sizes each in range can still multiply past any memory
-    return PreparedSearch(config, space, dataset, rule, profile(dataset, space), started)
+    found = profile(dataset, space)
+    if rule.allow_overlap and not any(found.duplicates_across.values()):  # nothing was allowed: the same run as without it
+        rule = dataclasses.replace(rule, allow_overlap=False)
+    return PreparedSearch(config, space, dataset, rule, found, started)
 
 
 def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:

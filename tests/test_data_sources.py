@@ -388,6 +388,19 @@ def test_an_aclimdb_style_tree_with_a_val_folder_takes_it_as_the_val_split(tmp_p
     assert all(text.startswith("val ") for text in dataset.val.texts)
 
 
+@pytest.mark.parametrize("name", ["valid", "Val"])
+def test_an_aclimdb_style_tree_refuses_a_folder_that_is_no_split_rather_than_leave_it_out(tmp_path, name):
+    root = _acl_tree(tmp_path, {"train": ("neg", "pos"), name: ("neg", "pos"), "test": ("neg", "pos")}, n=12)
+    with pytest.raises(UsageError, match=rf"{name}/ is no split folder of a tree with train/ and test/ \(split folders: train/, val/, test/\)"):
+        load_dataset(root)
+
+
+def test_a_tree_of_splits_without_test_names_what_it_lacks(tmp_path):
+    root = _acl_tree(tmp_path, {"train": ("neg", "pos")}, n=12)
+    with pytest.raises(UsageError, match=r"holds train/ but a tree of splits needs train/ and test/ .* or give --data .*train"):
+        load_dataset(root)
+
+
 @pytest.fixture(scope="module")
 def relative_run(tmp_path_factory):
     """A tiny search run in `searched_here/` on `--data s.csv --delimiter ';'` (a relative path), results outside it."""

@@ -65,7 +65,8 @@ def test_evaluate_on_data_without_some_classes_names_them_and_averages_f1_over_t
     assert metrics["absent_classes"] == ["meh", "neg"]
     assert metrics["macro_f1"] == pytest.approx(metrics["per_class"]["pos"]["f1"]) and metrics["accuracy"] > 0.9
     shown = cli("evaluate", "--model", "results/three/export", "--data", "only_pos.csv").out
-    assert "(over the 1 class present)" in shown and "note: class meh, neg are absent from this data: not measured, and not in the macro-F1" in shown
+    assert "(over the 1 class present)" in shown and "note: class meh, neg are absent from this data: its recall and F1 are not measured" in shown
+    assert metrics["per_class"]["neg"]["f1"] is None and metrics["per_class"]["neg"]["recall"] is None
 
 
 def test_a_perfect_model_on_one_class_has_a_macro_f1_of_one():

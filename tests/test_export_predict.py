@@ -66,9 +66,9 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
 def test_the_export_records_how_its_rows_were_split_and_its_card_says_so(exported):
     assert exported.metadata["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": False}
     card = (exported.out / "MODEL_CARD.md").read_text()
-    assert "texts with the same words (`split_at_punctuation`) kept in one split" in card
+    assert "a text repeated within a file (the same words in `split_at_punctuation`) kept in one split" in card
     allowed = model_card.render({**exported.metadata, "split": {"grouped_by": "unicode_words", "allow_overlap": True}}, [])
-    assert "sharing texts with the training data allowed by --allow-overlap" in allowed
+    assert "the given val/test files share texts with the training data (--allow-overlap)" in allowed
 
 
 def test_keras_file_and_saved_model_agree(exported):

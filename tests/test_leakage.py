@@ -110,3 +110,14 @@ def test_an_export_with_a_damaged_split_rule_is_named_in_one_line(tmp_path):
     (tmp_path / "metadata.json").write_text(json.dumps({"label_names": ["neg", "pos"], "split": {"grouped_by": "lower", "allow_overlap": False}}))
     with pytest.raises(UsageError, match=r"metadata.json is damaged: its split rule .* is not one autosent writes"):
         read_metadata(tmp_path)
+
+
+def test_allow_overlap_where_the_files_share_no_text_is_the_same_run(tmp_path):
+    """Adding it to the command of a run whose files share nothing does not make another run."""
+    data = write_reviews_csv(tmp_path / "train.csv", n=100)
+    val = write_reviews_csv(tmp_path / "val.csv", n=20, first=100)
+    plain, allowed = (
+        prepare_search(SearchConfig(data=str(data), val_data=str(val), space=str(TINY_SPACE), results=tmp_path / "r", allow_overlap=a))
+        for a in (False, True)
+    )
+    assert plain.identity() == allowed.identity()

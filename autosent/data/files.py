@@ -140,6 +140,10 @@ def _check_not_wide(path: Path, data: bytes, encoding: str) -> None:
         )
 
 
+#: How much of a header an error shows.
+SHOWN_CHARACTERS = 200
+
+
 def _missing_column(path: Path, kind: str, name: str, available: list[str], delimiter: str | None = None) -> UsageError:
     """The error for a missing column, with the fix the columns suggest.
 
@@ -156,6 +160,7 @@ def _missing_column(path: Path, kind: str, name: str, available: list[str], deli
     elif other is not None:
         fix = f"the header is one column: its fields look separated by {other!r}, not {delimiter!r}; pass {delimiter_flag(other)}"
     shown = ", ".join(repr(column) for column in available) or "none"
+    shown = shown if len(shown) <= SHOWN_CHARACTERS else shown[: SHOWN_CHARACTERS - 1] + "…"  # a file read in the wrong encoding is one huge "column"
     return UsageError(f"{path}: no {kind} column {name!r} (columns: {shown}); {fix}")
 
 
@@ -256,6 +261,12 @@ def load_presplit_folder(path: Path, encoding: str) -> dict[str, RawRows]:
     dropped or never tested. aclImdb's unlabelled `unsup/` is no class and is skipped.
     """
     splits = [name for name in SPLIT_FOLDERS if (path / name).is_dir()]
+    unknown = [p.name for p in _visible([p for p in path.iterdir() if p.is_dir()]) if p.name not in SPLIT_FOLDERS]
+    if unknown:  # a `valid/` or `Val/` would be silently left out, and its texts never used
+        raise UsageError(
+            f"{path}: {unknown[0]}/ is no split folder of a tree with train/ and test/ (split folders: "
+            f"{', '.join(f'{n}/' for n in SPLIT_FOLDERS)}); rename it or move it out"
+        )
     classes = {name: _class_folders(path / name) for name in splits}
     for name in splits:
         if not classes[name]:
@@ -292,5 +303,11 @@ def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) ->
             texts.append(_read_text(file, encoding))
             labels.append(class_dir.name)
     if not texts:
+        splits = [name for name in SPLIT_FOLDERS if (path / name).is_dir()]
+        if splits:  # an aclImdb-like tree that lacks a split: its class folders are one level down
+            raise UsageError(
+                f"{path}: holds {', '.join(f'{n}/' for n in splits)} but a tree of splits needs train/ and test/ "
+                f"(val/ if you have one); add the missing one, or give --data {path / splits[0]}"
+            )
         raise UsageError(f"{path}: no files found; a data folder needs one sub-folder per class (e.g. pos/, neg/)")
     return texts, labels

@@ -97,6 +97,6 @@ def check_no_overlap(keys: dict[str, list[str]], texts: dict[str, list[str]], or
             example = example if len(example) <= 60 else example[:59] + "…"
             raise UsageError(
                 f"{origin[second]}: {len(shared):,} of its {len(keys[second]):,} texts are also in {origin[first]} "
-                f"(e.g. {example!r}), so its scores would be measured on texts the model saw; "
+                f"(e.g. {example!r}), so its scores would be measured on texts the model {'saw' if first == 'train' else 'was chosen on'}; "
                 "drop them from one file, or pass --allow-overlap if you mean it"
             )
