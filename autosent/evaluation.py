@@ -141,8 +141,8 @@ def render(result: Evaluation, model: Path, source: str) -> str:
         f"{model} on {source}: {m['n']:,} texts",
         f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
         f"expected calibration error {m['expected_calibration_error']:.4f}",
-        *([f"note: class {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} absent from this data: its recall and "
-            "F1 are not measured (–), and not in the macro-F1"] if absent else []),
+        *([(f"note: class {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} absent from this data: its recall and "
+             "F1 are not measured (–), and not in the macro-F1")] if absent else []),
         "",
         table(["class", "precision", "recall", "F1", "support"],
               [[n, c["precision"], c["recall"], c["f1"], c["support"]] for n, c in m["per_class"].items()]),  # fmt: skip
