@@ -23,7 +23,7 @@ from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.run_data import load_run_data
-from autosent.rundir import EXPORT_DIR, RunRecord, find_run, versions
+from autosent.rundir import EXPORT_DIR, RunRecord, find_run, run_holding, versions
 from autosent.selection import Selection, reads, select_best
 from autosent.space import SearchSpace
 
@@ -99,6 +99,9 @@ def check_export(results: Path, run: str | None, out: Path | None, trial: str = 
     records = read_records(run_dir)
     choose_trial(records, trial)
     out = Path(out) if out is not None else run_dir / EXPORT_DIR
+    holder = run_holding(out)
+    if holder is not None:
+        raise UsageError(f"--out {out} is inside the run folder {holder}, which holds only what a run makes; give a folder outside it")
     export_folder.check_destination(out)
     return ExportJob(run_dir, info, records, load_run_data(run_dir, info), out)
 

@@ -96,6 +96,9 @@ def check_destination(out: Path) -> None:
             f"export folder {out} is {where}, and an export replaces its whole folder; "
             "give a new folder's name (e.g. --out model) or run autosent from elsewhere"
         )
+    inside = next((parent for parent in target.parents if is_export(parent)), None)
+    if inside is not None:  # its next swap would take this one away, and a re-export refuses it
+        raise UsageError(f"export folder {out} is inside the export {inside}; give a folder outside it")
     removal.check_owned(out, _refusal)
 
 

@@ -96,6 +96,19 @@ def versions() -> dict[str, str]:
     return found
 
 
+def run_holding(path: Path) -> Path | None:
+    """The run folder that `path` would be inside, other than as that run's own `export/`.
+
+    Anything else written there is an entry the run does not know: `--overwrite` and a
+    re-export would refuse it as not autosent's.
+    """
+    path = Path(os.path.abspath(path))
+    for parent in path.parents:
+        if (parent / RUN_FILE).is_file():
+            return None if path == parent / EXPORT_DIR else parent
+    return None
+
+
 def default_run_name(data: str, space: str, results: Path) -> str:
     """`imdb-default`, `reviews-seed`, ...: the same command always names the same run.
 

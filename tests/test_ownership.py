@@ -185,3 +185,14 @@ def test_an_export_that_needs_val_predictions_names_them_before_training_when_th
     trial = line.split("(autosent export ")[1].rstrip(")")
     result = cli("export", trial, "--run", "done")  # as the refusal advises
     assert result.code == 0, result.err
+
+
+@pytest.mark.parametrize("out", ["results/done/mine", "results/done/tuner/model", "legacy/sub"])
+def test_an_export_inside_a_run_folder_or_another_export_is_refused_before_training(finished_run, tmp_path, out):
+    """autosent would later take it for a foreign entry of the run, or a swap of the outer export would take it away."""
+    _legacy_export(tmp_path / "legacy")
+    before = snapshot(tmp_path)
+    with pytest.raises(UsageError, match=r"is inside the (run folder|export) .*; give a folder outside it"):
+        check_export(tmp_path / "results", "done", tmp_path / out)
+    assert snapshot(tmp_path) == before
+    check_export(tmp_path / "results", "done", tmp_path / "results" / "done" / "export")  # the run's own export folder
