@@ -246,15 +246,18 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
         yield run_dir
 
 
+def recorded_identity(run_dir: Path) -> dict[str, Any] | None:
+    """The identity of the run already in `run_dir`, None if there is none; `UsageError` if its run.json is unreadable."""
+    return RunRecord.read(run_dir).identity if (run_dir / RUN_FILE).exists() else None
+
+
 def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
     """The identity of the run already in `run_dir`, None if there is none.
 
     An unreadable run.json is refused, or, with `overwrite`, read as a different run.
     """
-    if not (run_dir / RUN_FILE).exists():
-        return None
     try:
-        return RunRecord.read(run_dir).identity
+        return recorded_identity(run_dir)
     except UsageError:
         if overwrite:
             return {"run.json": "unreadable"}

@@ -25,7 +25,7 @@ from autosent.memory import check_fits
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.run_data import recorded_paths
-from autosent.rundir import RUN_FILE, TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run, run_folder
+from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run, recorded_identity, run_folder
 from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
 
@@ -185,13 +185,13 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
 def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
     """Rows with the same words in the space's standardisation are one text; a run made before
     that rule (its identity has none) resumes with the row-by-row split it was made with."""
-    made = run_folder(config.results, config.run_name) / RUN_FILE
-    if not config.overwrite and made.is_file():
+    if not config.overwrite:
         try:
-            if "split" not in RunRecord.read(made.parent).identity:
-                return SplitRule()
+            made = recorded_identity(run_folder(config.results, config.run_name))
         except UsageError:  # an unreadable run.json is reported, with its fix, when the run opens
-            pass
+            made = None
+        if made is not None and "split" not in made:
+            return SplitRule()
     given = config.val_data is not None or config.test_data is not None  # overlap is allowed between sources only
     return SplitRule(standardize, config.allow_overlap and given)
 
