@@ -70,6 +70,34 @@ def _console():
     return console if console.is_terminal else Console(width=max(console.width, 110))
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, read only when asked (reading it scans the installed packages)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace, values, option_string=None) -> None:
+        print(f"{parser.prog} {version()}")
+        parser.exit()
+
+
+def version() -> str:
+    """The version pip installed (a wheel's as much as an editable checkout's); the source's own where none is installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("autosent")
+    except metadata.PackageNotFoundError:
+        import autosent
+
+        return f"{autosent.__version__} (not installed)"
+
+
+def _command(sub, name: str, summary: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """A subcommand whose one-line summary is both its line in `autosent --help` and the top of its own --help."""
+    return sub.add_parser(name, parents=parents, help=summary, description=summary[0].upper() + summary[1:] + ".")
+
+
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--run", help="run name (default: the most recent run)")
     p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
@@ -88,10 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action=_Version, help="print autosent's version and exit")
+    # Not required: a bare `autosent` gets the whole help (see `main`), not argparse's one-line error.
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    s = sub.add_parser("search", parents=[common], help="Hyperband search with a live leaderboard (re-run to resume)")
-    s.add_argument("--data", default="imdb", help="imdb (bundled, default), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
+    s = _command(sub, "search", "Hyperband search, live leaderboard; re-run to resume", [common])
+    s.add_argument("--data", default="imdb", help="imdb (bundled, default), rotten_tomatoes (bundled), tfds:NAME, or a .csv/.tsv/.jsonl file or class folder")
     s.add_argument("--val-data", help="the validation split as it is, instead of 10%% cut from --data (same kinds and column flags)")
     s.add_argument("--test-data", help="the test split as it is, instead of 10%% cut from --data (same kinds and column flags)")
     _add_column_arguments(s)
@@ -116,23 +146,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--worker-id", help="this worker's name in trial records (default: worker-HOST-PID)")
     d.add_argument("--worker-timeout", type=parse_duration, default=60.0, help="chief: re-queue a silent worker's trial after this long (default: 60s)")
 
-    lb = sub.add_parser("leaderboard", parents=[common], help="ranked trials of a run, any time, even during a search")
+    lb = _command(sub, "leaderboard", "ranked trials of a run, any time, even during a search", [common])
     _add_run_arguments(lb)
     lb.add_argument("--top", type=positive_int, help="show only the best K trials")
     lb.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    ex = sub.add_parser("export", parents=[common], help="retrain a trial to its best epoch, test it, export a raw-text model")
+    ex = _command(sub, "export", "retrain a trial, test it, export a raw-text model", [common])
     ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
     _add_run_arguments(ex)
     ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
     ex.add_argument("--ensemble", type=positive_int, metavar="K", help="ship a weighted average of up to K trials, chosen on val (Caruana's greedy selection)")
 
-    rp = sub.add_parser("report", parents=[common], help="figures and report.md of a run in results/RUN/report/")
+    rp = _command(sub, "report", "figures and report.md of a run in results/RUN/report/", [common])
     _add_run_arguments(rp)
     rp.add_argument("--top", type=positive_int, default=3, help="trials whose learning curves are drawn (default: 3)")
 
-    pr = sub.add_parser("predict", parents=[common], help="label texts with an exported model")
+    pr = _command(sub, "predict", "label texts with an exported model", [common])
     pr.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label (default: lines of --file or stdin)")
     pr.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
     pr.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
@@ -140,8 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--json", action="store_true", help="print one JSON object per line")
     pr.add_argument("--explain", action="store_true", help="also show the words (n-grams for nbsvm) that pushed each label")
     pr.add_argument("--top", type=positive_int, default=5, help="with --explain: terms shown for and against (default: 5)")
+    pr.add_argument("--quiet", action="store_true", help="no line on stderr naming the export used (stdout is the labels alone either way)")
 
-    ev = sub.add_parser("evaluate", parents=[common], help="score an exported model on labelled data")
+    ev = _command(sub, "evaluate", "score an exported model on labelled data", [common])
     ev.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
     ev.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
     ev.add_argument("--data", required=True, help="labelled data: imdb, rotten_tomatoes, tfds:NAME, a .csv/.tsv/.jsonl file or class folder")
@@ -150,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_arguments(ev)
     ev.add_argument("--figure", type=Path, help="also draw the reliability diagram into this new .png file")
     ev.add_argument("--json", action="store_true", help="print the evaluation as one JSON object")
+
+    rn = _command(sub, "runs", "list the runs under --results, or --delete one", [common])
+    rn.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
+    what = rn.add_mutually_exclusive_group()
+    what.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    what.add_argument("--delete", metavar="NAME", help="delete run NAME, its export included; refused while a search or an export works in it")
     return parser
 
 
@@ -289,10 +326,10 @@ def _export(args: argparse.Namespace) -> int:
 
 def _read_texts(args: argparse.Namespace) -> list[str]:
     """The texts to label: arguments, else the lines of --file, else of stdin (bytes that are
-    not UTF-8 become U+FFFD, as a model reads them anyway). None at all is a usage error."""
+    not UTF-8 become U+FFFD, as a model reads them anyway). A blank one is kept, so output
+    line k labels input line k (see `_predict`); none with any text is a usage error."""
     if args.texts:
-        texts = [t for t in args.texts if t.strip()]
-        where = "the TEXT arguments"
+        texts, where = args.texts, "the TEXT arguments"
     elif args.file is not None:
         try:
             data = args.file.read_bytes()
@@ -303,13 +340,19 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
         raise UsageError("no texts to label: give TEXT arguments, --file F, or pipe lines into stdin")
     else:
         texts, where = _lines(sys.stdin.buffer.read()), "stdin"
-    if not texts:
+    if not any(text.strip() for text in texts):
         raise UsageError(f"no texts to label in {where}: every line is empty")
     return texts
 
 
 def _lines(data: bytes) -> list[str]:
-    return [line for line in data.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    """The lines as `wc -l`, `head` and `paste` count them: split at newlines only (not at the
+    other breaks `str.splitlines` knows, which a text may hold), a CRLF file's CR dropped, the
+    newline that ends the last line not read as one more line."""
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -318,6 +361,13 @@ def _predict(args: argparse.Namespace) -> int:
     texts = _read_texts(args)
     _load_tensorflow(args)
     predictor = Predictor(args.model if args.model is not None else latest_export(args.results))
+    if not args.quiet:
+        # On stderr, so stdout stays the labels alone for a pipe; said every time, because
+        # without --model the newest export under --results wins, whichever run it is of.
+        print(f"autosent: using {_export_named(predictor.export_dir, predictor.metadata)}", file=sys.stderr)
+        blank = sum(not text.strip() for text in texts)
+        if blank:
+            print(f"autosent: {blank} blank line(s) labelled as an empty text, to keep one output line per input line", file=sys.stderr)
     for p in predictor.predict(texts, explain_top=args.top if args.explain else None):
         if args.json:
             print(json.dumps(p.to_json()))
@@ -327,6 +377,15 @@ def _predict(args: argparse.Namespace) -> int:
             for side, terms in (("for", p.explanation.towards), ("against", p.explanation.against)):
                 print(f"  {side} {p.label}: " + (", ".join(f"{_term(c.term)} ({c.contribution:+.3f})" for c in terms) or "-"))
     return 0
+
+
+def _export_named(folder: Path, metadata: dict) -> str:
+    """`export results/imdb-default/export (run imdb-default, trial 18, test accuracy 0.7822)`."""
+    about = [f"run {metadata['run']}" if "run" in metadata else None, f"trial {metadata['trial_id']}" if "trial_id" in metadata else None]
+    accuracy = metadata.get("test_metrics", {}).get("accuracy") if isinstance(metadata.get("test_metrics"), dict) else None
+    about.append(f"test accuracy {accuracy:.4f}" if isinstance(accuracy, (int, float)) else None)
+    shown = ", ".join(a for a in about if a)
+    return f"export {folder}" + (f" ({shown})" if shown else "")
 
 
 def _term(term: str) -> str:
@@ -366,9 +425,27 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runs(args: argparse.Namespace) -> int:
+    from autosent.runs import delete_run, human_size, summaries, table
+
+    if args.delete is not None:
+        gone = delete_run(args.results, args.delete)
+        export = f", its export of trial {gone.exported_trial} included" if gone.exported_trial else ""
+        print(f"deleted run {gone.run} from {args.results} ({human_size(gone.bytes)}{export})")
+        return 0
+    found = summaries(args.results)
+    if args.json:
+        print(json.dumps([r.to_json() for r in found], indent=2))
+    elif not found:
+        print(f"no runs in {args.results}; start one with: autosent search")
+    else:
+        _console().print(table(found, args.results))
+    return 0
+
+
 COMMANDS = {
     "search": _search, "leaderboard": _leaderboard, "export": _export, "report": _report, "predict": _predict,
-    "evaluate": _evaluate,
+    "evaluate": _evaluate, "runs": _runs,
 }  # fmt: skip
 
 
@@ -376,7 +453,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help or --version: printed, and done (argparse's errors are `UsageError`s)
+            return int(e.code or 0)
+        if args.command is None:
+            # Nothing asked: the whole help, where a newcomer looks first, but on stderr and with
+            # exit 2, as for any missing argument, so that a script whose command word came out
+            # empty does not carry on as if it had run.
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
         with interrupts.remembered():
             code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a reader that left (`| head`) is found here, not by Python's flush at exit

@@ -31,6 +31,28 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
+def _holder(fd: int) -> str:
+    """Who holds a run's lock, as its holder wrote it into the lock file."""
+    return os.read(fd, 4096).decode("utf-8", errors="replace").strip() or "another process"
+
+
+def searched_by(run_dir: Path) -> str | None:
+    """The process searching `run_dir` now (pid, host, start, command), None if none is; takes nothing and writes nothing."""
+    try:
+        fd = os.open(run_dir / LOCK_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        # A shared lock, which a read-only descriptor may take on NFS too, is refused only while a
+        # search holds the exclusive one; won here, it is let go at the close.
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(fd)
+    finally:
+        os.close(fd)
+    return None
+
+
 @contextlib.contextmanager
 def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold the run's lock, or raise `UsageError` naming the process that holds it."""
@@ -40,9 +62,8 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         raise UsageError(f"cannot write in {run_dir}: {e.strerror}; pass --results DIR with a writable folder") from None
     try:
         if not _try_lock(fd):
-            holder = os.read(fd, 4096).decode("utf-8", errors="replace").strip() or "another process"
             raise UsageError(
-                f"run {run_dir.name!r} is already being searched by {holder}; "
+                f"run {run_dir.name!r} is already being searched by {_holder(fd)}; "
                 "wait for it to finish, stop it, or use another --run"
             )
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -50,12 +50,12 @@ _OWN_HIDDEN = re.compile(rf"\..+{re.escape(atomic.TEMP_SUFFIX)}|\.{EXPORT_DIR}\.
 RUN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def check_run_name(name: str) -> str:
-    """`name` if it is a single, plain folder name; `UsageError` otherwise."""
+def check_run_name(name: str, flag: str = "--run") -> str:
+    """`name` if it is a single, plain folder name; `UsageError`, naming the `flag` that gave it, otherwise."""
     if not RUN_NAME.fullmatch(name) or name in (".", ".."):
         raise UsageError(
-            f"--run {name!r}: a run name is one folder name of letters, digits, '-', '_' and '.' "
-            "(not '.' or '..'), e.g. --run imdb-small"
+            f"{flag} {name!r}: a run name is one folder name of letters, digits, '-', '_' and '.' "
+            f"(not '.' or '..'), e.g. {flag} imdb-small"
         )
     return name
 
@@ -146,6 +146,9 @@ class RunRecord:
     profile: DataProfile | None = None  # runs made before it have none
     delimiter: str | None = None  # `--delimiter` of .csv/.tsv data, if given; runs before it had none
     data_paths: dict[str, str] | None = None  # absolute path of each data source that is a path (`run_data`)
+    #: the --budget of the run's latest search (it counts across resumes, so `autosent runs` can say
+    #: how far a run is); the one field a resume rewrites. Runs before it have none.
+    budget: int | None = None
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     format: int = 1  # of this record; run.json files written before it had none and read as 1
@@ -153,7 +156,7 @@ class RunRecord:
     #: identity keys every reader relies on
     IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
     #: fields the run.json files of earlier versions lack
-    OPTIONAL = ("profile", "delimiter", "data_paths", "versions", "created", "format")
+    OPTIONAL = ("profile", "delimiter", "data_paths", "budget", "versions", "created", "format")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -189,23 +192,67 @@ class RunRecord:
         return cls(**fields)
 
 
-def _first_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
-    for key in new:
-        if old.get(key) != new[key]:
-            return key
-    return next(iter(old))
+_ABSENT = object()  # a key one side of a comparison lacks
+#: A mismatch names this many differing keys, then how many more, so one line stays readable.
+SHOWN_DIFFERENCES = 3
+#: A value longer than this (a fingerprint, a long list of choices) is cut, to show where it differs.
+SHOWN_VALUE_CHARS = 40
+
+
+def differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """Every (dotted key, old value, new value) where two identities differ, keys in `new`'s order.
+
+    Nested tables are compared key by key (`space.hyperparameters.units.choice`), so a user
+    learns which setting changed rather than reading two whole spaces; a side without the key
+    has `_ABSENT`.
+    """
+    found = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        before, after = old.get(key, _ABSENT), new.get(key, _ABSENT)
+        if isinstance(before, dict) and isinstance(after, dict):
+            found += differences(before, after, f"{prefix}{key}.")
+        elif before != after:
+            found.append((f"{prefix}{key}", before, after))
+    return found
+
+
+def _shown(value: Any) -> str:
+    """A value as run.json writes it, cut to `SHOWN_VALUE_CHARS`; `(none)` for a missing one."""
+    if value is _ABSENT:
+        return "(none)"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
+
+
+def describe_differences(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], str]:
+    """What differs between two identities, for one line: the top-level keys (`space`, `max_epochs`),
+    and the first `SHOWN_DIFFERENCES` differences as `key: old → new`, then how many more."""
+    found = differences(old, new)
+    tops = list(dict.fromkeys(key.split(".")[0] for key, _, _ in found))
+    shown = [f"{key}: {_shown(before)} → {_shown(after)}" for key, before, after in found[:SHOWN_DIFFERENCES]]
+    more = len(found) - SHOWN_DIFFERENCES
+    return tops, _listed(shown + ([f"{more} more"] if more > 0 else []))
+
+
+def _listed(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def refusal(run_dir: Path, advice: str) -> str | None:
+    """Why autosent may not delete what is in `run_dir` (the first entry it did not make, then `advice`), None if it made them all."""
+    for entry in sorted(run_dir.iterdir()):
+        if entry.name not in RUN_ENTRIES and not _OWN_HIDDEN.fullmatch(entry.name):
+            return f"run folder {run_dir} holds {entry.name!r}, which autosent did not make; move it out, {advice}"
+    return None
 
 
 def _check_clearable(run_dir: Path) -> list[Path]:
     """What `--overwrite` deletes in `run_dir`; refuses, naming it, anything autosent did not make."""
-    entries = sorted(run_dir.iterdir())
-    for entry in entries:
-        if entry.name not in RUN_ENTRIES and not _OWN_HIDDEN.fullmatch(entry.name):
-            raise UsageError(
-                f"run folder {run_dir} holds {entry.name!r}, which autosent did not make; "
-                "move it out, or use another --run"
-            )
-    return [e for e in entries if e.name != LOCK_FILE]
+    reason = refusal(run_dir, "or use another --run")
+    if reason is not None:
+        raise UsageError(reason)
+    return [e for e in sorted(run_dir.iterdir()) if e.name != LOCK_FILE]
 
 
 @contextlib.contextmanager
@@ -224,10 +271,10 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     old = _old_identity(run_dir, overwrite)
     differs = old is not None and old != record.identity
     if differs and not overwrite:
-        key = _first_difference(old, record.identity)
+        what, shown = describe_differences(old, record.identity)
         raise UsageError(
-            f"run {record.run!r} in {results} was made with a different {key} "
-            f"({old.get(key)!r}); use another --run NAME or pass --overwrite"
+            f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); "
+            "use another --run NAME or pass --overwrite"
         )
     # A new run may start only in an empty folder or one with the lock or temp files of a run
     # killed before its run.json was written; an overwrite deletes only what autosent made.
@@ -243,7 +290,18 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
             removal.remove(entry)
         if old is None or differs:
             atomic.write_json(run_dir / RUN_FILE, record.to_json())
+        elif record.budget is not None:
+            _record_budget(run_dir, record.budget)
         yield run_dir
+
+
+def _record_budget(run_dir: Path, budget: int) -> None:
+    """Set run.json's `budget` to a resumed search's, leaving every other field as written: a record
+    rebuilt from the file would stamp today's versions and date on a run made by an older autosent."""
+    path = run_dir / RUN_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))  # read once already, by `_old_identity`
+    if data.get("budget") != budget:
+        atomic.write_json(path, {**data, "budget": budget})
 
 
 def recorded_identity(run_dir: Path) -> dict[str, Any] | None:
@@ -274,9 +332,9 @@ def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
         )
     chief = RunRecord.read(run_dir).identity
     if chief != identity:
-        key = _first_difference(chief, identity)
+        what, shown = describe_differences(chief, identity)
         raise UsageError(
-            f"this worker's {key} differs from the chief's run {name!r} ({chief.get(key)!r}); "
+            f"this worker's {_listed(what)} {'differs' if len(what) == 1 else 'differ'} from the chief's run {name!r} ({shown}); "
             "start the worker with the chief's --data, --space, --max-epochs, --seed and --limit"
         )
     return run_dir

@@ -226,6 +226,7 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
         delimiter=config.delimiter,
         data_paths=recorded_paths({"data": config.data, "val_data": config.val_data, "test_data": config.test_data}),
         limit=config.limit,
+        budget=config.budget,
         label_names=list(dataset.label_names),
         splits=dataset.sizes(),
         dropped_empty_texts=dataset.dropped_empty,

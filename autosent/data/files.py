@@ -10,6 +10,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from autosent.data.bundled import BUNDLED
 from autosent.errors import UsageError
 
 RawRows = tuple[list[str], list[object]]
@@ -73,7 +74,7 @@ def load_path(
     if text_column == label_column:
         raise UsageError(f"--text-column and --label-column are both {text_column!r}; the texts cannot be their own labels")
     if not path.exists():
-        raise UsageError(f"data file not found: {path} (give --data imdb, tfds:NAME, or an existing path)")
+        raise UsageError(f"data file not found: {path} (give --data {', '.join(BUNDLED)}, tfds:NAME, or an existing path)")
     if path.is_dir():
         return _load_folder(path, encoding)
     suffix = path.suffix.lower()

@@ -1,0 +1,177 @@
+"""`autosent runs`: the runs under `--results`, what each holds and takes on disk, and deleting one.
+
+A 20-trial search takes 150 MB, most of it keras-tuner's checkpoints, so a user needs to see
+which runs are worth keeping and to delete the others without `rm -rf` inside `results/`.
+Deleting follows the one rule (`removal`): only a real folder that holds `run.json` and
+nothing autosent did not make (`rundir.refusal`), and never while a search or an export is
+working in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.table import Table
+
+from autosent import removal
+from autosent.errors import UsageError
+from autosent.export_folder import is_export, read_metadata
+from autosent.leaderboard import rank
+from autosent.lock import LOCK_FILE, export_busy, folder_lock, run_lock, searched_by
+from autosent.records import read_records
+from autosent.rundir import (
+    EXPORT_DIR,
+    RUN_FILE,
+    RunRecord,
+    check_run_name,
+    find_run,
+    list_runs,
+    refusal,
+)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as `autosent runs` lists it (and `--json` prints it)."""
+
+    run: str
+    data: str | None  # the --data it was searched on, as given; None when run.json is unreadable
+    space: str | None  # the --space, as given
+    finished: int  # trials that completed
+    failed: int
+    budget: int | None  # of its latest search; runs made before autosent recorded it have none
+    best_trial: str | None
+    best_val_cross_entropy: float | None
+    exported_trial: str | None  # of the export in the run's own export/ folder, if there is one
+    bytes: int  # every file in the run folder, export included
+    searched_by: str | None  # the search holding the run's lock now: who, since when, which command
+    problem: str | None = None  # why run.json or a trial record could not be read
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarise(run_dir: Path) -> RunSummary:
+    """What `run_dir` holds; a damaged run.json or trial record is reported in `problem`, not raised,
+    so one damaged run does not hide the others (and can still be deleted)."""
+    data = space = budget = best = best_ce = None
+    finished = failed = 0
+    problem = None
+    try:
+        record = RunRecord.read(run_dir)
+        data, space, budget = record.identity["data"], record.space_file, record.budget
+        records = read_records(run_dir)
+    except UsageError as e:
+        problem = str(e)
+    else:
+        finished, failed = sum(r.finished for r in records), sum(r.failed for r in records)
+        leader = rank(records)[0] if finished else None
+        best, best_ce = (leader.trial_id, leader.val_cross_entropy) if leader else (None, None)
+    return RunSummary(
+        run_dir.name, data, space, finished, failed, budget, best, best_ce, _exported_trial(run_dir / EXPORT_DIR),
+        folder_bytes(run_dir), searched_by(run_dir), problem,
+    )  # fmt: skip
+
+
+def _exported_trial(folder: Path) -> str | None:
+    """The trial (or `18+01+05` for an ensemble) of the export in `folder`, None if there is none; `?` if unreadable."""
+    if not is_export(folder):
+        return None
+    try:
+        return str(read_metadata(folder).get("trial_id", "?"))
+    except UsageError:
+        return "?"
+
+
+def folder_bytes(folder: Path) -> int:
+    """The size of every file under `folder`, links counted as links (never followed); safe while a search writes."""
+    total = 0
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):  # a temp file renamed away since it was listed
+                total += os.lstat(os.path.join(parent, name)).st_size
+    return total
+
+
+def summaries(results: Path) -> list[RunSummary]:
+    """Every run under `results`, by name; `UsageError` if `results` is a file."""
+    if results.exists() and not results.is_dir():
+        raise UsageError(f"--results {results} is a file, not a folder")
+    return [summarise(results / name) for name in list_runs(results)]
+
+
+def delete_run(results: Path, name: str) -> RunSummary:
+    """Delete run `name` under `results`, export included, and return what it was.
+
+    Refused, before anything is deleted, unless it is a real run folder with nothing in it that
+    autosent did not make, no search holds it and no export is writing into its export folder.
+    It is deleted with its lock held, `run.json` last: a deletion cut short leaves a run that is
+    still listed, and that the same command deletes.
+    """
+    run_dir = find_run(results, check_run_name(name, "--delete"))  # one plain folder name, holding a run.json
+    removal.check_owned(run_dir, lambda folder: refusal(folder, "then delete the run again"))
+    holder = searched_by(run_dir)
+    if holder is not None:
+        raise UsageError(f"run {name!r} is being searched by {holder}; stop that search first, then delete the run")
+    summary = summarise(run_dir)
+    with _export_idle(run_dir / EXPORT_DIR), run_lock(run_dir):  # the export first: refused, nothing is written
+        last = (RUN_FILE, LOCK_FILE)
+        for entry in sorted(run_dir.iterdir()):
+            if entry.name not in last:
+                removal.remove(entry)
+        for entry_name in last:
+            removal.remove(run_dir / entry_name)
+        run_dir.rmdir()
+    return summary
+
+
+@contextlib.contextmanager
+def _export_idle(export: Path) -> Iterator[None]:
+    """Hold the lock of the run's export folder, if it has one, or refuse: an export is writing there."""
+    if export.is_symlink() or not export.is_dir():
+        yield
+        return
+    with folder_lock(export) as free:
+        if not free:
+            raise export_busy(export)
+        yield
+
+
+def human_size(n: int) -> str:
+    """`812 B`, `4.2 kB`, `147 MB`: decimal units, as `ls -h --si` and disk makers count."""
+    size, unit = float(n), "B"
+    for bigger in ("kB", "MB", "GB", "TB"):
+        if size < 1000:
+            break
+        size, unit = size / 1000, bigger
+    return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
+
+
+def trials_cell(summary: RunSummary) -> str:
+    """`12/50`, `3 (1 failed)`, with `searching` while a search holds the run; `unreadable` for a damaged one."""
+    if summary.problem is not None:
+        return "unreadable"
+    text = f"{summary.finished}/{summary.budget}" if summary.budget is not None else str(summary.finished)
+    if summary.failed:
+        text += f" ({summary.failed} failed)"
+    return text + (" searching" if summary.searched_by else "")
+
+
+def table(runs: list[RunSummary], results: Path) -> Table:
+    """The runs as a table: what each was made from, how far it got, its best trial, its size."""
+    grid = Table(title=f"{len(runs)} run(s) in {results}", box=box.SIMPLE_HEAD, title_justify="left")
+    for header, justify in (("run", "left"), ("data", "left"), ("space", "left"), ("trials", "right"),
+                            ("best val_ce", "right"), ("export", "left"), ("size", "right")):  # fmt: skip
+        grid.add_column(header, justify=justify)
+    for r in runs:
+        best = f"{r.best_val_cross_entropy:.4f} (trial {r.best_trial})" if r.best_trial is not None else "–"
+        data = Path(r.data).name if r.data is not None else "run.json unreadable"
+        space = Path(r.space).stem if r.space is not None else "–"
+        grid.add_row(r.run, data, space, trials_cell(r), best, r.exported_trial or "–", human_size(r.bytes))
+    return grid
