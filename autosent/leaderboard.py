@@ -137,7 +137,7 @@ class _Leaderboard:
         t = Table(title=self.title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True, padding=(0, 1, 0, 0))  # fmt: skip
         for c in columns:
-            t.add_column(c.header, justify=c.justify, no_wrap=True)  # type: ignore[arg-type]
+            t.add_column(c.header, justify=c.justify, no_wrap=True)
         for row in self.rows:
             failed = row["status"] != "COMPLETED"
             t.add_row(*_cells(row, columns), style="dim red" if failed else ("bold green" if row["rank"] == 1 else None))
