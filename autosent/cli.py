@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,12 +63,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: The width of a piped console: more than any line, so that nothing piped is wrapped or cut.
+PIPED_WIDTH = 1_000_000
+
+
 def _console():
-    """A rich console; piped output gets room for the whole leaderboard instead of 80 columns."""
+    """A rich console. In a terminal, its width (the leaderboard fits itself to it); piped, no
+    width at all: a log's lines are never wrapped or cut (a tool that reads them has no width)."""
     from rich.console import Console
 
     console = Console()
-    return console if console.is_terminal else Console(width=max(console.width, 110))
+    return console if console.is_terminal else Console(width=PIPED_WIDTH, soft_wrap=True)
 
 
 def _add_run_arguments(p: argparse.ArgumentParser) -> None:
@@ -197,7 +203,7 @@ def _search_view(args: argparse.Namespace, console, run_name: str):
 
 
 def _search(args: argparse.Namespace) -> int:
-    from autosent.plain_view import PlainSearchView
+    from autosent.plain_view import best_line
     from autosent.search import SearchConfig, prepare_search, run_prepared
 
     # Every SearchConfig field has a search flag of the same name.
@@ -215,8 +221,14 @@ def _search(args: argparse.Namespace) -> int:
     console = _console()
     with _search_view(args, console, config.run_name) as view:
         outcome = run_prepared(prepared, listener=view)
-    if isinstance(view, PlainSearchView):
-        console.print(view.summary())
+
+    def say(line: str) -> None:
+        # Plain text (a path or a value is no rich markup), wrapped by the terminal if at all, never by rich.
+        console.print(line, markup=False, soft_wrap=True)
+
+    best = best_line(outcome.records)  # every mode names it, --quiet and the live view's last screen too
+    if best is not None:
+        say(best)
     if outcome.failed_in_a_row:
         _print_failures(outcome.failed_in_a_row)
         return EXIT_FAILED
@@ -225,19 +237,25 @@ def _search(args: argparse.Namespace) -> int:
     if config.role == "worker":
         worker = config.cluster.worker_id
         why = f"worker {worker} ran {sum(r.worker == worker for r in outcome.records)} trial(s); {why}"
-    console.print(
-        f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
-    )
+    say(f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}")
     if outcome.preparing_seconds is not None:
-        console.print(
+        say(
             f"loading and preparing took {outcome.preparing_seconds:.0f}s of --time-limit {config.time_limit:g}s, "
             "so the same command would stop here again: give a longer limit"
         )
     elif outcome.stopped_by_time:
-        console.print("re-run the same command to continue")
+        say("re-run the same command to continue")
     elif config.role != "worker" and len(outcome.records) < config.budget:  # a worker's budget is its chief's
-        console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
+        say(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
+    if best is not None and config.role != "worker":  # the chief exports; a worker's run folder is the chief's
+        say(f"{'or export the best so far' if outcome.stopped_by_time else 'next'}: {_export_command(args, config.run_name)}")
     return 0
+
+
+def _export_command(args: argparse.Namespace, run_name: str) -> str:
+    """The command that exports this search's best trial, as the user would type it."""
+    results = f" --results {shlex.quote(str(args.results))}" if args.results != Path("results") else ""
+    return f"autosent export best --run {shlex.quote(run_name)}{results}"
 
 
 def _print_failures(failed: list[TrialRecord]) -> None:

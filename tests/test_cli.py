@@ -83,7 +83,7 @@ def test_quiet_keeps_the_warnings_on_stderr_a_data_profile_warning(tmp_path, tin
     result = cli("search", "--data", "short.csv", "--space", str(tiny_space), "--budget", "1", "--quiet")
     assert result.code == 0, result.err
     assert result.err.startswith("warning: half the texts have fewer than 2 words") and len(result.err.splitlines()) == 1, result.err
-    assert result.out.strip().splitlines() == ["search finished: 1 trial(s) in results/short-tiny"]
+    assert result.out.strip().splitlines()[1:] == ["search finished: 1 trial(s) in results/short-tiny", "next: autosent export best --run short-tiny"]
 
 
 def test_quiet_keeps_the_warnings_on_stderr_a_chief_serving_every_address(tmp_path, tiny_space, cli, monkeypatch):
