@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from autosent import atomic
-from autosent.data import Split
 from autosent.errors import UsageError
+from autosent.held_out import ScoredRows
 from autosent.markdown import table
 from autosent.metrics import classification_metrics, predicted_classes
 
@@ -48,12 +48,14 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Evaluation:
+    rows: ScoredRows  # which rows were scored: a figure means little without it
     metrics: dict[str, Any]  # metrics.classification_metrics, plus expected_calibration_error
     calibration: list[CalibrationBin]
     mistakes: list[Mistake]  # the most confidently wrong first
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "rows": self.rows.to_json(),
             "metrics": self.metrics,
             "calibration": [vars(b) for b in self.calibration],
             "most_confidently_wrong": [vars(m) for m in self.mistakes],
@@ -79,8 +81,9 @@ def expected_calibration_error(table: list[CalibrationBin]) -> float:
     return float(sum(b.count / total * abs(b.accuracy - b.confidence) for b in table if b.count))
 
 
-def evaluate(probabilities: np.ndarray, labelled: Split, label_names: list[str]) -> Evaluation:
-    """Score (n, K) class probabilities against `labelled`'s labels."""
+def evaluate(probabilities: np.ndarray, rows: ScoredRows, label_names: list[str]) -> Evaluation:
+    """Score (n, K) class probabilities against the labels of the rows scored."""
+    labelled = rows.labelled
     predicted = predicted_classes(probabilities)
     confidence = probabilities[np.arange(len(predicted)), predicted]
     correct = predicted == labelled.labels
@@ -92,7 +95,7 @@ def evaluate(probabilities: np.ndarray, labelled: Split, label_names: list[str])
     mistakes = [
         Mistake(labelled.texts[i], label_names[labelled.labels[i]], label_names[predicted[i]], float(confidence[i])) for i in worst
     ]
-    return Evaluation(metrics, table, mistakes)
+    return Evaluation(rows, metrics, table, mistakes)
 
 
 def check_figure_path(path: Path) -> None:
@@ -138,7 +141,7 @@ def render(result: Evaluation, model: Path, source: str) -> str:
     present = len(names) - len(absent)
     over = f" (over the {present} class{'' if present == 1 else 'es'} present)" if absent else ""
     lines = [
-        f"{model} on {source}: {m['n']:,} texts",
+        f"{model} on {source} ({result.rows.describe()}): {m['n']:,} texts",
         f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
         f"expected calibration error {m['expected_calibration_error']:.4f}",
         *([(f"note: class {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} absent from this data: its recall and "
