@@ -110,8 +110,12 @@ def check_figure_path(path: Path) -> None:
         raise UsageError(f"--figure {path}: cannot write in {path.parent} (read-only or no permission); give a path in a writable folder")
 
 
-def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> None:
-    """The reliability diagram as a PNG: accuracy against confidence per bin, the diagonal is perfect."""
+def reliability_figure(table: list[CalibrationBin], ece: float):
+    """The reliability diagram: accuracy against confidence per bin, each bar with its count of texts.
+
+    The counts say which bars to believe: a bin of 3 texts far off the diagonal is noise,
+    one of 300 is the model.
+    """
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display
@@ -120,12 +124,21 @@ def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> 
     filled = [b for b in table if b.count]
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=[b.high - b.low for b in filled], align="edge",
-           edgecolor="black", alpha=0.7, label="accuracy in bin")  # fmt: skip
-    ax.set(xlabel="confidence (top probability)", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1),
+    bars = ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=[b.high - b.low for b in filled], align="edge",
+                  edgecolor="black", alpha=0.7, label="accuracy in bin")  # fmt: skip
+    ax.bar_label(bars, labels=[f"{b.count:,}" for b in filled], fontsize=7, padding=2)
+    ax.set(xlabel="confidence (top probability); number of texts on each bar", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.05),
            title=f"Reliability (ECE {ece:.3f})")  # fmt: skip
     ax.legend(loc="upper left")
     fig.tight_layout()
+    return fig
+
+
+def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> None:
+    """The reliability diagram as a PNG (`reliability_figure`)."""
+    import matplotlib.pyplot as plt
+
+    fig = reliability_figure(table, ece)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120)
     plt.close(fig)
