@@ -43,18 +43,18 @@ def test_encoders_are_shown_as_the_val_cross_entropy_ranks_them_each_configurati
         _trial("02", "nbsvm", 0.60, 0.780),
         _trial("03", "bag", 0.50, 0.760),
         _trial("04", "bag", 0.45, 0.781, parent="01"),  # Hyperband continuing trial 01: the same configuration
-        _trial("05", "conv1d", 0.55, 0.700),
+        _trial("05", "conv1d", 0.65, 0.700),
     ]
     scores = encoder_scores(records)
-    assert [s.encoder for s in scores] == ["bag", "conv1d", "nbsvm"]  # by each encoder's best val cross-entropy
+    assert [s.encoder for s in scores] == ["bag", "nbsvm", "conv1d"]  # by each encoder's best val cross-entropy, not by name
     bag = scores[0]
     assert bag.val_cross_entropy == [0.45, 0.50] and bag.val_accuracy == [0.781, 0.760]  # 01+04 once, at 04's scores
-    assert bag.best_rank == 1 and scores[2].best_rank == 5
-    assert scores[2].val_cross_entropy == [0.60, 0.62]
+    assert bag.best_rank == 1 and scores[1].best_rank == 4 and scores[2].best_rank == 6
+    assert scores[1].val_cross_entropy == [0.60, 0.62] and scores[1].val_accuracy == [0.780, 0.784]
     ce, accuracy = encoders_figure(records).axes
     assert ce.get_ylabel() == "val cross-entropy (lower is better)" and accuracy.get_ylabel() == "val accuracy"
     assert accuracy.get_title() == "accuracy at the lowest-val-CE epoch"
-    assert [t.get_text() for t in ce.get_xticklabels()] == ["bag\n2 configs\nbest #1", "conv1d\n1 config\nbest #4", "nbsvm\n2 configs\nbest #5"]
+    assert [t.get_text() for t in ce.get_xticklabels()] == ["bag\n2 configs\nbest #1", "nbsvm\n2 configs\nbest #4", "conv1d\n1 config\nbest #6"]
 
 
 def test_one_epoch_curves_get_whole_epoch_ticks_one_shared_scale_and_no_magnified_noise(finished_run):
