@@ -127,9 +127,9 @@ def reliability_figure(table: list[CalibrationBin], ece: float):
     bars = ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=[b.high - b.low for b in filled], align="edge",
                   edgecolor="black", alpha=0.7, label="accuracy in bin")  # fmt: skip
     ax.bar_label(bars, labels=[f"{b.count:,}" for b in filled], fontsize=7, padding=2)
-    ax.set(xlabel="confidence (top probability); number of texts on each bar", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.05),
+    ax.set(xlabel="confidence (top probability); number of texts on each bar", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.1),
            title=f"Reliability (ECE {ece:.3f})")  # fmt: skip
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
 

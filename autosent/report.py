@@ -28,9 +28,9 @@ FIGURES = {
     "progress": "best_so_far.png",
     "encoders": "val_by_encoder.png",
 }
-#: The least cross-entropy a learning-curve panel spans: a curve that moves by 0.001 is flat, and
-#: must look flat, not fill the panel as if it plunged.
-MIN_CURVE_SPAN = 0.1
+#: The least a figure's y axis spans, of cross-entropy or of accuracy: values 0.001 apart are the
+#: same, and must look the same, not fill the panel as if they differed.
+MIN_SPAN = 0.1
 
 
 @dataclass(frozen=True)
@@ -77,12 +77,12 @@ def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int
     ax.legend(fontsize=7)
 
 
-def _curve_span(panels: list[list[dict[str, float]]]) -> tuple[float, float]:
-    """One y range for every panel, so that their heights compare, at least MIN_CURVE_SPAN tall."""
-    values = [h[k] for history in panels for h in history for k in (CROSS_ENTROPY, OBJECTIVE) if math.isfinite(h.get(k, math.nan))]
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    span = max(high - low, MIN_CURVE_SPAN) * 1.1  # and a margin of 5 % each side
-    bottom = max((low + high - span) / 2, 0.0)  # a cross-entropy is never below 0
+def _span(values: list[float]) -> tuple[float, float]:
+    """A y range that holds `values` with a margin, at least MIN_SPAN tall, never below 0 (no cross-entropy or accuracy is)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    span = max(high - low, MIN_SPAN) * 1.1  # and a margin of 5 % each side
+    bottom = max((low + high - span) / 2, 0.0)
     return bottom, max((low + high + span) / 2, bottom + span)
 
 
@@ -98,7 +98,8 @@ def curves_figure(ranked: list[TrialRecord], export: dict[str, Any] | None, top:
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False, sharey=True)
     for ax, (history, title, best) in zip(axes[0], panels):
         _plot_curve(ax, history, title, best)
-    axes[0][0].set_ylim(*_curve_span([history for history, _, _ in panels]))
+    curves = [h.get(k, math.nan) for history, _, _ in panels for h in history for k in (CROSS_ENTROPY, OBJECTIVE)]
+    axes[0][0].set_ylim(*_span(curves))  # one scale for all (sharey): their heights compare
     axes[0][0].set_ylabel("cross-entropy (no L2 penalty)")
     return fig
 
@@ -194,6 +195,8 @@ def encoders_figure(records: list[TrialRecord]):
                 ax.plot([i] * len(column), column, "o", alpha=0.6)
         ax.set_xticks(range(1, len(scores) + 1), labels, fontsize=8)
         ax.set_xlim(0.5, len(scores) + 0.5)
+        ax.set_ylim(*_span([v for column in values for v in column]))
+        ax.ticklabel_format(axis="y", useOffset=False)
     by_ce.set(ylabel="val cross-entropy (lower is better)", title="what the leaderboard ranks by")
     by_accuracy.set(ylabel="val accuracy", title="accuracy at the lowest-val-CE epoch")
     for ax in columns:

@@ -7,7 +7,7 @@ from autosent.evaluation import calibration_bins, reliability_figure
 from autosent.leaderboard import rank
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records
 from autosent.report import (
-    MIN_CURVE_SPAN,
+    MIN_SPAN,
     curves_figure,
     encoder_scores,
     encoders_figure,
@@ -57,6 +57,12 @@ def test_encoders_are_shown_as_the_val_cross_entropy_ranks_them_each_configurati
     assert [t.get_text() for t in ce.get_xticklabels()] == ["bag\n2 configs\nbest #1", "nbsvm\n2 configs\nbest #4", "conv1d\n1 config\nbest #6"]
 
 
+def test_encoders_a_millionth_apart_are_not_drawn_as_far_apart():
+    for ax in encoders_figure([_trial("00", "nbsvm", 0.580140, 0.9), _trial("01", "nbsvm", 0.580142, 0.9)]).axes:
+        low, high = ax.get_ylim()
+        assert high - low >= MIN_SPAN and low >= 0.0, (ax.get_ylabel(), low, high)
+
+
 def test_one_epoch_curves_get_whole_epoch_ticks_one_shared_scale_and_no_magnified_noise(finished_run):
     records = read_records(finished_run)
     ranked = [r for r in rank(records) if r.finished]
@@ -71,7 +77,7 @@ def test_one_epoch_curves_get_whole_epoch_ticks_one_shared_scale_and_no_magnifie
     assert _ticks_in_view(axes[0].get_xticks(), axes[0].get_xlim()) == [1.0]
     assert len({ax.get_ylim() for ax in axes}) == 1  # one y scale: the panels' heights compare
     low, high = axes[0].get_ylim()
-    assert high - low >= MIN_CURVE_SPAN and low >= 0.0
+    assert high - low >= MIN_SPAN and low >= 0.0
 
 
 def test_a_long_curve_keeps_whole_epoch_ticks():
