@@ -151,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
     ev.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
     ev.add_argument("--data", required=True, help="labelled data: imdb, rotten_tomatoes, tfds:NAME, a .csv/.tsv/.jsonl file or class folder")
-    ev.add_argument("--split", choices=["test", "all"], help="test: the split a search would test on; all: every row "
-                    "(default: test for bundled, tfds and train/+test/ folders, all for other files)")  # fmt: skip
+    ev.add_argument("--split", choices=["test", "all"], help="test: the split a search would test on; all: every row, even those "
+                    "the export trained or was chosen on (default: the test split of bundled, tfds and train/+test/ "
+                    "folders, every row of other files; either without the export's train/val rows)")  # fmt: skip
     _add_column_arguments(ev)
     ev.add_argument("--figure", type=Path, help="also draw the reliability diagram into this new .png file")
     ev.add_argument("--json", action="store_true", help="print the evaluation as one JSON object")
@@ -353,22 +354,20 @@ def _term(term: str) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from autosent.data import SplitRule, load_labelled
     from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
+    from autosent.held_out import ReadOptions, rows_to_score
     from autosent.predict import Predictor, export_metadata, latest_export
 
     if args.figure is not None:
         check_figure_path(args.figure)
     folder = args.model if args.model is not None else latest_export(args.results)
-    metadata = export_metadata(folder)
-    label_names = metadata["label_names"]
-    labelled = load_labelled(
-        args.data, tuple(label_names), split=args.split, rule=SplitRule.from_json(metadata.get("split")),
-        text_column=args.text_column, label_column=args.label_column, encoding=args.encoding, delimiter=args.delimiter,
-    )  # fmt: skip  (the data is checked before TensorFlow loads)
+    read = ReadOptions(args.text_column, args.label_column, args.encoding, args.delimiter)
+    rows = rows_to_score(args.data, args.split, folder, export_metadata(folder), args.results, read)  # before TensorFlow loads
+    if rows.note is not None:
+        print(rows.note, file=sys.stderr, flush=True)
     _load_tensorflow(args)
     predictor = Predictor(folder)
-    result = evaluate(predictor.probabilities(labelled.texts), labelled, label_names)
+    result = evaluate(predictor.probabilities(rows.labelled.texts), rows, predictor.label_names)
     print(json.dumps(result.to_json()) if args.json else render(result, folder, args.data), flush=True)  # kept if the figure fails
     if args.figure is not None:
         reliability_diagram(result.calibration, result.metrics["expected_calibration_error"], args.figure)
