@@ -19,8 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # does with the error is the same either way, and no test depends on oneDNN's arithmetic.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from autosent.cli import main as cli_main  # noqa: E402
-from autosent.search import SearchConfig, run_search  # noqa: E402
+from autosent.cli import main as cli_main
+from autosent.search import SearchConfig, run_search
 
 TESTS = Path(__file__).parent
 
