@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,12 +63,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: The width of a piped console: more than any line, so that nothing piped is wrapped or cut.
+PIPED_WIDTH = 1_000_000
+
+
 def _console():
-    """A rich console; piped output gets room for the whole leaderboard instead of 80 columns."""
+    """A rich console. In a terminal, its width (the leaderboard fits itself to it); piped, no
+    width at all: a log's lines are never wrapped or cut (a tool that reads them has no width)."""
     from rich.console import Console
 
     console = Console()
-    return console if console.is_terminal else Console(width=max(console.width, 110))
+    return console if console.is_terminal else Console(width=PIPED_WIDTH, soft_wrap=True)
 
 
 class _Version(argparse.Action):
@@ -176,8 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", type=Path, help="export folder (default: the newest export under --results)")
     ev.add_argument("--results", type=Path, default=Path("results"), help="results folder (default: results)")
     ev.add_argument("--data", required=True, help="labelled data: imdb, rotten_tomatoes, tfds:NAME, a .csv/.tsv/.jsonl file or class folder")
-    ev.add_argument("--split", choices=["test", "all"], help="test: the split a search would test on; all: every row "
-                    "(default: test for bundled, tfds and train/+test/ folders, all for other files)")  # fmt: skip
+    ev.add_argument("--split", choices=["test", "all"], help="test: the split a search would test on; all: every row, even those "
+                    "the export trained or was chosen on (default: the test split of bundled, tfds and train/+test/ "
+                    "folders, every row of other files; either without the export's train/val rows)")  # fmt: skip
     _add_column_arguments(ev)
     ev.add_argument("--figure", type=Path, help="also draw the reliability diagram into this new .png file")
     ev.add_argument("--json", action="store_true", help="print the evaluation as one JSON object")
@@ -234,7 +241,7 @@ def _search_view(args: argparse.Namespace, console, run_name: str):
 
 
 def _search(args: argparse.Namespace) -> int:
-    from autosent.plain_view import PlainSearchView
+    from autosent.plain_view import best_line
     from autosent.search import SearchConfig, prepare_search, run_prepared
 
     # Every SearchConfig field has a search flag of the same name.
@@ -252,8 +259,14 @@ def _search(args: argparse.Namespace) -> int:
     console = _console()
     with _search_view(args, console, config.run_name) as view:
         outcome = run_prepared(prepared, listener=view)
-    if isinstance(view, PlainSearchView):
-        console.print(view.summary())
+
+    def say(line: str) -> None:
+        # Plain text (a path or a value is no rich markup), wrapped by the terminal if at all, never by rich.
+        console.print(line, markup=False, soft_wrap=True)
+
+    best = best_line(outcome.records)  # every mode names it, --quiet and the live view's last screen too
+    if best is not None:
+        say(best)
     if outcome.failed_in_a_row:
         _print_failures(outcome.failed_in_a_row)
         return EXIT_FAILED
@@ -262,19 +275,25 @@ def _search(args: argparse.Namespace) -> int:
     if config.role == "worker":
         worker = config.cluster.worker_id
         why = f"worker {worker} ran {sum(r.worker == worker for r in outcome.records)} trial(s); {why}"
-    console.print(
-        f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}"
-    )
+    say(f"{why}: {len(outcome.records)} trial(s){f' ({failed} failed)' if failed else ''} in {outcome.run_dir}")
     if outcome.preparing_seconds is not None:
-        console.print(
+        say(
             f"loading and preparing took {outcome.preparing_seconds:.0f}s of --time-limit {config.time_limit:g}s, "
             "so the same command would stop here again: give a longer limit"
         )
     elif outcome.stopped_by_time:
-        console.print("re-run the same command to continue")
+        say("re-run the same command to continue")
     elif config.role != "worker" and len(outcome.records) < config.budget:  # a worker's budget is its chief's
-        console.print(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
+        say(f"stopped before the budget of {config.budget}: the space has no untried configuration left")
+    if best is not None and config.role != "worker":  # the chief exports; a worker's run folder is the chief's
+        say(f"{'or export the best so far' if outcome.stopped_by_time else 'next'}: {_export_command(args, config.run_name)}")
     return 0
+
+
+def _export_command(args: argparse.Namespace, run_name: str) -> str:
+    """The command that exports this search's best trial, as the user would type it."""
+    results = f" --results {shlex.quote(str(args.results))}" if args.results != Path("results") else ""
+    return f"autosent export best --run {shlex.quote(run_name)}{results}"
 
 
 def _print_failures(failed: list[TrialRecord]) -> None:
@@ -394,22 +413,20 @@ def _term(term: str) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from autosent.data import SplitRule, load_labelled
     from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
+    from autosent.held_out import ReadOptions, rows_to_score
     from autosent.predict import Predictor, export_metadata, latest_export
 
     if args.figure is not None:
         check_figure_path(args.figure)
     folder = args.model if args.model is not None else latest_export(args.results)
-    metadata = export_metadata(folder)
-    label_names = metadata["label_names"]
-    labelled = load_labelled(
-        args.data, tuple(label_names), split=args.split, rule=SplitRule.from_json(metadata.get("split")),
-        text_column=args.text_column, label_column=args.label_column, encoding=args.encoding, delimiter=args.delimiter,
-    )  # fmt: skip  (the data is checked before TensorFlow loads)
+    read = ReadOptions(args.text_column, args.label_column, args.encoding, args.delimiter)
+    rows = rows_to_score(args.data, args.split, folder, export_metadata(folder), args.results, read)  # before TensorFlow loads
+    if rows.note is not None:
+        print(rows.note, file=sys.stderr, flush=True)
     _load_tensorflow(args)
     predictor = Predictor(folder)
-    result = evaluate(predictor.probabilities(labelled.texts), labelled, label_names)
+    result = evaluate(predictor.probabilities(rows.labelled.texts), rows, predictor.label_names)
     print(json.dumps(result.to_json()) if args.json else render(result, folder, args.data), flush=True)  # kept if the figure fails
     if args.figure is not None:
         reliability_diagram(result.calibration, result.metrics["expected_calibration_error"], args.figure)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from autosent import atomic
-from autosent.data import Split
 from autosent.errors import UsageError
+from autosent.held_out import ScoredRows
 from autosent.markdown import table
 from autosent.metrics import classification_metrics, predicted_classes
 
@@ -48,12 +48,14 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Evaluation:
+    rows: ScoredRows  # which rows were scored: a figure means little without it
     metrics: dict[str, Any]  # metrics.classification_metrics, plus expected_calibration_error
     calibration: list[CalibrationBin]
     mistakes: list[Mistake]  # the most confidently wrong first
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "rows": self.rows.to_json(),
             "metrics": self.metrics,
             "calibration": [vars(b) for b in self.calibration],
             "most_confidently_wrong": [vars(m) for m in self.mistakes],
@@ -79,8 +81,9 @@ def expected_calibration_error(table: list[CalibrationBin]) -> float:
     return float(sum(b.count / total * abs(b.accuracy - b.confidence) for b in table if b.count))
 
 
-def evaluate(probabilities: np.ndarray, labelled: Split, label_names: list[str]) -> Evaluation:
-    """Score (n, K) class probabilities against `labelled`'s labels."""
+def evaluate(probabilities: np.ndarray, rows: ScoredRows, label_names: list[str]) -> Evaluation:
+    """Score (n, K) class probabilities against the labels of the rows scored."""
+    labelled = rows.labelled
     predicted = predicted_classes(probabilities)
     confidence = probabilities[np.arange(len(predicted)), predicted]
     correct = predicted == labelled.labels
@@ -92,7 +95,7 @@ def evaluate(probabilities: np.ndarray, labelled: Split, label_names: list[str])
     mistakes = [
         Mistake(labelled.texts[i], label_names[labelled.labels[i]], label_names[predicted[i]], float(confidence[i])) for i in worst
     ]
-    return Evaluation(metrics, table, mistakes)
+    return Evaluation(rows, metrics, table, mistakes)
 
 
 def check_figure_path(path: Path) -> None:
@@ -107,8 +110,12 @@ def check_figure_path(path: Path) -> None:
         raise UsageError(f"--figure {path}: cannot write in {path.parent} (read-only or no permission); give a path in a writable folder")
 
 
-def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> None:
-    """The reliability diagram as a PNG: accuracy against confidence per bin, the diagonal is perfect."""
+def reliability_figure(table: list[CalibrationBin], ece: float):
+    """The reliability diagram: accuracy against confidence per bin, each bar with its count of texts.
+
+    The counts say which bars to believe: a bin of 3 texts far off the diagonal is noise,
+    one of 300 is the model.
+    """
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display
@@ -117,12 +124,21 @@ def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> 
     filled = [b for b in table if b.count]
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=[b.high - b.low for b in filled], align="edge",
-           edgecolor="black", alpha=0.7, label="accuracy in bin")  # fmt: skip
-    ax.set(xlabel="confidence (top probability)", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1),
+    bars = ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=[b.high - b.low for b in filled], align="edge",
+                  edgecolor="black", alpha=0.7, label="accuracy in bin")  # fmt: skip
+    ax.bar_label(bars, labels=[f"{b.count:,}" for b in filled], fontsize=7, padding=2)
+    ax.set(xlabel="confidence (top probability); number of texts on each bar", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1.1),
            title=f"Reliability (ECE {ece:.3f})")  # fmt: skip
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
+    return fig
+
+
+def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> None:
+    """The reliability diagram as a PNG (`reliability_figure`)."""
+    import matplotlib.pyplot as plt
+
+    fig = reliability_figure(table, ece)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120)
     plt.close(fig)
@@ -138,7 +154,7 @@ def render(result: Evaluation, model: Path, source: str) -> str:
     present = len(names) - len(absent)
     over = f" (over the {present} class{'' if present == 1 else 'es'} present)" if absent else ""
     lines = [
-        f"{model} on {source}: {m['n']:,} texts",
+        f"{model} on {source} ({result.rows.describe()}): {m['n']:,} texts",
         f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
         f"expected calibration error {m['expected_calibration_error']:.4f}",
         *([(f"note: class {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} absent from this data: its recall and "

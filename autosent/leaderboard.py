@@ -6,9 +6,13 @@ Pure functions of the records, so the same code serves the live view during a se
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from rich import box
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
 from rich.table import Table
 
 from autosent.markdown import cell
@@ -24,11 +28,24 @@ def rank(records: list[TrialRecord]) -> list[TrialRecord]:
     return done + rest
 
 
+def continued_from(record: TrialRecord) -> str | None:
+    """The trial whose weights a Hyperband continuation resumed (keras-tuner's `tuner/trial_id`), or None.
+
+    A continuation has its parent's hyperparameters: unmarked, it reads as a duplicate.
+    """
+    parent = record.hyperband.get("trial_id")
+    return None if parent is None else str(parent)
+
+
+def _ranked(records: list[TrialRecord], top: int | None) -> list[TrialRecord]:
+    ranked = rank(records)
+    return ranked[:top] if top else ranked
+
+
 def rows(records: list[TrialRecord], top: int | None = None) -> list[dict[str, Any]]:
     """The leaderboard as plain data (what `--json` prints): one dict per trial, best first."""
-    ranked = rank(records)
     out = []
-    for position, r in enumerate(ranked[:top] if top else ranked, start=1):
+    for position, r in enumerate(_ranked(records, top), start=1):
         hps = r.hyperparameters
         out.append(
             {
@@ -53,49 +70,100 @@ def rows(records: list[TrialRecord], top: int | None = None) -> list[dict[str, A
     return out
 
 
-#: The leaderboard's columns, for the live view, `autosent leaderboard`, report.md and the model
-#: card alike: (header, key in `rows`, format spec, rich justification).
-COLUMNS: list[tuple[str, str, str, str]] = [
-    ("#", "rank", "", "right"),
-    ("trial", "trial", "", "left"),
-    ("encoder", "encoder", "", "left"),
-    ("units", "units", "d", "right"),  # none for the n-gram encoders, which have no units
-    ("drop", "dropout", ".2f", "right"),
-    ("l2", "l2", ".1e", "right"),
-    ("ep", "best_epoch", "", "right"),
-    ("val_ce", "val_cross_entropy", ".4f", "right"),  # cross-entropy without the L2 penalty
-    ("val_acc", "val_accuracy", ".4f", "right"),
-    ("val_f1", "val_macro_f1", ".4f", "right"),  # macro-F1, in runs with many or imbalanced classes only
-    ("gap", "gap", "+.3f", "right"),
-    ("overfit", "overfit", "", "center"),
-    ("sec", "seconds", ".0f", "right"),
-    ("worker", "worker", "", "left"),
+@dataclass(frozen=True)
+class Column:
+    """One leaderboard column, for the live view, `autosent leaderboard`, report.md and the model card alike."""
+
+    header: str
+    key: str  # in `rows`, or `continues`, which only tables show (`--json` rows keep their old keys)
+    spec: str = ""  # format spec of its numbers
+    justify: str = "right"  # rich's
+    #: Where a terminal is too narrow for every column, the columns with a `fold` go, lowest
+    #: first; those without one (rank, trial, encoder, val_ce, val_acc) are what a reader picks by.
+    fold: int | None = None
+
+
+COLUMNS: list[Column] = [
+    Column("#", "rank"),
+    Column("trial", "trial", justify="left"),
+    Column("continues", "continues", justify="left", fold=9),  # a Hyperband continuation's parent trial
+    Column("encoder", "encoder", justify="left"),
+    Column("units", "units", "d", fold=6),  # none for the n-gram encoders, which have no units
+    Column("drop", "dropout", ".2f", fold=5),
+    Column("l2", "l2", ".1e", fold=4),
+    Column("ep", "best_epoch", fold=8),
+    Column("val_ce", "val_cross_entropy", ".4f"),  # cross-entropy without the L2 penalty
+    Column("val_acc", "val_accuracy", ".4f"),
+    Column("val_f1", "val_macro_f1", ".4f", fold=10),  # macro-F1, in runs with many or imbalanced classes only
+    Column("gap", "gap", "+.3f", fold=3),
+    Column("overfit", "overfit", justify="center", fold=7),
+    Column("sec", "seconds", ".0f", fold=2),
+    Column("worker", "worker", justify="left", fold=1),
 ]
 
 
-def _columns(records: list[TrialRecord]) -> list[tuple[str, str, str, str]]:
-    """COLUMNS, less macro-F1 where the run does not log it (two balanced classes: accuracy says it)."""
-    logged = any(r.val_macro_f1 is not None for r in records)
-    return [c for c in COLUMNS if c[1] != "val_macro_f1" or logged]
+def _columns(records: list[TrialRecord]) -> list[Column]:
+    """COLUMNS, less those that would say nothing in this run: macro-F1 where the run does not log it
+    (two balanced classes: accuracy says it), `continues` where no trial continues another, and the
+    worker where every trial ran on the same one (every local search)."""
+    shown = {
+        "val_macro_f1": any(r.val_macro_f1 is not None for r in records),
+        "continues": any(continued_from(r) is not None for r in records),
+        "worker": len({r.worker for r in records}) > 1,
+    }
+    return [c for c in COLUMNS if shown.get(c.key, True)]
 
 
-def _cells(row: dict[str, Any], columns: list[tuple[str, str, str, str]]) -> list[str]:
-    return [cell(row[key], spec) for _, key, spec, _ in columns]
+def _display_rows(records: list[TrialRecord], top: int | None) -> list[dict[str, Any]]:
+    """`rows`, plus what only a table shows: the trial a continuation resumed."""
+    return [{**row, "continues": continued_from(r) or ""} for row, r in zip(rows(records, top), _ranked(records, top))]
 
 
-def table(records: list[TrialRecord], top: int | None = None, title: str | None = None) -> Table:
-    """A rich table of the best `top` trials."""
-    t = Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))
-    columns = _columns(records)
-    for header, _, _, justify in columns:
-        t.add_column(header, justify=justify, no_wrap=True)
-    for row in rows(records, top):
-        failed = row["status"] != "COMPLETED"
-        t.add_row(*_cells(row, columns), style="dim red" if failed else ("bold green" if row["rank"] == 1 else None))
-    return t
+def _cells(row: dict[str, Any], columns: list[Column]) -> list[str]:
+    return [cell(row[c.key], c.spec) for c in columns]
+
+
+class _Leaderboard:
+    """The rich table, fitted to the width it is drawn in: rather than cut every value short
+    (`0.45…`), it leaves out whole columns, in their `fold` order, until the rest fit whole.
+    Fitted at each drawing, so the live view follows a terminal that is resized."""
+
+    def __init__(self, records: list[TrialRecord], top: int | None, title: str | None):
+        self.columns = _columns(records)
+        self.rows = _display_rows(records, top)
+        self.title = title
+
+    def _table(self, columns: list[Column]) -> Table:
+        t = Table(title=self.title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, padding=(0, 1, 0, 0))  # fmt: skip
+        for c in columns:
+            t.add_column(c.header, justify=c.justify, no_wrap=True)
+        for row in self.rows:
+            failed = row["status"] != "COMPLETED"
+            t.add_row(*_cells(row, columns), style="dim red" if failed else ("bold green" if row["rank"] == 1 else None))
+        return t
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
+        columns = list(self.columns)
+        folding = sorted((c for c in columns if c.fold is not None), key=lambda c: c.fold or 0)
+        fitted = self._table(columns)
+        while folding and _natural_width(console, options, fitted) > options.max_width:
+            columns.remove(folding.pop(0))
+            fitted = self._table(columns)
+        yield fitted
+
+
+def _natural_width(console: Console, options: ConsoleOptions, renderable: Table) -> int:
+    """The width a table takes with room for all of it (rich's own measure stops at the room it is given)."""
+    return Measurement.get(console, options.update_width(1_000_000), renderable).maximum
+
+
+def table(records: list[TrialRecord], top: int | None = None, title: str | None = None) -> RenderableType:
+    """A rich table of the best `top` trials, fitted to the width it is drawn in."""
+    return _Leaderboard(records, top, title)
 
 
 def markdown(records: list[TrialRecord], top: int | None = None) -> str:
-    """The same table in Markdown, for report.md and MODEL_CARD.md."""
+    """The same table in Markdown, for report.md and MODEL_CARD.md: every column, as files have no width."""
     columns = _columns(records)
-    return markdown_table([header for header, *_ in columns], [_cells(row, columns) for row in rows(records, top)])
+    return markdown_table([c.header for c in columns], [_cells(row, columns) for row in _display_rows(records, top)])

@@ -6,14 +6,17 @@ A `SearchListener` that redraws a rich `Live` display; the table itself comes fr
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from autosent.events import SearchListener, vectorizer_line
+from autosent.events import SearchListener, TrialPace, vectorizer_line
 from autosent.profile import DataProfile
 from autosent.leaderboard import table
 from autosent.records import OBJECTIVE, TrialRecord
@@ -31,10 +34,26 @@ def describe(hyperparameters: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-class LiveSearchView(SearchListener):
-    """Use as a context manager around `run_search(config, listener=view)`."""
+class _RemainingColumn(TimeRemainingColumn):
+    """rich's time-remaining column, except for a task with a `pace` field (the trials), whose
+    estimate is the `TrialPace`'s: rich's own needs a step within its last 30 s, and a trial is longer."""
 
-    def __init__(self, console: Console, run_name: str, top: int = 5):
+    def render(self, task: Task) -> Text:
+        pace: TrialPace | None = task.fields.get("pace")
+        if pace is None:
+            return super().render(task)
+        seconds = pace.remaining_seconds()
+        shown = "-:--:--" if seconds is None else str(timedelta(seconds=round(seconds)))
+        return Text(shown, style="progress.remaining")
+
+
+class LiveSearchView(SearchListener):
+    """Use as a context manager around `run_search(config, listener=view)`.
+
+    `clock` times the bars and the estimate: monotonic seconds, or a test's fake clock.
+    """
+
+    def __init__(self, console: Console, run_name: str, top: int = 5, clock: Callable[[], float] = time.monotonic):
         self.run_name = run_name
         self.top = top
         self.records: list[TrialRecord] = []
@@ -42,6 +61,7 @@ class LiveSearchView(SearchListener):
         self.data = Text("")
         self._trial = ""
         self._epochs = 0
+        self.pace = TrialPace(clock)
         self.progress = Progress(
             TextColumn("{task.description:<8}"),
             BarColumn(),
@@ -49,9 +69,10 @@ class LiveSearchView(SearchListener):
             TextColumn("elapsed"),
             TimeElapsedColumn(),
             TextColumn("eta"),
-            TimeRemainingColumn(),
+            _RemainingColumn(),
+            get_time=clock,
         )
-        self.trials = self.progress.add_task("trials", total=None)
+        self.trials = self.progress.add_task("trials", total=None, pace=self.pace)
         self.epoch = self.progress.add_task("epoch", total=None, visible=False)
         self.vectorizing = self.progress.add_task("vectorise", total=None, visible=False)
         self.live = Live(self, console=console, refresh_per_second=4)
@@ -89,12 +110,15 @@ class LiveSearchView(SearchListener):
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         self.records = list(finished)
+        self.pace.begin(budget, len(finished))
         self.progress.update(self.trials, total=budget, completed=len(finished))
 
     def on_trial_begin(self, trial_id: str, hyperparameters: dict[str, Any], epochs: int) -> None:
         self._trial = f"trial {trial_id}: {describe(hyperparameters)}"
         self._epochs = epochs
         self.current = Text(self._trial)
+        # The epoch bar's clock restarts with each trial: its "elapsed" is this trial's time.
+        self.progress.reset(self.epoch, total=None, visible=False)
 
     def on_epoch_begin(self, epoch: int, steps: int | None) -> None:
         self.progress.update(self.epoch, description="epoch", total=steps, completed=0, visible=True)
@@ -116,6 +140,7 @@ class LiveSearchView(SearchListener):
 
     def on_trial_end(self, record: TrialRecord) -> None:
         self.records.append(record)
+        self.pace.trial_ended()
         self.progress.update(self.trials, advance=1)
         self.progress.update(self.epoch, visible=False)
         self.current = Text(f"trial {record.trial_id} {record.status.lower()}", style="dim")

@@ -1,8 +1,10 @@
 """The search's output where no one watches a terminal (a log file, a pipe, CI): plain lines, flushed.
 
 A rich live view draws nothing into a file until the search ends; this listener prints one
-line when the data is ready and one per finished trial (id, encoder, telling hyperparameters,
-val cross-entropy and accuracy, seconds, best so far) as it happens.
+line when the data is ready and one per finished trial (how many of the budget, id, the trial
+a Hyperband continuation resumed, encoder, telling hyperparameters, val cross-entropy and
+accuracy, seconds, best so far, time left) as it happens. Lines are never wrapped: one
+trial, one line, whatever its length, so that a log can be grepped.
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from autosent.events import SearchListener, vectorizer_line
+from autosent.events import SearchListener, TrialPace, short_duration, vectorizer_line
+from autosent.leaderboard import continued_from, rank
 from autosent.live import describe
 from autosent.profile import DataProfile
 from autosent.records import TrialRecord
 
 
 class PlainSearchView(SearchListener):
-    def __init__(self, run_name: str, stream: TextIO | None = None):
+    """`pace` counts the trials and estimates the time left (a test gives one with a fake clock)."""
+
+    def __init__(self, run_name: str, stream: TextIO | None = None, pace: TrialPace | None = None):
         self.run_name = run_name
         self.stream = stream
+        self.pace = pace or TrialPace()
         self.best: TrialRecord | None = None
 
     def _print(self, line: str) -> None:
@@ -37,17 +43,22 @@ class PlainSearchView(SearchListener):
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
         for record in finished:
             self._note_best(record)
+        self.pace.begin(budget, len(finished))
         resumed = f", {len(finished)} already done" if finished else ""
         self._print(f"search: budget {budget} trials{resumed}")
 
     def on_trial_end(self, record: TrialRecord) -> None:
         self._note_best(record)
+        self.pace.trial_ended()
         if record.finished:
             result = f"val_ce {record.val_cross_entropy:.4f} val_acc {record.val_accuracy:.4f}"
         else:
             result = f"FAILED: {record.message}"
         best = f"best {self.best.val_cross_entropy:.4f} (trial {self.best.trial_id})" if self.best else "best –"
-        self._print(f"trial {record.trial_id} {describe(record.hyperparameters)} | {result} | {record.seconds:.0f}s | {best}")
+        left = self.pace.remaining_seconds()
+        eta = f" | eta {short_duration(left)}" if left else ""  # none after the last trial
+        self._print(f"[{self.pace.done}/{self.pace.budget}] {trial_name(record)} {describe(record.hyperparameters)} | "
+                    f"{result} | {record.seconds:.0f}s | {best}{eta}")  # fmt: skip
 
     def on_message(self, text: str) -> None:
         self._print(text)
@@ -59,9 +70,20 @@ class PlainSearchView(SearchListener):
         if record.finished and (self.best is None or record.val_cross_entropy < self.best.val_cross_entropy):
             self.best = record
 
-    def summary(self) -> str:
-        """The closing line: the best trial, or that there is none."""
-        if self.best is None:
-            return "no trial finished"
-        hps = describe(self.best.hyperparameters)
-        return f"best: trial {self.best.trial_id} {hps} | val_ce {self.best.val_cross_entropy:.4f} val_acc {self.best.val_accuracy:.4f}"
+
+def trial_name(record: TrialRecord) -> str:
+    """`trial 05`, or `trial 05 (continues trial 03 at epoch 3)` for a Hyperband continuation, which
+    has its parent's hyperparameters and would otherwise read as a duplicate of it."""
+    parent = continued_from(record)
+    if parent is None:
+        return f"trial {record.trial_id}"
+    return f"trial {record.trial_id} (continues trial {parent} at epoch {int(record.hyperband.get('initial_epoch', 0)) + 1})"
+
+
+def best_line(records: list[TrialRecord]) -> str | None:
+    """The search's closing line in every mode: the leaderboard's first trial, or None if no trial finished."""
+    best = next((r for r in rank(records) if r.finished), None)
+    if best is None:
+        return None
+    return (f"best: {trial_name(best)} {describe(best.hyperparameters)} | "
+            f"val_ce {best.val_cross_entropy:.4f} val_acc {best.val_accuracy:.4f}")  # fmt: skip

@@ -8,6 +8,7 @@ needs TensorFlow. Figures are PNGs drawn with matplotlib's non-interactive backe
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +26,11 @@ from autosent.rundir import EXPORT_DIR, REPORT_DIR
 FIGURES = {
     "curves": "learning_curves.png",
     "progress": "best_so_far.png",
-    "encoders": "val_accuracy_by_encoder.png",
+    "encoders": "val_by_encoder.png",
 }
+#: The least a figure's y axis spans, of cross-entropy or of accuracy: values 0.001 apart are the
+#: same, and must look the same, not fill the panel as if they differed.
+MIN_SPAN = 0.1
 
 
 @dataclass(frozen=True)
@@ -65,13 +69,25 @@ def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int
         ax.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch {best_epoch}")
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # Half an epoch of margin: with one epoch the default view is 0.945-1.055, where no two
+    # whole numbers fit and the locator falls back to fractions; min_n_ticks=1 lets it keep one.
+    ax.set_xlim(min(epochs, default=1) - 0.5, max(epochs, default=1) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.ticklabel_format(axis="y", useOffset=False)
     ax.legend(fontsize=7)
 
 
-def learning_curves(ranked: list[TrialRecord], export: dict[str, Any] | None, path: Path, top: int) -> None:
-    """Train vs val loss per epoch for the best trials and the exported retrain."""
+def _span(values: list[float]) -> tuple[float, float]:
+    """A y range that holds `values` with a margin, at least MIN_SPAN tall, never below 0 (no cross-entropy or accuracy is)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    span = max(high - low, MIN_SPAN) * 1.1  # and a margin of 5 % each side
+    bottom = max((low + high - span) / 2, 0.0)
+    return bottom, max((low + high + span) / 2, bottom + span)
+
+
+def curves_figure(ranked: list[TrialRecord], export: dict[str, Any] | None, top: int):
+    """The learning-curves figure: train vs val cross-entropy per epoch, best trials and the exported retrain."""
     plt = _pyplot()
     panels: list[tuple[list[dict[str, float]], str, int | None]] = [
         (r.history, f"trial {r.trial_id} ({r.hyperparameters.get('encoder')}), #{i}", r.best_epoch)
@@ -79,11 +95,18 @@ def learning_curves(ranked: list[TrialRecord], export: dict[str, Any] | None, pa
     ]
     if export and export.get("retrain_history"):
         panels.append((export["retrain_history"], f"export: trial {export['trial_id']} retrained", export.get("epochs")))
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False, sharey=True)
     for ax, (history, title, best) in zip(axes[0], panels):
         _plot_curve(ax, history, title, best)
+    curves = [h.get(k, math.nan) for history, _, _ in panels for h in history for k in (CROSS_ENTROPY, OBJECTIVE)]
+    axes[0][0].set_ylim(*_span(curves))  # one scale for all (sharey): their heights compare
     axes[0][0].set_ylabel("cross-entropy (no L2 penalty)")
-    _save(plt, fig, path)
+    return fig
+
+
+def learning_curves(ranked: list[TrialRecord], export: dict[str, Any] | None, path: Path, top: int) -> None:
+    """Train vs val loss per epoch for the best trials and the exported retrain."""
+    _save(_pyplot(), curves_figure(ranked, export, top), path)
 
 
 def _minutes_since_start(records: list[TrialRecord]) -> list[float]:
@@ -111,22 +134,79 @@ def best_so_far(records: list[TrialRecord], path: Path) -> None:
     _save(plt, fig, path)
 
 
-def by_encoder(records: list[TrialRecord], path: Path) -> None:
-    """Validation accuracy of every finished trial, one column per encoder type."""
+@dataclass(frozen=True)
+class EncoderScores:
+    """One encoder's configurations as the ranking sees them: each by its best trial.
+
+    A Hyperband continuation trains the same configuration on, so it is the same point
+    counted again; a configuration is shown once, at its lowest val cross-entropy.
+    """
+
+    encoder: str
+    val_cross_entropy: list[float]  # one per configuration, lowest first
+    val_accuracy: list[float | None]  # of the same trials: at their lowest-val-cross-entropy epoch
+    best_rank: int  # the leaderboard position of its best trial (1 = the best of the run)
+
+
+def _configuration(record: TrialRecord, by_id: dict[str, TrialRecord]) -> str:
+    """The trial that started `record`'s configuration: Hyperband continues a trial under a new id."""
+    seen = {record.trial_id}
+    while (parent := by_id.get(str(record.hyperband.get("trial_id")))) is not None and parent.trial_id not in seen:
+        record = parent
+        seen.add(record.trial_id)
+    return record.trial_id
+
+
+def encoder_scores(records: list[TrialRecord]) -> list[EncoderScores]:
+    """Per encoder, its configurations' val scores, the encoder of the run's best trial first.
+
+    Encoders come in the order of their best trial on the leaderboard (val cross-entropy), so
+    the figure ranks them as the search does, not by an accuracy it never chose by.
+    """
+    by_id = {r.trial_id: r for r in records}
+    ranked = [r for r in rank(records) if r.finished]
+    best: dict[str, TrialRecord] = {}  # configuration -> its best trial (ranked comes best first)
+    for r in ranked:
+        best.setdefault(_configuration(r, by_id), r)
+    position = {r.trial_id: i for i, r in enumerate(ranked, start=1)}
+    groups: dict[str, list[TrialRecord]] = {}
+    for r in sorted(best.values(), key=lambda r: position[r.trial_id]):
+        groups.setdefault(str(r.encoder), []).append(r)
+    return [
+        EncoderScores(name, [r.val_cross_entropy for r in group], [r.val_accuracy for r in group], position[group[0].trial_id])
+        for name, group in groups.items()
+    ]
+
+
+def encoders_figure(records: list[TrialRecord]):
+    """Val cross-entropy (what trials are ranked by) and val accuracy of each configuration, by encoder."""
     plt = _pyplot()
-    groups: dict[str, list[float]] = {}
-    for r in records:
-        if r.finished and r.val_accuracy is not None:
-            groups.setdefault(str(r.hyperparameters.get("encoder")), []).append(r.val_accuracy)
-    names = sorted(groups)
-    fig, ax = plt.subplots(figsize=(4.5, 3.2))
-    if names:
-        ax.boxplot([groups[n] for n in names], showfliers=False)
-        for i, name in enumerate(names, start=1):
-            ax.plot([i] * len(groups[name]), groups[name], "o", alpha=0.6)
-        ax.set_xticks(range(1, len(names) + 1), [f"{n}\n({len(groups[n])})" for n in names])
-    ax.set_ylabel("best val accuracy")
-    _save(plt, fig, path)
+    scores = encoder_scores(records)
+    fig, (by_ce, by_accuracy) = plt.subplots(1, 2, figsize=(8, 3.4))
+    columns = {
+        by_ce: [s.val_cross_entropy for s in scores],
+        by_accuracy: [[a for a in s.val_accuracy if a is not None] for s in scores],
+    }
+    labels = [f"{s.encoder}\n{len(s.val_cross_entropy)} config{'' if len(s.val_cross_entropy) == 1 else 's'}\nbest #{s.best_rank}" for s in scores]
+    for ax, values in columns.items():
+        for i, column in enumerate(values, start=1):
+            if column:
+                ax.boxplot([column], positions=[i], showfliers=False, widths=0.5)
+                ax.plot([i] * len(column), column, "o", alpha=0.6)
+        ax.set_xticks(range(1, len(scores) + 1), labels, fontsize=8)
+        ax.set_xlim(0.5, len(scores) + 0.5)
+        ax.set_ylim(*_span([v for column in values for v in column]))
+        ax.ticklabel_format(axis="y", useOffset=False)
+    by_ce.set(ylabel="val cross-entropy (lower is better)", title="what the leaderboard ranks by")
+    by_accuracy.set(ylabel="val accuracy", title="accuracy at the lowest-val-CE epoch")
+    for ax in columns:
+        ax.title.set_fontsize(9)
+    return fig
+
+
+def by_encoder(records: list[TrialRecord], path: Path) -> None:
+    """The encoders figure (`encoders_figure`) as a PNG."""
+    _save(_pyplot(), encoders_figure(records), path)
 
 
 def _epochs_run(record: TrialRecord) -> str:
@@ -162,7 +242,10 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
     parts += [
         "## Learning curves", f"![learning curves]({FIGURES['curves']})",
         "## Search progress", f"![best val cross-entropy so far]({FIGURES['progress']})",
-        "## Encoders", f"![val accuracy by encoder]({FIGURES['encoders']})",
+        "## Encoders",
+        ("Each configuration once (Hyperband continuations are not counted again), at its lowest val cross-entropy; "
+         "encoders in the order of their best trial on the leaderboard."),
+        f"![val cross-entropy and accuracy by encoder]({FIGURES['encoders']})",
         f"## Leaderboard (top {top})", board,
         "## Overfitting", "A val cross-entropy that rose after its minimum while the training one kept falling marks overfitting.",
         overfitting,

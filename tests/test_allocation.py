@@ -79,19 +79,28 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
     assert "profile: classes (train): neg 50%, pos 50%" in result.out.splitlines()
     run = json.loads((tmp_path / "results" / "r-tiny" / "run.json").read_text())
     assert run["profile"]["class_counts"] == {"neg": 64, "pos": 64} and run["profile"]["scripts"] == {"Latin": 1.0}
-    trial_lines = [line for line in result.out.splitlines() if line.startswith("trial ")]
-    assert [line.split()[1] for line in trial_lines] == [str(i) for i in range(6)]
-    assert all("val_ce" in line and "best" in line for line in trial_lines)
-
     records = [json.loads((tmp_path / "results" / "r-tiny" / "trials" / f"trial_{i}.json").read_text()) for i in range(6)]
+    trial_lines = [line for line in result.out.splitlines() if line.startswith("[")]
+    assert [line.split(" encoder=")[0] for line in trial_lines] == [
+        f"[{i + 1}/6] trial {i}" + (f" (continues trial {r['hyperband']['trial_id']} at epoch {r['hyperband']['initial_epoch'] + 1})"
+                                    if "trial_id" in r["hyperband"] else "")
+        for i, r in enumerate(records)
+    ]  # fmt: skip
+    assert any("continues" in line for line in trial_lines)  # a budget of 6 reaches Hyperband's second round
+    assert all("val_ce" in line and "best" in line and " | eta " in line for line in trial_lines[:-1])
+    assert result.out.splitlines()[-3].startswith("best: trial ") and " | val_ce " in result.out.splitlines()[-3]
+    assert result.out.splitlines()[-1] == "next: autosent export best --run r-tiny"
+
     plan = hyperband_trials(max_epochs=2, factor=2, budget=6)
     assert [(r["hyperband"]["bracket"], r["hyperband"]["round"]) for r in records] == [(t.bracket, t.round) for t in plan]
     new_configurations = [r["hyperparameters"]["encoder"] for r in records if r["hyperband"]["round"] == 0]
     assert set(new_configurations[:5]) == {"conv1d", "gru", "bigru", "bag", "nbsvm"}, new_configurations
 
 
-def test_quiet_prints_only_the_closing_summary(cli, tmp_path):
+def test_quiet_prints_only_the_closing_summary_the_best_trial_and_the_next_command(cli, tmp_path):
     write_reviews_csv(tmp_path / "r.csv", n=120)
     result = cli("search", "--data", "r.csv", "--space", str(TINY_SPACE), "--budget", "1", "--quiet")
     assert result.code == 0, result.err
-    assert result.out.strip().splitlines() == ["search finished: 1 trial(s) in results/r-tiny"]
+    best, finished, next_step = result.out.strip().splitlines()
+    assert best.startswith("best: trial 0 encoder=") and " | val_ce " in best, best
+    assert (finished, next_step) == ("search finished: 1 trial(s) in results/r-tiny", "next: autosent export best --run r-tiny")

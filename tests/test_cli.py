@@ -83,7 +83,7 @@ def test_quiet_keeps_the_warnings_on_stderr_a_data_profile_warning(tmp_path, tin
     result = cli("search", "--data", "short.csv", "--space", str(tiny_space), "--budget", "1", "--quiet")
     assert result.code == 0, result.err
     assert result.err.startswith("warning: half the texts have fewer than 2 words") and len(result.err.splitlines()) == 1, result.err
-    assert result.out.strip().splitlines() == ["search finished: 1 trial(s) in results/short-tiny"]
+    assert result.out.strip().splitlines()[1:] == ["search finished: 1 trial(s) in results/short-tiny", "next: autosent export best --run short-tiny"]
 
 
 def test_quiet_keeps_the_warnings_on_stderr_a_chief_serving_every_address(tmp_path, tiny_space, cli, monkeypatch):
@@ -127,14 +127,22 @@ def test_sigkill_at_many_points_then_rerun_completes_the_budget_and_keeps_every_
     args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "6", "--run", "k"]
     run_dir = tmp_path / "results" / "k"
     kept: dict[str, bytes] = {}  # every record on disk after each kill
-    for when in KILL_POINTS:
-        killed = subprocess.run(
-            [sys.executable, str(TESTS / "kill_at.py"), when, *args], cwd=tmp_path, capture_output=True, timeout=600
-        )
-        assert killed.returncode == -signal.SIGKILL, f"not killed at {when}: {killed.stderr[-3000:]}"
-        for name, data in kept.items():
-            assert (run_dir / "trials" / name).read_bytes() == data, f"{name} changed by the run killed at {when}"
-        kept |= {p.name: p.read_bytes() for p in (run_dir / "trials").glob("trial_*.json")}
+    log = tmp_path / "killed.log"  # outside the run folder: the children's output, for a failure's message
+    with log.open("w") as children_output:
+        killer = subprocess.Popen([sys.executable, str(TESTS / "kill_at.py"), *args], cwd=tmp_path, text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=children_output)  # fmt: skip
+        try:
+            for when in KILL_POINTS:
+                killer.stdin.write(when + "\n")
+                killer.stdin.flush()
+                status = killer.stdout.readline().strip()
+                assert status == str(-signal.SIGKILL), f"not killed at {when} ({status!r}): {log.read_text()[-3000:]}"
+                for name, data in kept.items():
+                    assert (run_dir / "trials" / name).read_bytes() == data, f"{name} changed by the run killed at {when}"
+                kept |= {p.name: p.read_bytes() for p in (run_dir / "trials").glob("trial_*.json")}
+        finally:
+            killer.kill()
+            killer.wait()
     assert kept, "no trial finished between the kills"
 
     result = cli(*args)  # the rerun, in this process: the kills above are what needed their own

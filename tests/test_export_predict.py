@@ -175,7 +175,7 @@ def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
 
     run_dir = searched / "results" / RUN
     report = make_report(run_dir)
-    assert [p.name for p in report.figures] == ["learning_curves.png", "best_so_far.png", "val_accuracy_by_encoder.png"]
+    assert [p.name for p in report.figures] == ["learning_curves.png", "best_so_far.png", "val_by_encoder.png"]
     for figure in report.figures:
         data = figure.read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, figure

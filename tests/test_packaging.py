@@ -31,12 +31,13 @@ def test_a_wheel_installed_without_e_searches_with_the_bundled_space_from_anothe
 
     # A scratch venv that gets autosent only from the wheel; its dependencies (TensorFlow, ...)
     # come from the test venv, added as a plain path after the scratch venv's own packages.
+    # The venv gets no pip of its own (seconds of ensurepip): the test venv's pip installs into it.
     venv = tmp_path / "venv"
-    _run(sys.executable, "-m", "venv", venv)
+    _run(sys.executable, "-m", "venv", "--without-pip", venv)
     python = venv / "bin" / "python"
     site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
     (site / "test_venv_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    _run(python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", wheel)
+    _run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel)
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
