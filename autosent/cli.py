@@ -399,10 +399,14 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _export_named(folder: Path, metadata: dict) -> str:
-    """`export results/imdb-default/export (run imdb-default, trial 18, test accuracy 0.7822)`."""
-    about = [f"run {metadata['run']}" if "run" in metadata else None, f"trial {metadata['trial_id']}" if "trial_id" in metadata else None]
-    accuracy = metadata.get("test_metrics", {}).get("accuracy") if isinstance(metadata.get("test_metrics"), dict) else None
-    about.append(f"test accuracy {accuracy:.4f}" if isinstance(accuracy, (int, float)) else None)
+    """`export results/imdb-default/export (run imdb-default, trial 18, test accuracy 0.7822)`, less what its metadata lacks."""
+    test = metadata.get("test_metrics")
+    accuracy = test.get("accuracy") if isinstance(test, dict) else None
+    about = [
+        f"run {metadata['run']}" if "run" in metadata else "",
+        f"trial {metadata['trial_id']}" if "trial_id" in metadata else "",
+        f"test accuracy {accuracy:.4f}" if isinstance(accuracy, (int, float)) else "",
+    ]
     shown = ", ".join(a for a in about if a)
     return f"export {folder}" + (f" ({shown})" if shown else "")
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from rich import box
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from autosent import removal
 from autosent.errors import UsageError
@@ -154,24 +156,29 @@ def human_size(n: int) -> str:
 
 
 def trials_cell(summary: RunSummary) -> str:
-    """`12/50`, `3 (1 failed)`, with `searching` while a search holds the run; `unreadable` for a damaged one."""
-    if summary.problem is not None:
-        return "unreadable"
-    text = f"{summary.finished}/{summary.budget}" if summary.budget is not None else str(summary.finished)
-    if summary.failed:
-        text += f" ({summary.failed} failed)"
-    return text + (" searching" if summary.searched_by else "")
+    """`12/50`: the trials finished of the latest search's budget (just `12` for a run made before it was recorded)."""
+    return f"{summary.finished}/{summary.budget}" if summary.budget is not None else str(summary.finished)
 
 
-def table(runs: list[RunSummary], results: Path) -> Table:
-    """The runs as a table: what each was made from, how far it got, its best trial, its size."""
-    grid = Table(title=f"{len(runs)} run(s) in {results}", box=box.SIMPLE_HEAD, title_justify="left")
-    for header, justify in (("run", "left"), ("data", "left"), ("space", "left"), ("trials", "right"),
-                            ("best val_ce", "right"), ("export", "left"), ("size", "right")):  # fmt: skip
-        grid.add_column(header, justify=justify)
+def table(runs: list[RunSummary], results: Path) -> RenderableType:
+    """The runs as a table (what each was made from, how far it got, its best trial, its size), then
+    a line for each run a search holds or that could not be read.
+
+    The run name, which `--delete` takes, is never cut; in a narrow terminal the data and space
+    names are, first.
+    """
+    grid = Table(title=f"{len(runs)} run(s) in {results}", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                 pad_edge=False, collapse_padding=True, padding=(0, 1, 0, 0))  # fmt: skip
+    grid.add_column("run", no_wrap=True)
+    grid.add_column("data", overflow="ellipsis")
+    grid.add_column("space", overflow="ellipsis")
+    for header in ("trials", "best", "val_ce", "export", "size"):
+        grid.add_column(header, justify="left" if header in ("best", "export") else "right", no_wrap=True)
     for r in runs:
-        best = f"{r.best_val_cross_entropy:.4f} (trial {r.best_trial})" if r.best_trial is not None else "–"
-        data = Path(r.data).name if r.data is not None else "run.json unreadable"
-        space = Path(r.space).stem if r.space is not None else "–"
-        grid.add_row(r.run, data, space, trials_cell(r), best, r.exported_trial or "–", human_size(r.bytes))
-    return grid
+        data = Path(r.data).name if r.data is not None else "?"
+        space = Path(r.space).stem if r.space is not None else "?"
+        best = (r.best_trial, f"{r.best_val_cross_entropy:.4f}") if r.best_trial is not None else ("–", "–")
+        grid.add_row(r.run, data, space, trials_cell(r), *best, r.exported_trial or "–", human_size(r.bytes))
+    notes = [f"{r.run}: being searched by {r.searched_by}" for r in runs if r.searched_by is not None]
+    notes += [f"{r.run}: {r.problem}" for r in runs if r.problem is not None]
+    return Group(grid, *(Text(note) for note in notes))

@@ -35,8 +35,8 @@ def test_runs_lists_each_runs_data_space_trials_best_trial_and_size(cli, finishe
     }  # fmt: skip
     shown = cli("runs", "--results", str(results))
     row_line = next(line for line in shown.out.splitlines() if line.strip().startswith("done"))
-    assert row_line.split()[1:4] == ["reviews.csv", "tiny", "2/2"]
-    assert f"{best.val_cross_entropy:.4f} (trial {best.trial_id})" in row_line and runs.human_size(_size(finished_run)) in row_line
+    assert row_line.split()[:7] == ["done", "reviews.csv", "tiny", "2/2", best.trial_id, f"{best.val_cross_entropy:.4f}", "–"]
+    assert row_line.rstrip().endswith(runs.human_size(_size(finished_run)))
     assert cli("runs", "--results", str(results / "none")).out == f"no runs in {results / 'none'}; start one with: autosent search\n"
 
 
@@ -53,7 +53,7 @@ def test_a_run_being_searched_is_listed_as_such_and_its_deletion_refused(cli, fi
     with run_lock(finished_run):  # what a search holds: this process, as the holder
         row = json.loads(cli("runs", "--results", str(results), "--json").out)[0]
         assert row["searched_by"].startswith(f"pid {os.getpid()} on ")
-        assert "2/2 searching" in cli("runs", "--results", str(results)).out
+        assert f"\ndone: being searched by pid {os.getpid()} on " in cli("runs", "--results", str(results)).out
         before = snapshot(results)
         cli("runs", "--results", str(results), "--delete", "done").assert_usage_error(
             f"run 'done' is being searched by pid {os.getpid()} on "
