@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", parents=[common], help="retrain a trial to its best epoch, test it, export a raw-text model")
     ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
     _add_run_arguments(ex)
-    ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
+    ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export; with --ensemble, results/RUN/export-ensemble)")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
     ex.add_argument("--ensemble", type=positive_int, metavar="K", help="ship a weighted average of up to K trials, chosen on val (Caruana's greedy selection)")
 

@@ -18,6 +18,7 @@ from autosent.hypermodel import SentimentHyperModel
 from autosent.predict import latest_export
 from autosent.records import TrialRecord
 from autosent.report import make_report
+from autosent.rundir import RUN_ENTRIES
 from autosent.space import load_space
 from conftest import copy_finished_run
 from test_hypermodel import SIZES, _inputs
@@ -97,6 +98,7 @@ def test_an_ensemble_has_its_own_folder_leaves_export_best_as_it_was_and_is_the_
     assert (run_dir / "export" / "metadata.json").read_bytes() == single
     assert "ensemble" in json.loads((run_dir / "export-ensemble" / "metadata.json").read_text())
     assert latest_export(run_dir.parent) == run_dir / "export-ensemble"
+    assert {entry.name for entry in run_dir.iterdir()} <= RUN_ENTRIES  # --overwrite and a re-export take it for the run's own
 
 
 def test_the_ensembles_line_gives_its_best_members_own_test_result_and_the_next_step(ensembled):
