@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex = _command(sub, "export", "retrain a trial, test it, export a raw-text model", [common])
     ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
     _add_run_arguments(ex)
-    ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export)")
+    ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export; with --ensemble, results/RUN/export-ensemble)")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
     ex.add_argument("--ensemble", type=positive_int, metavar="K", help="ship a weighted average of up to K trials, chosen on val (Caruana's greedy selection)")
 
@@ -324,23 +324,44 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from autosent.ensemble import export_ensemble
-    from autosent.export import export_trial
+    from autosent.ensemble import check_ensemble, noise_note, ship_ensemble
+    from autosent.export import check_trial, ship_trial
 
     if args.ensemble is not None and args.trial != "best":
         raise UsageError(f"export {args.trial} --ensemble: an ensemble picks its own trials; drop the trial id")
+    # Every check before TensorFlow loads: a refusal is one line, at once. Only a run on
+    # tfds:NAME loads it here, to read its data; its start-up lines are hidden all the same.
+    with _native_stderr_silenced(not args.debug):
+        if args.ensemble is not None:
+            job = check_ensemble(args.results, args.run, args.ensemble, args.out)
+        else:
+            job = check_trial(args.results, args.run, args.trial, args.out)
     _load_tensorflow(args)
     # Keras' live progress bar in a terminal, one line per epoch in a log.
     verbose = 1 if sys.stdout.isatty() else 2
     if args.ensemble is not None:
-        result = export_ensemble(args.results, args.run, args.ensemble, args.out, args.full, verbose=verbose)
-        what = "ensemble of " + ", ".join(f"trial {m['trial_id']} x{m['weight']}" for m in result.metadata["ensemble"]["members"])
+        result = ship_ensemble(job, args.ensemble, args.full, verbose=verbose)
+        ensemble = result.metadata["ensemble"]
+        what = "ensemble of " + ", ".join(f"trial {m['trial_id']} x{m['weight']}" for m in ensemble["members"])
+        best = next(m for m in ensemble["members"] if m["trial_id"] == ensemble["best_member"])
+        compared = (
+            f"; trial {best['trial_id']}, its best member, alone: {_test_result(best['test_metrics'])} "
+            f"(McNemar p = {ensemble['mcnemar_against_best_member']['p_value']:.2g})"
+        )
     else:
-        result = export_trial(args.results, args.run, args.trial, args.out, args.full, verbose=verbose)
-        what = f"trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs)"
-    test = result.metadata["test_metrics"]
-    print(f"exported {what} to {result.out}: test accuracy {test['accuracy']:.4f}, loss {test['loss']:.4f}, ROC-AUC {test['roc_auc']:.4f}")
+        result = ship_trial(job, args.full, verbose=verbose)
+        what, compared = f"trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs)", ""
+    print(f"exported {what} to {result.out}: {_test_result(result.metadata['test_metrics'])}{compared}")
+    note = noise_note(result.metadata) if args.ensemble is not None else None
+    if note is not None:
+        print(note)
+    print(f'next: autosent predict --model {shlex.quote(str(result.out))} "a text to label"')
+    print(f'      or in Python, as {result.out / "MODEL_CARD.md"} shows under "Use it"')
     return 0
+
+
+def _test_result(metrics: dict) -> str:
+    return f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}, ROC-AUC {metrics['roc_auc']:.4f}"
 
 
 def _read_texts(args: argparse.Namespace) -> list[str]:

@@ -6,7 +6,17 @@ whose probabilities most lower the cross-entropy of the running average. A trial
 twice weighs twice. Selection reads each trial's stored val probabilities
 (`val_predictions`), so it trains nothing; only the chosen trials are retrained, as
 `export` retrains one, and shipped as one end-to-end model: raw strings in, the weighted mean
-of the members' probabilities out.
+of the members' probabilities out, into the run's own `export-ensemble/` folder, so that it
+never replaces what `export best` wrote.
+
+Whether the ensemble is worth its members is said twice. On test, next to its best member
+retrained alone (the trial `export` would retrain; McNemar's exact test on the same texts).
+And on val, where selection chose: the mean per-text cross-entropy difference between the
+ensemble and its best member, paired on the same val texts, against `selection.NOISE_SE`
+(2) of its standard errors, the noise `export best` uses. That comparison favours the
+ensemble, since its members were picked to lower exactly this cross-entropy, so passing it
+shows no gain on new texts; failing it means that even the texts that chose the members
+show none, and the command says so.
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ import numpy as np
 from autosent import export_folder, model_card, val_predictions
 from autosent.errors import UsageError
 from autosent.export import (
-    ExportResult, Trainer, base_metadata, check_export, end_to_end_model, reading_only_its_inputs, test_probabilities, writing,
+    ExportJob, ExportResult, Trainer, base_metadata, check_export, end_to_end_model, reading_only_its_inputs, test_probabilities,
+    writing,
 )  # fmt: skip
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics, mcnemar, predicted_classes
 from autosent.records import TrialRecord
-from autosent.selection import family_leaders
+from autosent.rundir import ENSEMBLE_EXPORT_DIR
+from autosent.selection import NOISE_SE, family_leaders, paired_difference
 
 #: The most members an ensemble may have, and how many of the best trials by val cross-entropy
 #: are candidates (with the best of each encoder family: `candidates`).
@@ -85,15 +97,51 @@ def weighted_mean_model(members: dict[str, Any], weights: Counter):
     return keras.Model(inputs, outputs, name="autosent_ensemble")
 
 
+def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """The ensemble's val cross-entropy against its best member's, paired per text, and whether it is lower beyond the noise."""
+    difference, standard_error = paired_difference(ensemble, member, labels)
+    return {
+        "ensemble_val_cross_entropy": cross_entropy(ensemble, labels), "member_val_cross_entropy": cross_entropy(member, labels),
+        "difference": difference, "standard_error": standard_error, "beyond_noise": difference < -NOISE_SE * standard_error,
+    }  # fmt: skip
+
+
+def noise_note(metadata: dict[str, Any]) -> str | None:
+    """One line for an ensemble export whose selection did not beat its best member on val beyond the noise, else None."""
+    ensemble = metadata["ensemble"]
+    val, best = ensemble["val_against_best_member"], ensemble["best_member"]
+    if val["beyond_noise"]:
+        return None
+    if len(ensemble["members"]) == 1:
+        return f"note: selection chose trial {best} alone, so this is that one model (autosent export {best} ships it too)"
+    return (
+        f"note: even on the val texts that chose its members, the ensemble does not beat trial {best} alone beyond the noise "
+        f"(val cross-entropy {val['ensemble_val_cross_entropy']:.4f} vs {val['member_val_cross_entropy']:.4f}, a paired "
+        f"difference of {val['difference']:+.4f}, not below -{NOISE_SE:g} standard errors, -{NOISE_SE * val['standard_error']:.4f}): "
+        "the single model is as good on this evidence, and simpler"
+    )
+
+
+def check_ensemble(results: Path, run: str | None = None, size: int = 5, out: Path | None = None) -> ExportJob:
+    """Everything an ensemble export can be refused for, checked first and without TensorFlow (as `export.check_trial`)."""
+    if not 1 <= size <= MAX_SIZE:
+        raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
+    job = check_export(results, run, out, folder=ENSEMBLE_EXPORT_DIR)  # refuses a run with no finished trial
+    val_predictions.check_readable(job.run_dir, candidates(job.records))
+    return job
+
+
 def export_ensemble(
     results: Path, run: str | None = None, size: int = 5, out: Path | None = None, full: bool = False, verbose: str | int = 0
 ) -> ExportResult:
     """Select up to `size` members, retrain them, and write one export of their weighted mean."""
-    if not 1 <= size <= MAX_SIZE:
-        raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
-    job = check_export(results, run, out)  # refuses a run with no finished trial
+    return ship_ensemble(check_ensemble(results, run, size, out), size, full, verbose)
+
+
+def ship_ensemble(job: ExportJob, size: int, full: bool = False, verbose: str | int = 0) -> ExportResult:
+    """The export of a checked job (`check_ensemble`): select, retrain the members, test, write."""
     pool = candidates(job.records)
-    val_predictions.check_readable(job.run_dir, pool)
+    labels, names = job.dataset.test.labels, list(job.dataset.label_names)
     with writing(job):
         trainer = Trainer.for_run(job)
         val = {r.trial_id: trainer.val_probabilities(job, r) for r in pool}
@@ -105,20 +153,20 @@ def export_ensemble(
             retrained = trainer.retrain(by_id[trial_id], full, verbose)
             members[trial_id] = reading_only_its_inputs(retrained.model, by_id[trial_id].encoder)
             members[trial_id].name = f"trial_{trial_id}"  # unique among the ensemble's layers
-            probabilities = test_probabilities(end_to_end_model(trainer.tokenizer, members[trial_id]), job.dataset)
+            probabilities = test_probabilities(end_to_end_model(trainer.tokenizer, members[trial_id], names), job.dataset)
             scored[trial_id] = {"probabilities": probabilities, "epochs": retrained.epochs, "record": by_id[trial_id]}
-        model = end_to_end_model(trainer.tokenizer, weighted_mean_model(members, weights))
+        model = end_to_end_model(trainer.tokenizer, weighted_mean_model(members, weights), names)
         probabilities = test_probabilities(model, job.dataset)
-        labels, names = job.dataset.test.labels, list(job.dataset.label_names)
         best = next(t for t in (r.trial_id for r in pool) if t in weights)  # the best-ranked member
         test = mcnemar(predicted_classes(probabilities) == labels, predicted_classes(scored[best]["probabilities"]) == labels)
+        val_mean = sum(weights[t] * val[t] for t in weights) / size
         metadata = {
             **base_metadata(job, trainer.space, full, classification_metrics(labels, probabilities, names)),
             "trial_id": "+".join(weights),
             "hyperparameters": by_id[best].hyperparameters,
             "epochs": scored[best]["epochs"],
             "retrain_history": [],
-            "search_val_cross_entropy": cross_entropy(sum(weights[t] * val[t] for t in weights) / size, trainer.data.y_val),
+            "search_val_cross_entropy": cross_entropy(val_mean, trainer.data.y_val),
             "ensemble": {
                 "members": [
                     {
@@ -132,6 +180,7 @@ def export_ensemble(
                 "mcnemar_against_best_member": {
                     "ensemble_only_right": test["first_only"], "member_only_right": test["second_only"], "p_value": test["p_value"],
                 },
+                "val_against_best_member": against_best_member(val_mean, val[best], trainer.data.y_val),
             },
         }  # fmt: skip
         export_folder.write(job.out, model, metadata, model_card.render(metadata, job.records))

@@ -2,9 +2,11 @@
 
 Three steps, each its own function: `Trainer.retrain` rebuilds a trial's model from its
 hyperparameters and trains it from scratch; `evaluate` scores the end-to-end model on the
-test split, which no search step touched; `export_folder.write` ships it. `check_export`
-checks everything that can be refused first; the steps then run under the destination's
-lock (`writing`). An ensemble export (`ensemble.py`) takes the same path with several trials.
+test split, which no search step touched; `export_folder.write` ships it. `check_trial`
+checks everything that can be refused first, without TensorFlow, so that a refusal is quick
+and quiet (importing this module loads none either); `ship_trial` then trains and writes
+under the destination's lock (`writing`). An ensemble export (`ensemble.py`) takes the same
+path with several trials.
 """
 
 from __future__ import annotations
@@ -36,13 +38,14 @@ class ExportResult:
 
 @dataclass(frozen=True)
 class ExportJob:
-    """An export checked before any work: the run, its records and data, and the destination."""
+    """An export checked before any work: the run, its records and data, the trial asked for, and the destination."""
 
     run_dir: Path
     info: RunRecord
     records: list[TrialRecord]
     dataset: Dataset
     out: Path
+    trial: str = "best"
 
 
 @dataclass(frozen=True)
@@ -84,26 +87,40 @@ def reading_only_its_inputs(model, encoder: str):
     return keras.Model({name: model.input[name] for name in reads(encoder)}, model.output, name=model.name)
 
 
-def end_to_end_model(tokenizer, model):
-    """Raw strings in, probabilities out: the run's adapted text layers of the model's inputs inside it."""
+def end_to_end_model(tokenizer, model, label_names: list[str]):
+    """Raw strings in, probabilities out: the run's adapted text layers of the model's inputs inside it (`TextClassifier`)."""
     import keras
 
+    from autosent.layers import TextClassifier
+
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, model({name: tokenizer.layers[name](text) for name in model.input}), name="autosent_end_to_end")
+    outputs = model({name: tokenizer.layers[name](text) for name in model.input})
+    return TextClassifier(text, outputs, label_names=label_names, name="autosent_end_to_end")
 
 
-def check_export(results: Path, run: str | None, out: Path | None, trial: str = "best") -> ExportJob:
-    """Everything an export can be refused for (the run, the trial, the destination, the data), checked first."""
+def check_export(results: Path, run: str | None, out: Path | None, trial: str = "best", folder: str = EXPORT_DIR) -> ExportJob:
+    """Everything an export can be refused for (the run, the trial, the destination, the data), checked first.
+
+    `out` defaults to the run's `folder`. TensorFlow loads only for a run whose data is `tfds:NAME`.
+    """
     run_dir = find_run(results, run)
     info = RunRecord.read(run_dir)
     records = read_records(run_dir)
     choose_trial(records, trial)
-    out = Path(out) if out is not None else run_dir / EXPORT_DIR
+    out = Path(out) if out is not None else run_dir / folder
     holder = run_holding(out)
     if holder is not None:
         raise UsageError(f"--out {out} is inside the run folder {holder}, which holds only what a run makes; give a folder outside it")
     export_folder.check_destination(out)
-    return ExportJob(run_dir, info, records, load_run_data(run_dir, info), out)
+    return ExportJob(run_dir, info, records, load_run_data(run_dir, info), out, trial)
+
+
+def check_trial(results: Path, run: str | None = None, trial: str = "best", out: Path | None = None) -> ExportJob:
+    """`check_export` of one trial, and for `best` the val predictions its rule reads (`selection.reads`)."""
+    job = check_export(results, run, out, trial)
+    if trial == "best":
+        val_predictions.check_readable(job.run_dir, reads(job.records, len(job.dataset.val)))
+    return job
 
 
 @contextlib.contextmanager
@@ -128,16 +145,18 @@ def export_trial(
     """Retrain `trial` of a run, evaluate it on test, and write the export folder.
 
     Everything that can be refused (the run, the trial, the destination, the data) is
-    checked before training; the destination's folder is locked from then until the swap.
+    checked before training (`check_trial`); the destination's folder is locked from then until the swap.
     """
-    job = check_export(results, run, out, trial)
-    if trial == "best":
-        val_predictions.check_readable(job.run_dir, reads(job.records, len(job.dataset.val)))
+    return ship_trial(check_trial(results, run, trial, out), full, verbose)
+
+
+def ship_trial(job: ExportJob, full: bool = False, verbose: str | int = 0) -> ExportResult:
+    """Retrain the trial of a checked job (`check_trial`), evaluate it on test, and write its export folder."""
     with writing(job):
         trainer = Trainer.for_run(job)
-        record, selection = trainer.select(job, trial)
+        record, selection = trainer.select(job, job.trial)
         retrained = trainer.retrain(record, full, verbose)
-        model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder))
+        model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(job.dataset.label_names))
         metadata = {
             **base_metadata(job, trainer.space, full, evaluate(model, job.dataset)),
             "trial_id": record.trial_id,

@@ -1,5 +1,5 @@
 """autosent's own Keras pieces: text standardisations and the character n-gram split, the n-gram encoders' layers,
-training-time augmentation, macro-F1.
+training-time augmentation, macro-F1, and the exported model itself (`TextClassifier`).
 
 The n-gram layers read a text's word or character n-gram counts, every n-gram of it however long.
 
@@ -8,7 +8,7 @@ Their input is a sparse (texts x n-gram vocabulary) matrix of counts, as
 number of id slots, and a short text pays for its own n-grams only. The layers gather the
 rows of their tables that a batch's n-grams name, so an update touches those rows alone.
 
-They are registered Keras layers: a saved model that holds them loads once this module is
+They are registered Keras objects: a saved model that holds them loads once this module is
 imported (`predict` does so), and the SavedModel export serves without autosent.
 """
 
@@ -17,9 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from autosent import standardize
+from autosent.metrics import class_probabilities, predicted_classes
 
 PACKAGE = "autosent"
 
@@ -315,3 +317,71 @@ class MacroF1(keras.metrics.F1Score):
 
     def get_config(self) -> dict:
         return {"num_classes": self.num_classes, "name": self.name, "dtype": self.dtype}
+
+
+def _text_batch(texts):
+    """A list or tuple of strings, or a NumPy array of them, as the string tensor a text input reads; anything else as it is.
+
+    Keras' `predict` takes a list for several inputs and has no NumPy string dtype (`<U5`), so
+    it refuses both; a `tf.Tensor` of strings it reads already.
+    """
+    if isinstance(texts, (list, tuple)) and all(isinstance(t, (str, bytes)) for t in texts):
+        return tf.constant(texts, dtype=tf.string, shape=(len(texts),))
+    if isinstance(texts, np.ndarray) and texts.dtype.kind in "US":
+        return tf.constant(texts.astype(object), dtype=tf.string)
+    return texts
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TextClassifier(keras.Model):
+    """An exported model: raw texts in, class probabilities out, and the names of its classes.
+
+    A functional model, built as `TextClassifier(text_input, probabilities, label_names=[...])`.
+    Its output is the trained head's: for two classes one column, P(label_names[1]); for more,
+    one column per class in `label_names` order. A subclass, not a helper beside the model,
+    because then `keras.saving.load_model` alone gives everything a user needs: the class
+    names travel in the model's own config, and `predict` takes what Keras users pass (a list
+    of strings, a NumPy array of them, a `tf.Tensor`), which a plain functional model refuses
+    for the first two. `predict_labels` names each text's class.
+
+    `export` writes a SavedModel whose default signature (`serving_default`, also callable
+    as `classify`) returns named outputs, `probabilities` (one column per class) and `label`
+    (the class name), so a server needs neither autosent nor metadata.json to read it; its
+    `serve` returns the model's own output, as exports before this class did.
+    """
+
+    def __init__(self, *args, label_names: list[str] | tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_names = list(label_names)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "label_names": self.label_names}
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(_text_batch(x), *args, **kwargs)
+
+    def predict_labels(self, texts, batch_size: int | None = None) -> list[str]:
+        """Each text's class name (ties as `metrics.predicted_classes`: exactly 0.5 is label_names[1])."""
+        probabilities = class_probabilities(self.predict(texts, batch_size=batch_size, verbose=0))
+        return [self.label_names[k] for k in predicted_classes(probabilities)]
+
+    def classify(self, texts: tf.Tensor) -> dict[str, tf.Tensor]:
+        """The SavedModel's default signature in TensorFlow ops: every class's probability, and the label."""
+        probabilities = self(texts, training=False)
+        if probabilities.shape[-1] == 1:  # a sigmoid head: P(label_names[1])
+            probabilities = tf.concat([1.0 - probabilities, probabilities], axis=1)
+            chosen = tf.cast(probabilities[:, 1] >= 0.5, tf.int32)  # the tie rule of metrics.predicted_classes
+        else:
+            chosen = tf.argmax(probabilities, axis=1, output_type=tf.int32)
+        return {"probabilities": probabilities, "label": tf.gather(tf.constant(self.label_names), chosen)}
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Keras' export, with `classify` as the SavedModel's default signature and `serve` beside it."""
+        if format != "tf_saved_model" or input_signature is not None:
+            return super().export(filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+        texts = [tf.TensorSpec(shape=(None,), dtype=tf.string, name=self.inputs[0].name)]
+        archive = keras.export.ExportArchive()
+        archive.track(self)
+        archive.add_endpoint("classify", self.classify, texts)  # the first endpoint is also `serving_default`
+        archive.add_endpoint("serve", self.__call__, texts)
+        archive.write_out(filepath, verbose=bool(verbose))

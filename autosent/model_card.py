@@ -6,9 +6,11 @@ from typing import Any
 
 from autosent import leaderboard
 from autosent.data.leakage import SplitRule
+from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.profile import DataProfile
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
+from autosent.selection import NOISE_SE
 from autosent.space import CHAR_ENCODERS, WORD_NGRAM_ENCODERS
 from autosent.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 
@@ -31,13 +33,13 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
         "## How it was chosen",
         f"A keras-tuner Hyperband search of {len(records)} trials over the space `{metadata['space_name']}`, "
-        "ranked by validation cross-entropy (the loss without its L2 penalty). "
+        "ranked by validation cross-entropy without the L2 term (not Keras' val_loss, which adds it). "
         + _selection(metadata)
         + (
-            "Each member below was retrained from scratch for the epochs at which its validation loss was lowest"
+            "Each member below was retrained from scratch for the epochs at which its validation cross-entropy was lowest"
             if "ensemble" in metadata
             else f"The chosen trial was retrained from scratch for the {metadata['epochs']} epoch(s) at which its "
-            "validation loss was lowest"
+            "validation cross-entropy was lowest"
         )
         + ", so what ships is the best epoch, not an overfit last one.",
         "",
@@ -48,15 +50,12 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         *_ensemble(metadata),
         "Hyperparameters of the exported model" + (" (its best-ranked member)" if "ensemble" in metadata else "") + ":",
         "",
-        markdown_table(["name", "value"], [[k, v] for k, v in metadata["hyperparameters"].items()]),
+        markdown_table(["name", "value"], [[k, _value(v)] for k, v in metadata["hyperparameters"].items()]),
         "",
         "## Test metrics",
         f"On {test['n']:,} test texts that no search step saw:",
         "",
-        markdown_table(
-            ["accuracy", "macro-F1", "loss", "precision", "recall", "F1", "ROC-AUC"],
-            [[test["accuracy"], test["macro_f1"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1"), test["roc_auc"]]],
-        ),
+        _test_table(test, metadata["label_names"]),
         "",
         "Confusion matrix (rows: true class, columns: predicted):",
         "",
@@ -67,6 +66,7 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         markdown_table(["epoch", "cross-entropy", "accuracy", "val cross-entropy", "val_accuracy"],
                [[h["epoch"], h.get(CROSS_ENTROPY), h.get("accuracy"), h.get(OBJECTIVE), h.get("val_accuracy")] for h in curve]),
         "",
+        *usage(metadata["label_names"]),
         "## Known limits",
         _reads(metadata["hyperparameters"].get("encoder"), metadata["vectorizer"]),
         "- Trained from scratch on the data above: expect lower accuracy on other domains, languages "
@@ -75,6 +75,63 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _value(value: Any) -> Any:
+    """A hyperparameter as the table shows it: a float to 3 significant digits, so an l2 of 1.24e-06 is not 0.0000."""
+    return cell(value, ".3g") if isinstance(value, float) else value
+
+
+def _test_table(test: dict[str, Any], label_names: list[str]) -> str:
+    """The test metrics; with two classes, precision, recall and F1 of the second, named (`metrics.classification_metrics`)."""
+    if len(label_names) != 2:
+        return markdown_table(["accuracy", "macro-F1", "loss", "ROC-AUC (mean over classes)"],
+                              [[test["accuracy"], test["macro_f1"], test["loss"], test["roc_auc"]]])  # fmt: skip
+    positive = label_names[1]
+    return markdown_table(
+        ["accuracy", "macro-F1", "loss", f"precision ({positive})", f"recall ({positive})", f"F1 ({positive})", "ROC-AUC"],
+        [[test["accuracy"], test["macro_f1"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1"), test["roc_auc"]]],
+    )
+
+
+def usage(label_names: list[str]) -> list[str]:
+    """The card's "Use it" section: Python that loads the export and labels two texts, with autosent and without.
+
+    README.md shows the same for the labels negative and positive (a test keeps them equal).
+    """
+    classes = ", ".join(label_names)
+    keras_output = (
+        f"P({label_names[1]}) of each text: one column" if len(label_names) == 2 else f"one column per class: {classes}"
+    )
+    return [
+        "## Use it",
+        "",
+        (
+            "In Python, from the export folder. `model.keras` needs autosent installed and `import autosent.layers`; "
+            "the model takes a list of strings, a NumPy array of them or a `tf.Tensor`:"
+        ),
+        "",
+        "```python",
+        "import keras",
+        "import autosent.layers  # registers the Keras objects model.keras holds",
+        "",
+        'model = keras.saving.load_model("model.keras")',
+        f'print(model.predict_labels(["great", "awful"]))  # one of {classes} for each text',
+        f'print(model.predict(["great", "awful"], verbose=0))  # {keras_output}',
+        "```",
+        "",
+        "`saved_model/` needs TensorFlow alone; its default signature returns the label and every class's probability:",
+        "",
+        "```python",
+        "import tensorflow as tf",
+        "",
+        'served = tf.saved_model.load("saved_model")',
+        'outputs = served.signatures["serving_default"](text=tf.constant(["great", "awful"]))',
+        f'print(outputs["label"].numpy())  # one of {classes} for each text, as bytes',
+        f'print(outputs["probabilities"].numpy())  # one column per class: {classes}',
+        "```",
+        "",
+    ]
 
 
 #: How each standardisation (`autosent.standardize`) turns a text into words, for a reader.
@@ -151,5 +208,27 @@ def _ensemble(metadata: dict[str, Any]) -> list[str]:
         f"Against its best-ranked member (trial {ensemble['best_member']}) on the same test texts, the ensemble alone "
         f"is right on {test['ensemble_only_right']} and the member alone on {test['member_only_right']} "
         f"(McNemar's exact test: p = {test['p_value']:.3g}).",
+        *_val_comparison(ensemble),
         "",
+    ]
+
+
+def _val_comparison(ensemble: dict[str, Any]) -> list[str]:
+    """How the ensemble compared with its best member on val, where it was chosen (`ensemble.against_best_member`).
+
+    Exports made before it have none.
+    """
+    val = ensemble.get("val_against_best_member")
+    if val is None:
+        return []
+    verdict = "lower beyond" if val["beyond_noise"] else "not lower beyond"
+    return [
+        "",
+        (
+            f"On the validation texts that chose the members, its val cross-entropy is {val['ensemble_val_cross_entropy']:.4f} "
+            f"against {val['member_val_cross_entropy']:.4f} for trial {ensemble['best_member']} alone: a paired per-text "
+            f"difference of {val['difference']:+.4f}, {verdict} the noise ({NOISE_SE:g} standard errors, "
+            f"{NOISE_SE * val['standard_error']:.4f}). Selection chose the members on these very texts, so this comparison "
+            "favours the ensemble."
+        ),
     ]

@@ -15,7 +15,7 @@ from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.explain import Explainer, Explanation
 from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
-from autosent.rundir import EXPORT_DIR
+from autosent.rundir import EXPORT_DIRS
 from autosent.standardize import recorded_standardize
 
 
@@ -33,10 +33,11 @@ class Prediction:
 
 
 def latest_export(results: Path) -> Path:
-    """The most recently written export under `results/*/export`."""
-    for candidate in results.glob(f"*/{EXPORT_DIR}"):
+    """The most recently written export in a run's export folders (`results/*/export`, `results/*/export-ensemble`)."""
+    folders = [folder for name in EXPORT_DIRS for folder in results.glob(f"*/{name}")]
+    for candidate in folders:
         export_folder.recover(candidate)
-    exports = [p.parent for p in results.glob(f"*/{EXPORT_DIR}/{METADATA_FILE}")]
+    exports = [folder for folder in folders if (folder / METADATA_FILE).is_file()]
     if not exports:
         raise UsageError(f"no exported model under {results}; run `autosent export best` first, or pass --model DIR")
     return max(exports, key=lambda p: (p / METADATA_FILE).stat().st_mtime)

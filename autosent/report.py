@@ -22,7 +22,7 @@ from autosent.leaderboard import rank
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records, upgrade_history
-from autosent.rundir import EXPORT_DIR, REPORT_DIR
+from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR
 FIGURES = {
     "curves": "learning_curves.png",
     "progress": "best_so_far.png",
@@ -217,7 +217,19 @@ def _epochs_run(record: TrialRecord) -> str:
     return f"{first}–{last}" if first != last else f"{first}"
 
 
-def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] | None, top: int) -> str:
+def _exported_line(export: dict[str, Any]) -> str:
+    """report.md's line on an export: what was retrained for how many epochs (each member's, for an ensemble), and its test result."""
+    test = export["test_metrics"]
+    if "ensemble" in export:
+        what = "ensemble of " + ", ".join(
+            f"trial {m['trial_id']} x{m['weight']} retrained for {m['epochs']} epoch(s)" for m in export["ensemble"]["members"]
+        )
+    else:
+        what = f"trial {export['trial_id']}, retrained for {export['epochs']} epoch(s)"
+    return f"Exported: {what}; test accuracy {cell(test.get('accuracy'), '.4f')}, ROC-AUC {cell(test.get('roc_auc'), '.4f')}."
+
+
+def markdown(run_name: str, records: list[TrialRecord], exports: list[dict[str, Any]], top: int) -> str:
     """report.md: the figures, the leaderboard and the overfitting table."""
     board = leaderboard.markdown(records, top)
     overfitting = markdown_table(
@@ -233,12 +245,7 @@ def markdown(run_name: str, records: list[TrialRecord], export: dict[str, Any] |
         f"# autosent report: run {run_name}",
         f"{len(records)} trial(s), {sum(r.finished for r in records)} finished, {len(failed)} failed.",
     ]
-    if export:
-        test = export["test_metrics"]
-        parts.append(
-            f"Exported: trial {export['trial_id']}, retrained for {export['epochs']} epoch(s); "
-            f"test accuracy {cell(test.get('accuracy'), '.4f')}, ROC-AUC {cell(test.get('roc_auc'), '.4f')}."
-        )
+    parts += [_exported_line(export) for export in exports]
     parts += [
         "## Learning curves", f"![learning curves]({FIGURES['curves']})",
         "## Search progress", f"![best val cross-entropy so far]({FIGURES['progress']})",
@@ -274,6 +281,13 @@ def _exported(export_dir: Path) -> dict[str, Any] | None:
     )
     if not rows_valid:
         raise UsageError(f"{path} has no valid 'retrain_history' (rows of epoch numbers and losses); export the model again")
+    ensemble = export.get("ensemble", {"members": []})  # a single trial's export: no members to check
+    members = ensemble.get("members") if isinstance(ensemble, dict) else None
+    if not isinstance(members, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("trial_id"), str) and all(isinstance(m.get(k), int) for k in ("weight", "epochs"))
+        for m in members
+    ):
+        raise UsageError(f"{path} has no valid 'ensemble.members' (trial ids, weights, epochs); export the model again")
     export["retrain_history"] = upgrade_history(history)
     return export
 
@@ -284,7 +298,7 @@ def make_report(run_dir: Path, top: int = 3) -> Report:
     ranked = [r for r in rank(records) if r.finished]
     if not ranked:
         raise UsageError(f"run {run_dir.name!r} has no finished trial to report on yet")
-    export = _exported(run_dir / EXPORT_DIR)
+    exports = {name: _exported(run_dir / name) for name in EXPORT_DIRS}
     folder = run_dir / REPORT_DIR
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise UsageError(
@@ -293,9 +307,9 @@ def make_report(run_dir: Path, top: int = 3) -> Report:
         )
     folder.mkdir(exist_ok=True)
     figures = {name: folder / file for name, file in FIGURES.items()}
-    learning_curves(ranked, export, figures["curves"], top)
+    learning_curves(ranked, exports[EXPORT_DIR], figures["curves"], top)
     best_so_far(records, figures["progress"])
     by_encoder(records, figures["encoders"])
     report_md = folder / "report.md"
-    atomic.write_text(report_md, markdown(run_dir.name, records, export, max(top, 10)))
+    atomic.write_text(report_md, markdown(run_dir.name, records, [e for e in exports.values() if e], max(top, 10)))
     return Report(folder, list(figures.values()), report_md)

@@ -36,15 +36,20 @@ TRIALS_DIR = "trials"
 VAL_PREDICTIONS_DIR = "val_predictions"  # each finished trial's val-split probabilities, for ensembles
 TUNER_DIR = "tuner"
 TENSORBOARD_DIR = "tb"
-EXPORT_DIR = "export"
+EXPORT_DIR = "export"  # `autosent export [best|TRIAL]`
+ENSEMBLE_EXPORT_DIR = "export-ensemble"  # `autosent export --ensemble K`: its own, so it never replaces export/
+#: A run's own export folders, where `predict` and `report` look for exports.
+EXPORT_DIRS = (EXPORT_DIR, ENSEMBLE_EXPORT_DIR)
 REPORT_DIR = "report"
 #: Everything a run folder may hold. `--overwrite` clears a run only if it holds nothing else
 #: (and hidden temp, staging and backup entries of autosent's own interrupted writes).
 RUN_ENTRIES = frozenset(
     {RUN_FILE, LOCK_FILE, VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, CHAR_VOCABULARY_FILE, TRIALS_DIR, VAL_PREDICTIONS_DIR, TUNER_DIR, TENSORBOARD_DIR,
-     EXPORT_DIR, REPORT_DIR}
+     *EXPORT_DIRS, REPORT_DIR}
 )
-_OWN_HIDDEN = re.compile(rf"\..+{re.escape(atomic.TEMP_SUFFIX)}|\.{EXPORT_DIR}\.(previous|staging-\d+)")
+_OWN_HIDDEN = re.compile(
+    rf"\..+{re.escape(atomic.TEMP_SUFFIX)}|\.({'|'.join(map(re.escape, EXPORT_DIRS))})\.(previous|staging-\d+)"
+)
 
 #: A run name is one folder name: it can never point outside --results.
 RUN_NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -97,7 +102,7 @@ def versions() -> dict[str, str]:
 
 
 def run_holding(path: Path) -> Path | None:
-    """The run folder that `path` would be inside, other than as that run's own `export/`.
+    """The run folder that `path` would be inside, other than as one of that run's own export folders (`EXPORT_DIRS`).
 
     Anything else written there is an entry the run does not know: `--overwrite` and a
     re-export would refuse it as not autosent's.
@@ -105,7 +110,7 @@ def run_holding(path: Path) -> Path | None:
     path = Path(os.path.abspath(path))
     for parent in path.parents:
         if (parent / RUN_FILE).is_file():
-            return None if path == parent / EXPORT_DIR else parent
+            return None if path in {parent / name for name in EXPORT_DIRS} else parent
     return None
 
 

@@ -28,7 +28,7 @@ from autosent.leaderboard import rank
 from autosent.lock import LOCK_FILE, export_busy, folder_lock, run_lock, searched_by
 from autosent.records import read_records
 from autosent.rundir import (
-    EXPORT_DIR,
+    EXPORT_DIRS,
     RUN_FILE,
     RunRecord,
     check_run_name,
@@ -50,7 +50,7 @@ class RunSummary:
     budget: int | None  # of its latest search; runs made before autosent recorded it have none
     best_trial: str | None
     best_val_cross_entropy: float | None
-    exported_trial: str | None  # of the export in the run's own export/ folder, if there is one
+    exported_trial: str | None  # of the exports in the run's own export folders (`18, 18+01+05`), if it has any
     bytes: int  # every file in the run folder, export included
     searched_by: str | None  # the search holding the run's lock now: who, since when, which command
     problem: str | None = None  # why run.json or a trial record could not be read
@@ -76,9 +76,14 @@ def summarise(run_dir: Path) -> RunSummary:
         leader = rank(records)[0] if finished else None
         best, best_ce = (leader.trial_id, leader.val_cross_entropy) if leader else (None, None)
     return RunSummary(
-        run_dir.name, data, space, finished, failed, budget, best, best_ce, _exported_trial(run_dir / EXPORT_DIR),
+        run_dir.name, data, space, finished, failed, budget, best, best_ce, _exported_trials(run_dir),
         folder_bytes(run_dir), searched_by(run_dir), problem,
     )  # fmt: skip
+
+
+def _exported_trials(run_dir: Path) -> str | None:
+    """The trials of the run's exports (`18`, `18, 18+01+05` with an ensemble's), None if it has none."""
+    return ", ".join(trial for trial in (_exported_trial(run_dir / name) for name in EXPORT_DIRS) if trial) or None
 
 
 def _exported_trial(folder: Path) -> str | None:
@@ -112,7 +117,7 @@ def delete_run(results: Path, name: str) -> RunSummary:
     """Delete run `name` under `results`, export included, and return what it was.
 
     Refused, before anything is deleted, unless it is a real run folder with nothing in it that
-    autosent did not make, no search holds it and no export is writing into its export folder.
+    autosent did not make, no search holds it and no export is writing into one of its export folders.
     It is deleted with its lock held, `run.json` last: a deletion cut short leaves a run that is
     still listed, and that the same command deletes.
     """
@@ -122,7 +127,10 @@ def delete_run(results: Path, name: str) -> RunSummary:
     if holder is not None:
         raise UsageError(f"run {name!r} is being searched by {holder}; stop that search first, then delete the run")
     summary = summarise(run_dir)
-    with _export_idle(run_dir / EXPORT_DIR), run_lock(run_dir):  # the export first: refused, nothing is written
+    with contextlib.ExitStack() as held:  # the exports first: refused, nothing is written
+        for export in EXPORT_DIRS:
+            held.enter_context(_export_idle(run_dir / export))
+        held.enter_context(run_lock(run_dir))
         last = (RUN_FILE, LOCK_FILE)
         for entry in sorted(run_dir.iterdir()):
             if entry.name not in last:

@@ -46,13 +46,23 @@ def _per_text_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> np
     return -np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0))
 
 
-def within_noise(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> bool:
-    """Whether `candidate`'s val probabilities are no worse than `best`'s beyond the noise (paired, per text)."""
+def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """`candidate`'s mean per-text cross-entropy minus `best`'s on the same texts, and that mean's standard error.
+
+    Paired, text by text: most of what makes one text hard makes it hard for both models, so
+    the difference varies far less than either's cross-entropy. One text has no spread: its
+    standard error is infinite (no evidence either way).
+    """
     difference = _per_text_cross_entropy(candidate, labels) - _per_text_cross_entropy(best, labels)
     if len(difference) < 2:
-        return True
-    standard_error = float(np.std(difference, ddof=1)) / math.sqrt(len(difference))
-    return float(np.mean(difference)) <= NOISE_SE * standard_error
+        return float(np.mean(difference)) if len(difference) else 0.0, math.inf
+    return float(np.mean(difference)), float(np.std(difference, ddof=1)) / math.sqrt(len(difference))
+
+
+def within_noise(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> bool:
+    """Whether `candidate`'s val probabilities are no worse than `best`'s beyond the noise (paired, per text)."""
+    mean, standard_error = paired_difference(candidate, best, labels)
+    return mean <= NOISE_SE * standard_error
 
 
 def family_leaders(records: list[TrialRecord]) -> dict[str, TrialRecord]:

@@ -3,6 +3,9 @@
 Written when the trial ends, from keras-tuner's checkpoint of its best epoch (the weights the
 trial is ranked by), so that choosing an ensemble never trains a model it does not ship.
 Runs searched before this existed are scored from the same checkpoints when first needed.
+
+Importing it loads no TensorFlow (keras-tuner loads it): `export` checks, through
+`check_readable`, that a run holds what it needs before TensorFlow loads.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import numpy as np
 
 from autosent import atomic
 from autosent.errors import UsageError
-from autosent.keras_tuner_internals import checkpoint_path
 from autosent.metrics import class_probabilities
 from autosent.records import TrialRecord
 from autosent.rundir import TUNER_DIR, VAL_PREDICTIONS_DIR
@@ -31,12 +33,19 @@ def write(run_dir: Path, trial_id: str, probabilities: np.ndarray) -> None:
     atomic.write_bytes(_path(run_dir, trial_id), buffer.getvalue())
 
 
+def _checkpoint(run_dir: Path, trial_id: str) -> Path:
+    """keras-tuner's checkpoint of a trial's best epoch (imported here: keras-tuner loads TensorFlow)."""
+    from autosent.keras_tuner_internals import checkpoint_path
+
+    return checkpoint_path(run_dir / TUNER_DIR, trial_id)
+
+
 def score(hypermodel, run_dir: Path, record: TrialRecord, x_val) -> np.ndarray:
     """(n, K) val probabilities of `record`'s model at its best epoch, from its checkpoint."""
     model = hypermodel.build(hypermodel.hyperparameters_for(record.hyperparameters))
     with warnings.catch_warnings():  # the checkpoint holds the optimizer's slots, which scoring needs not
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
-        model.load_weights(checkpoint_path(run_dir / TUNER_DIR, record.trial_id))
+        model.load_weights(_checkpoint(run_dir, record.trial_id))
     return class_probabilities(model.predict(x_val, batch_size=512, verbose=0))
 
 
@@ -55,8 +64,10 @@ def check_readable(run_dir: Path, records: list[TrialRecord]) -> None:
     trial, which needs neither.
     """
     for record in records:
-        checkpoint = checkpoint_path(run_dir / TUNER_DIR, record.trial_id)
-        if _stored(run_dir, record.trial_id) is None and not checkpoint.is_file():
+        if _stored(run_dir, record.trial_id) is not None:
+            continue
+        checkpoint = _checkpoint(run_dir, record.trial_id)
+        if not checkpoint.is_file():
             raise UsageError(
                 f"{run_dir} has neither {_path(run_dir, record.trial_id).relative_to(run_dir)} nor "
                 f"{checkpoint.relative_to(run_dir)}, which hold trial {record.trial_id}'s val predictions; restore them "

@@ -64,6 +64,32 @@ def test_output_into_a_pipe_its_reader_closed_ends_quietly(finished_run, output)
     assert (result.returncode, result.stderr) == (1, "")
 
 
+#: Runs `autosent ARGS` as `python -m autosent` does, then says whether TensorFlow was imported.
+_MAIN_THEN_TENSORFLOW = "import sys; from autosent.cli import main; code = main(sys.argv[1:]); print('tensorflow' in sys.modules); sys.exit(code)"
+
+
+@pytest.mark.parametrize(
+    ("args", "mentions"),
+    [
+        (["99", "--run", "nope"], "no run 'nope'"),
+        (["99", "--run", "done"], "no finished trial '99'"),
+        (["1", "--ensemble", "2"], "drop the trial id"),
+        (["--out", "results/done/trials/x"], "inside the run folder"),
+    ],
+    ids=["no-run", "no-trial", "ensemble-and-trial", "out-inside-run"],
+)
+def test_an_export_refused_is_one_line_before_tensorflow_loads(finished_run, args, mentions):
+    """TensorFlow's C++ start-up lines go to the terminal past Python, and it takes seconds to load: a refusal waits for neither."""
+    result = subprocess.run(
+        [sys.executable, "-c", _MAIN_THEN_TENSORFLOW, "export", *args], cwd=finished_run.parent.parent,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("autosent: error: "), result.stderr
+    assert mentions in lines[0]
+    assert result.stdout == "False\n", "TensorFlow was imported"
+
+
 def test_a_data_file_whose_name_is_too_long_for_a_run_folder_gets_a_shortened_default_run_name(tmp_path, tiny_space, cli):
     """The default run name is the data file's name and the space's: 251 + 5 characters, one more than a folder name takes."""
     data = write_reviews_csv(tmp_path / f"{'r' * 251}.csv", n=120)

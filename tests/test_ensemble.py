@@ -1,16 +1,26 @@
 """Ensembles: selection on val probabilities, one weighted-mean model, shipped like any export."""
 
+import contextlib
+import io
+import json
 from collections import Counter
 
 import keras
 import keras_tuner
 import numpy as np
+import pytest
 import tensorflow as tf
 
-from autosent.ensemble import CANDIDATES, candidates, export_ensemble, select, weighted_mean_model
+from autosent.cli import main as cli_main
+from autosent.ensemble import CANDIDATES, against_best_member, candidates, noise_note, select, weighted_mean_model
+from autosent.export import export_trial
 from autosent.hypermodel import SentimentHyperModel
+from autosent.predict import latest_export
 from autosent.records import TrialRecord
+from autosent.report import make_report
+from autosent.rundir import RUN_ENTRIES
 from autosent.space import load_space
+from conftest import copy_finished_run
 from test_hypermodel import SIZES, _inputs
 
 LABELS = np.array([0, 1] * 50)
@@ -52,21 +62,92 @@ def test_the_weighted_mean_model_is_the_weighted_mean_of_its_members(tiny_space)
     np.testing.assert_allclose(ensemble.predict(x, verbose=0), expected, rtol=1e-5)
 
 
-def test_an_exported_ensemble_loads_with_keras_and_serves_from_saved_model_alike(tmp_path, finished_run):
-    stored = {p.name: np.load(p).shape for p in (finished_run / "val_predictions").glob("*.npy")}
+@pytest.fixture(scope="module")
+def ensembled(_finished_run_template, tmp_path_factory):
+    """A copy of the finished tiny run with `export best`, then `autosent export --ensemble 3` (in this process):
+    the run folder, export/metadata.json as the single export wrote it, and what the ensemble export printed."""
+    run_dir = copy_finished_run(_finished_run_template, tmp_path_factory.mktemp("ensemble"))
+    single = (export_trial(run_dir.parent, "done").out / "metadata.json").read_bytes()
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = cli_main(["export", "--ensemble", "3", "--results", str(run_dir.parent), "--run", "done"])
+    assert code == 0
+    return run_dir, single, printed.getvalue()
+
+
+def test_an_exported_ensemble_loads_with_keras_and_serves_from_saved_model_alike(ensembled):
+    run_dir, _, _ = ensembled
+    stored = {p.name: np.load(p).shape for p in (run_dir / "val_predictions").glob("*.npy")}
     assert stored == {"trial_0.npy": (12, 2), "trial_1.npy": (12, 2)}  # written by the search, as each trial ended
-    result = export_ensemble(tmp_path / "results", "done", size=3)
-    members = result.metadata["ensemble"]["members"]
+    out = run_dir / "export-ensemble"
+    members = json.loads((out / "metadata.json").read_text())["ensemble"]["members"]
     assert sum(m["weight"] for m in members) == 3 and {m["trial_id"] for m in members} <= {"0", "1"}
     import autosent.layers  # noqa: F401 (the n-gram layers a member may hold)
 
-    reloaded = keras.saving.load_model(result.out / "model.keras")
+    reloaded = keras.saving.load_model(out / "model.keras")
     texts = tf.constant(["review 7 poswordpos posish film plot", "review 8 negwordneg negish film plot"])
-    saved_model = tf.saved_model.load(str(result.out / "saved_model"))  # kept: its variables die with it
+    saved_model = tf.saved_model.load(str(out / "saved_model"))  # kept: its variables die with it
     served = saved_model.serve(texts).numpy()
     np.testing.assert_allclose(reloaded.predict(texts, verbose=0), served, atol=1e-5)
-    card = (result.out / "MODEL_CARD.md").read_text()
-    assert "It is an ensemble" in card and "McNemar" in card
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "It is an ensemble" in card and "McNemar" in card and "On the validation texts that chose the members" in card
+
+
+def test_an_ensemble_has_its_own_folder_leaves_export_best_as_it_was_and_is_the_newest_for_predict(ensembled):
+    run_dir, single, _ = ensembled
+    assert (run_dir / "export" / "metadata.json").read_bytes() == single
+    assert "ensemble" in json.loads((run_dir / "export-ensemble" / "metadata.json").read_text())
+    assert latest_export(run_dir.parent) == run_dir / "export-ensemble"
+    assert {entry.name for entry in run_dir.iterdir()} <= RUN_ENTRIES  # --overwrite and a re-export take it for the run's own
+
+
+def test_the_ensembles_line_gives_its_best_members_own_test_result_and_the_next_step(ensembled):
+    run_dir, _, printed = ensembled
+    metadata = json.loads((run_dir / "export-ensemble" / "metadata.json").read_text())
+    ensemble = metadata["ensemble"]
+    best = next(m for m in ensemble["members"] if m["trial_id"] == ensemble["best_member"])
+    lines = [line for line in printed.splitlines() if not line.startswith("Epoch") and "step" not in line]
+    assert lines[0].startswith("exported ensemble of ") and f"test accuracy {metadata['test_metrics']['accuracy']:.4f}" in lines[0]
+    assert f"trial {best['trial_id']}, its best member, alone: test accuracy {best['test_metrics']['accuracy']:.4f}" in lines[0]
+    note = noise_note(metadata)  # its wording: test_an_ensemble_is_said_to_beat_...
+    if note is not None:
+        assert lines.pop(1) == note
+    assert lines[1:] == [
+        f'next: autosent predict --model {run_dir / "export-ensemble"} "a text to label"',
+        f'      or in Python, as {run_dir / "export-ensemble" / "MODEL_CARD.md"} shows under "Use it"',
+    ]
+
+
+def test_an_ensemble_is_said_to_beat_its_best_member_only_beyond_the_noise_of_the_paired_val_difference():
+    labels = np.array([0, 1] * 50)
+    member = _probabilities(np.arange(100) < 80)
+    much_better = _probabilities(np.arange(100) < 80, confidence=0.95)  # surer on the 80 it gets right ...
+    much_better[80:] = member[80:]  # ... and the same on the rest
+    slightly = member.copy()
+    slightly[0] = much_better[0]  # better on one text alone: within the noise
+    assert against_best_member(much_better, member, labels)["beyond_noise"]
+    assert not against_best_member(slightly, member, labels)["beyond_noise"]
+    assert not against_best_member(member, member, labels)["beyond_noise"]
+
+    def metadata(members: int, ensemble: np.ndarray) -> dict:
+        return {"ensemble": {"best_member": "3", "members": [{}] * members, "val_against_best_member": against_best_member(ensemble, member, labels)}}
+
+    assert noise_note(metadata(2, much_better)) is None
+    assert "does not beat trial 3 alone beyond the noise" in noise_note(metadata(2, slightly))
+    assert noise_note(metadata(1, member)) == "note: selection chose trial 3 alone, so this is that one model (autosent export 3 ships it too)"
+
+
+def test_the_report_gives_each_ensemble_members_retrain_epochs(ensembled, finished_run):
+    """An ensemble's metadata `epochs` is its best member's alone: the report read it as the whole ensemble's."""
+    metadata = json.loads((ensembled[0] / "export-ensemble" / "metadata.json").read_text())
+    metadata["ensemble"]["members"] = [
+        {**metadata["ensemble"]["members"][0], "trial_id": trial, "weight": weight, "epochs": epochs}
+        for trial, weight, epochs in (("0", 1, 4), ("1", 2, 2))
+    ]  # two members retrained for different epochs, written where exports went before export-ensemble/
+    (finished_run / "export").mkdir()
+    (finished_run / "export" / "metadata.json").write_text(json.dumps(metadata))
+    text = make_report(finished_run).markdown.read_text()
+    assert "Exported: ensemble of trial 0 x1 retrained for 4 epoch(s), trial 1 x2 retrained for 2 epoch(s); test accuracy" in text
 
 
 def test_candidates_are_the_best_trials_and_the_best_of_every_family():

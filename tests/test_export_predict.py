@@ -2,10 +2,12 @@
 
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,6 +79,54 @@ def test_keras_file_and_saved_model_agree(exported):
     saved_model = tf.saved_model.load(str(exported.out / "saved_model"))  # keep it alive while serving
     served = saved_model.serve(tf.constant(TEXTS)).numpy()
     np.testing.assert_allclose(from_keras, served, atol=1e-5)
+
+
+def test_the_exported_model_takes_a_list_a_numpy_array_or_a_tensor_and_names_its_labels(exported):
+    import keras
+
+    import autosent.layers
+
+    model = keras.saving.load_model(exported.out / "model.keras")
+    assert isinstance(model, autosent.layers.TextClassifier) and model.label_names == exported.metadata["label_names"]
+    from_tensor = model.predict(tf.constant(TEXTS), verbose=0)
+    np.testing.assert_allclose(model.predict(TEXTS, verbose=0), from_tensor, atol=1e-6)  # Keras alone: "Unrecognized data type"
+    np.testing.assert_allclose(model.predict(np.array(TEXTS), verbose=0), from_tensor, atol=1e-6)  # dtype <U31
+    assert model.predict_labels(TEXTS) == [p.label for p in Predictor(exported.out).predict(TEXTS)]
+
+
+def test_the_saved_model_serves_named_probabilities_and_labels_by_default_and_serve_as_before(exported):
+    saved_model = tf.saved_model.load(str(exported.out / "saved_model"))  # keep it alive while serving
+    outputs = saved_model.signatures["serving_default"](text=tf.constant(TEXTS))
+    assert set(outputs) == {"probabilities", "label"}
+    expected = Predictor(exported.out).predict(TEXTS)
+    assert [label.decode() for label in outputs["label"].numpy()] == [p.label for p in expected]
+    np.testing.assert_allclose(outputs["probabilities"].numpy(), [list(p.probabilities.values()) for p in expected], atol=1e-5)
+    np.testing.assert_allclose(saved_model.serve(tf.constant(TEXTS)).numpy()[:, 0], outputs["probabilities"].numpy()[:, 1], atol=1e-6)
+
+
+def test_the_model_cards_python_runs_in_the_export_folder_and_the_readme_shows_the_same(exported, monkeypatch, capsys):
+    card = (exported.out / "MODEL_CARD.md").read_text()
+    snippets = re.findall(r"```python\n(.*?)```", card, flags=re.DOTALL)
+    assert len(snippets) == 2
+    monkeypatch.chdir(exported.out)
+    printed = []
+    for snippet in snippets:
+        exec(snippet, {})  # noqa: S102 (the card's own code, as a user would paste it)
+        printed.append(capsys.readouterr().out)
+    names = exported.metadata["label_names"]
+    labels = [p.label for p in Predictor(exported.out).predict(["great", "awful"])]
+    assert printed[0].startswith(str(labels)) and printed[1].startswith(str([label.encode() for label in labels]).replace(", ", " "))
+    assert f"# P({names[1]}) of each text" in card
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "\n".join(model_card.usage(["negative", "positive"])[4:]) in readme  # from the first snippet on
+
+
+def test_the_model_card_shows_small_floats_names_the_ranking_and_the_class_of_precision(exported):
+    card = model_card.render({**exported.metadata, "hyperparameters": {"encoder": "bag", "l2": 1.24e-06, "dropout": 0.30000000000000004}}, [])
+    assert "| l2 | 1.24e-06 |" in card and "| dropout | 0.3 |" in card  # l2 was 0.0000
+    assert "ranked by validation cross-entropy without the L2 term" in card and "validation loss" not in card
+    positive = exported.metadata["label_names"][1]
+    assert f"| precision ({positive}) | recall ({positive}) | F1 ({positive}) |" in card
 
 
 def test_test_metrics_are_those_of_the_exported_model(searched, exported):

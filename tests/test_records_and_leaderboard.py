@@ -81,7 +81,7 @@ def test_a_hyperband_continuation_counts_the_epochs_its_weights_really_had():
 def test_the_reports_overfitting_table_says_where_a_hyperband_continuation_began():
     fresh = _record("0", [0.4, 0.3], [0.5, 0.4])
     continued = _record("1", [0.32, 0.28, 0.33], [0.3, 0.2, 0.1], first_epoch=3)  # resumed its parent at epoch 3
-    text = markdown("r", [fresh, continued], None, top=10)
+    text = markdown("r", [fresh, continued], [], top=10)
     assert "| 0 | 2 | 1–2 | 0.0000 |  |" in text
     assert "| 1 | 4 | 3–5 | 0.0500 | yes |" in text
 
@@ -112,4 +112,4 @@ def test_a_run_with_three_classes_logs_macro_f1_and_its_leaderboard_shows_it(tmp
     console = Console(record=True, width=160)
     console.print(table(outcome.records))
     assert "val_f1" in console.export_text()
-    assert "val_f1" not in markdown("two", [_record("0", [0.5], [0.5])], None, top=1)  # two balanced classes: no column
+    assert "val_f1" not in markdown("two", [_record("0", [0.5], [0.5])], [], top=1)  # two balanced classes: no column

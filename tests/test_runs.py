@@ -15,7 +15,7 @@ from autosent import runs
 from autosent.leaderboard import rank
 from autosent.lock import folder_lock, run_lock
 from autosent.records import read_records
-from autosent.rundir import RunRecord, open_run
+from autosent.rundir import EXPORT_DIRS, RunRecord, open_run
 
 
 def _size(folder) -> int:
@@ -94,10 +94,11 @@ def test_delete_refuses_what_autosent_did_not_make_and_deletes_nothing(cli, fini
     assert snapshot(finished_run.parent.parent) == before
 
 
-def test_delete_waits_for_an_export_writing_into_the_run(cli, finished_run):
-    (finished_run / "export").mkdir()
+@pytest.mark.parametrize("export", EXPORT_DIRS)
+def test_delete_waits_for_an_export_writing_into_the_run(cli, finished_run, export):
+    (finished_run / export).mkdir()
     before = snapshot(finished_run)
-    with folder_lock(finished_run / "export") as free:  # what an export holds while it trains and swaps
+    with folder_lock(finished_run / export) as free:  # what an export holds while it trains and swaps
         assert free
         cli("runs", "--results", str(finished_run.parent), "--delete", "done").assert_usage_error(
             "another autosent export is writing into"
