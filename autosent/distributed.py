@@ -268,6 +268,7 @@ def serve(oracle, cluster: Cluster, on_tick: Callable[[list[tuple[str, str | Non
     `on_tick` is called about once a second with the workers just found lost.
     """
     import grpc
+
     from autosent.keras_tuner_internals import exit_chief, protos
 
     servicer = _liveness_servicer(oracle, cluster.worker_timeout)

@@ -30,7 +30,14 @@ import numpy as np
 from autosent import export_folder, model_card, val_predictions
 from autosent.errors import UsageError
 from autosent.export import (
-    ExportJob, ExportResult, Trainer, base_metadata, check_export, end_to_end_model, reading_only_its_inputs, test_probabilities,
+    ExportJob,
+    ExportResult,
+    Trainer,
+    base_metadata,
+    check_export,
+    end_to_end_model,
+    reading_only_its_inputs,
+    test_probabilities,
     writing,
 )  # fmt: skip
 from autosent.leaderboard import rank

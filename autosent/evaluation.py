@@ -155,24 +155,24 @@ def render(result: Evaluation, model: Path, source: str) -> str:
     over = f" (over the {present} class{'' if present == 1 else 'es'} present)" if absent else ""
     lines = [
         f"{model} on {source} ({result.rows.describe()}): {m['n']:,} texts",
-        f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
-        f"expected calibration error {m['expected_calibration_error']:.4f}",
+        (f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
+         f"expected calibration error {m['expected_calibration_error']:.4f}"),
         *([(f"note: class {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} absent from this data: its recall and "
              "F1 are not measured (–), and not in the macro-F1")] if absent else []),
         "",
         table(["class", "precision", "recall", "F1", "support"],
-              [[n, c["precision"], c["recall"], c["f1"], c["support"]] for n, c in m["per_class"].items()]),  # fmt: skip
+              [[n, c["precision"], c["recall"], c["f1"], c["support"]] for n, c in m["per_class"].items()]),
         "",
         "confusion matrix (rows: true class, columns: predicted)",
         table(["", *names], [[n, *row] for n, row in zip(names, m["confusion_matrix"])]),
         "",
         "reliability (texts by the model's top probability)",
         table(["confidence", "texts", "mean confidence", "accuracy"],
-              [[f"{b.low:.1f}-{b.high:.1f}", b.count, b.confidence, b.accuracy] for b in result.calibration if b.count]),  # fmt: skip
+              [[f"{b.low:.1f}-{b.high:.1f}", b.count, b.confidence, b.accuracy] for b in result.calibration if b.count]),
         "",
         f"the {len(result.mistakes)} most confidently wrong",
         table(["probability", "label", "predicted", "text"],
-              [[x.probability, x.label, x.predicted, _excerpt(x.text)] for x in result.mistakes]),  # fmt: skip
+              [[x.probability, x.label, x.predicted, _excerpt(x.text)] for x in result.mistakes]),
     ]
     return "\n".join(lines)
 

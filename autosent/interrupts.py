@@ -41,7 +41,7 @@ def remembered() -> Iterator[None]:
     previous_handler = signal.signal(signal.SIGINT, _remember_and_raise)
     previous_hook = sys.unraisablehook
 
-    def quiet_about_ctrl_c(unraisable: "sys.UnraisableHookArgs") -> None:
+    def quiet_about_ctrl_c(unraisable: sys.UnraisableHookArgs) -> None:
         if not isinstance(unraisable.exc_value, KeyboardInterrupt):
             previous_hook(unraisable)
 

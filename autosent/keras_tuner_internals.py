@@ -113,8 +113,8 @@ SaveBestEpoch._save_model = _atomic_save_checkpoint
 def retry_queue(oracle) -> list[str]:
     """The oracle's queue of trial ids to run again before new ones (keras-tuner has no public view)."""
     queue = getattr(oracle, "_retry_queue", None)
-    if not isinstance(queue, list):
-        raise RuntimeError(
+    if not isinstance(queue, list):  # keras-tuner changed, not a caller's mistake: no TypeError
+        raise RuntimeError(  # noqa: TRY004
             f"keras-tuner {metadata.version('keras-tuner')}'s oracle keeps no _retry_queue list; "
             "autosent's resume needs keras-tuner 1.4 (pip install 'keras-tuner>=1.4.7,<1.5')"
         )

@@ -17,8 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, Task, TextCol
 from rich.text import Text
 
 from autosent.events import SearchListener, TrialPace, vectorizer_line
-from autosent.profile import DataProfile
 from autosent.leaderboard import table
+from autosent.profile import DataProfile
 from autosent.records import OBJECTIVE, TrialRecord
 
 SHOWN_HYPERPARAMETERS = ("encoder", "units", "embedding_dim", "dropout", "l2", "learning_rate")
@@ -86,7 +86,7 @@ class LiveSearchView(SearchListener):
             table(self.records, self.top, title=f"top {self.top} by val cross-entropy (val_ce)"),
         )
 
-    def __enter__(self) -> LiveSearchView:
+    def __enter__(self) -> LiveSearchView:  # noqa: PYI034 (typing.Self is Python 3.11+; autosent runs on 3.10)
         self.live.start()
         return self
 

@@ -87,7 +87,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_
     # A class with no text cannot be recalled: its F1 of 0 would halve a perfect model's macro-F1.
     present = [name for name, c in per_class.items() if c["support"]]
     result: dict[str, Any] = {
-        "n": int(len(y)),
+        "n": len(y),
         "accuracy": float((predicted == y).mean()),
         "loss": float(-np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0)).mean()),
         "macro_f1": float(np.mean([per_class[name]["f1"] for name in present])),

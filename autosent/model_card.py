@@ -69,8 +69,8 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         *usage(metadata["label_names"]),
         "## Known limits",
         _reads(metadata["hyperparameters"].get("encoder"), metadata["vectorizer"]),
-        "- Trained from scratch on the data above: expect lower accuracy on other domains, languages "
-        "or much shorter texts (tweets, titles).",
+        ("- Trained from scratch on the data above: expect lower accuracy on other domains, languages "
+         "or much shorter texts (tweets, titles)."),
         "- Probabilities are not calibrated beyond what the training loss gives.",
         "",
     ]
@@ -196,18 +196,18 @@ def _ensemble(metadata: dict[str, Any]) -> list[str]:
         return []
     test = ensemble["mcnemar_against_best_member"]
     return [
-        "It is an ensemble: the weighted mean of these members' probabilities, chosen by greedy forward "
-        "selection with replacement on the validation split (a member chosen twice weighs twice):",
+        ("It is an ensemble: the weighted mean of these members' probabilities, chosen by greedy forward "
+         "selection with replacement on the validation split (a member chosen twice weighs twice):"),
         "",
         markdown_table(
             ["trial", "encoder", "weight", "epochs", "val cross-entropy (search)", "test accuracy", "test macro-F1"],
             [[m["trial_id"], m["encoder"], m["weight"], m["epochs"], m["search_val_cross_entropy"],
               m["test_metrics"]["accuracy"], m["test_metrics"]["macro_f1"]] for m in ensemble["members"]],
-        ),  # fmt: skip
+        ),
         "",
-        f"Against its best-ranked member (trial {ensemble['best_member']}) on the same test texts, the ensemble alone "
-        f"is right on {test['ensemble_only_right']} and the member alone on {test['member_only_right']} "
-        f"(McNemar's exact test: p = {test['p_value']:.3g}).",
+        (f"Against its best-ranked member (trial {ensemble['best_member']}) on the same test texts, the ensemble alone "
+         f"is right on {test['ensemble_only_right']} and the member alone on {test['member_only_right']} "
+         f"(McNemar's exact test: p = {test['p_value']:.3g})."),
         *_val_comparison(ensemble),
         "",
     ]

@@ -11,8 +11,8 @@ import numpy as np
 
 from autosent import export_folder
 from autosent.errors import UsageError, first_line
-from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.explain import Explainer, Explanation
+from autosent.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIRS

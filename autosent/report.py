@@ -14,15 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic, export_folder
+from autosent import atomic, export_folder, leaderboard
 from autosent.errors import UsageError
 from autosent.export_folder import METADATA_FILE
-from autosent import leaderboard
 from autosent.leaderboard import rank
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records, upgrade_history
 from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR
+
 FIGURES = {
     "curves": "learning_curves.png",
     "progress": "best_so_far.png",

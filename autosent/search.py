@@ -25,10 +25,19 @@ from autosent.memory import check_fits
 from autosent.profile import DataProfile, profile
 from autosent.records import OBJECTIVE, TrialRecord, read_record, read_records, record_ids
 from autosent.run_data import recorded_paths
-from autosent.rundir import TENSORBOARD_DIR, TUNER_DIR, RunRecord, check_run_name, default_run_name, join_run, open_run, recorded_identity, run_folder
+from autosent.rundir import (
+    TENSORBOARD_DIR,
+    TUNER_DIR,
+    RunRecord,
+    check_run_name,
+    default_run_name,
+    join_run,
+    open_run,
+    recorded_identity,
+    run_folder,
+)
 from autosent.sizes import resolve_sizes
 from autosent.space import SearchSpace, load_space
-
 
 #: Upper bounds of the search flags: far above any real search, low enough to catch a typo.
 MAX_BUDGET = 100_000

@@ -366,7 +366,7 @@ def load_space(space: str) -> SearchSpace:
     tables = [*SETTINGS, "hyperparameters", "encoders"]
     unknown = set(raw) - set(tables)
     if unknown:
-        raise UsageError(f"{path}: unknown table [{sorted(unknown)[0]}] (allowed: {', '.join(tables)})")
+        raise UsageError(f"{path}: unknown table [{min(unknown)}] (allowed: {', '.join(tables)})")
     settings = {table: _settings(path, table, _table(path, table, raw.get(table, {}))) for table in SETTINGS}
     hps = {
         name: _check_param(f"{path}: hyperparameters.{name}", name, spec)
@@ -496,7 +496,7 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
     kind = kinds[0]
     extra = set(spec) - {kind, "default", "step", "sampling"}
     if extra:
-        raise UsageError(f"{where}: unknown key {sorted(extra)[0]!r} (allowed: {kind}, default, step, sampling)")
+        raise UsageError(f"{where}: unknown key {min(extra)!r} (allowed: {kind}, default, step, sampling)")
     values = spec[kind]
     if not isinstance(values, list) or not values:
         raise UsageError(f"{where}: {kind} = {values!r} must be a non-empty list")

@@ -23,12 +23,12 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from autosent.data import load_dataset  # noqa: E402
-from autosent.metrics import class_probabilities, mcnemar, predicted_classes  # noqa: E402
-from autosent.sizes import resolve_sizes  # noqa: E402
-from autosent.space import load_space  # noqa: E402
+from autosent.data import load_dataset
+from autosent.metrics import class_probabilities, mcnemar, predicted_classes
+from autosent.sizes import resolve_sizes
+from autosent.space import load_space
 
 
 def main() -> None:

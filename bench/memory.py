@@ -18,9 +18,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from autosent.events import SearchListener  # noqa: E402
-from autosent.records import TrialRecord  # noqa: E402
-from autosent.search import SearchConfig, run_search  # noqa: E402
+from autosent.events import SearchListener
+from autosent.records import TrialRecord
+from autosent.search import SearchConfig, run_search
 
 SPACE = Path(__file__).with_name("small_space.toml")
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
+import keras
 
-from autosent.data import load_dataset  # noqa: E402
-from autosent.hypermodel import SentimentHyperModel  # noqa: E402
-from autosent.search import SearchConfig, run_search  # noqa: E402
-from autosent.space import load_space  # noqa: E402
-from autosent.vectorize import fitted_tokenizer, vectorize  # noqa: E402
+from autosent.data import load_dataset
+from autosent.hypermodel import SentimentHyperModel
+from autosent.search import SearchConfig, run_search
+from autosent.space import load_space
+from autosent.vectorize import fitted_tokenizer, vectorize
 
 
 def plain_fit_seconds(space_name: str, limit: int) -> float:

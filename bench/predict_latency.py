@@ -17,11 +17,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-from autosent.data import load_dataset  # noqa: E402
-from autosent.predict import Predictor, latest_export  # noqa: E402
+from autosent.data import load_dataset
+from autosent.predict import Predictor, latest_export
 
 
 def _latencies_ms(call, texts: list[str]) -> np.ndarray:

@@ -36,14 +36,14 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from autosent.data import Dataset, load_dataset  # noqa: E402
-from autosent.export import export_trial  # noqa: E402
-from autosent.events import vectorizer_line  # noqa: E402
-from autosent.metrics import class_probabilities, classification_metrics, mcnemar, predicted_classes  # noqa: E402
-from autosent.records import TrialRecord  # noqa: E402
-from autosent.search import SearchConfig, run_search  # noqa: E402
+from autosent.data import Dataset, load_dataset
+from autosent.events import vectorizer_line
+from autosent.export import export_trial
+from autosent.metrics import class_probabilities, classification_metrics, mcnemar, predicted_classes
+from autosent.records import TrialRecord
+from autosent.search import SearchConfig, run_search
 
 TARGET_VAL_ACCURACY = 0.890
 

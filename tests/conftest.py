@@ -57,6 +57,7 @@ def run_cli(
     return subprocess.run(
         [*(prefix or []), sys.executable, "-m", "autosent", *args],
         cwd=cwd,
+        check=False,  # a failing command is what many tests run it for
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -6,11 +6,11 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent.allocation import FLOOR, MARGIN, FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
 from autosent.plan import hyperband_trials
 from autosent.records import TrialRecord
-from conftest import TINY_SPACE, write_reviews_csv
 
 
 def _stats(**families: tuple[float, float | None]) -> dict[str, FamilyStats]:

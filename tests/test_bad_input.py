@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import TINY_SPACE, run_cli, snapshot, write_reviews_csv
 
 from autosent.data import tfds_source
 from autosent.errors import UsageError
 from autosent.rundir import RunRecord
-from conftest import TINY_SPACE, run_cli, snapshot, write_reviews_csv
 
 
 def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
@@ -81,7 +81,7 @@ CASES = [
     ("unparsable-csv-row", _write("u.csv", "text,label\ngood film,1\njust some words\n"), [*SEARCH, "--data", "u.csv"], "u.csv, line 3"),
     ("unparsable-csv-quote", _write("q.csv", 'text,label\ngood,1\n"bad "film,0\n'), [*SEARCH, "--data", "q.csv"], "q.csv, line 3: cannot parse"),
     ("unparsable-jsonl", _write("u.jsonl", '{"text": "good", "label": 1}\n{"text": "bad", \n'), [*SEARCH, "--data", "u.jsonl"], "u.jsonl, line 2"),
-    ("non-utf8", _write("latin.csv", "text,label\ngood,1\nbad,0\n".encode() + "caf\u00e9 film,1\n".encode("latin-1")), [*SEARCH, "--data", "latin.csv"], "line 4: byte 0xe9 is not valid utf-8"),
+    ("non-utf8", _write("latin.csv", b"text,label\ngood,1\nbad,0\n" + "caf\u00e9 film,1\n".encode("latin-1")), [*SEARCH, "--data", "latin.csv"], "line 4: byte 0xe9 is not valid utf-8"),
     ("unknown-encoding", _reviews("r.csv"), [*SEARCH, "--data", "r.csv", "--encoding", "klingon"], "--encoding klingon"),
     ("only-empty-texts", _write("blank.csv", 'text,label\n"  ",1\n"",0\n"\t",1\n'), [*SEARCH, "--data", "blank.csv"], "every text is empty"),
     ("unsupported-file-type", _write("data.xlsx", "x"), [*SEARCH, "--data", "data.xlsx"], "'.xlsx'"),

@@ -10,13 +10,13 @@ import sys
 import time
 
 import pytest
+from conftest import RECORD_FIELDS, TESTS, write_reviews_csv
 
 from autosent import search as search_module
 from autosent.distributed import EXPOSED_WARNING
 from autosent.records import read_records
 from autosent.rundir import default_run_name
 from autosent.space import load_space
-from conftest import RECORD_FIELDS, TESTS, write_reviews_csv
 
 
 def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):
@@ -192,7 +192,7 @@ def test_a_running_search_locks_its_run_and_ctrl_c_stops_it_with_130(tmp_path, t
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         # As in a terminal: a test runner started in the background hands its children an
         # ignored SIGINT, and Python then never turns Ctrl-C into KeyboardInterrupt.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 (the child runs only this call before exec)
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 300

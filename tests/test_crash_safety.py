@@ -8,12 +8,12 @@ import signal
 import sys
 
 import pytest
+from conftest import snapshot, write_reviews_csv
 
 from autosent import atomic, keras_tuner_internals
 from autosent import tuner as tuner_module
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import snapshot, write_reviews_csv
 
 
 class Crash(Exception):

@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent.data import load_dataset, load_labelled
 from autosent.errors import UsageError
 from autosent.export import check_export
 from autosent.rundir import RunRecord
 from autosent.search import SearchConfig, run_search
-from conftest import TINY_SPACE, write_reviews_csv
 
 
 def test_csv_binary_with_string_labels(tmp_path):

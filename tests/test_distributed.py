@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import RECORD_FIELDS, TINY_SPACE, write_reviews_csv
 
 from autosent import search as search_module
 from autosent.devices import distribution_strategy
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import RECORD_FIELDS, TINY_SPACE, write_reviews_csv
 
 pytestmark = pytest.mark.slow
 

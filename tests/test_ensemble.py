@@ -10,6 +10,8 @@ import keras_tuner
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import copy_finished_run
+from test_hypermodel import SIZES, _inputs
 
 from autosent.cli import main as cli_main
 from autosent.ensemble import CANDIDATES, against_best_member, candidates, noise_note, select, weighted_mean_model
@@ -20,8 +22,6 @@ from autosent.records import TrialRecord
 from autosent.report import make_report
 from autosent.rundir import RUN_ENTRIES
 from autosent.space import load_space
-from conftest import copy_finished_run
-from test_hypermodel import SIZES, _inputs
 
 LABELS = np.array([0, 1] * 50)
 

@@ -4,13 +4,13 @@ import json
 
 import numpy as np
 import pytest
+from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent.data import SplitRule, load_dataset
 from autosent.evaluation import calibration_bins, expected_calibration_error
 from autosent.export import export_trial
 from autosent.metrics import classification_metrics
 from autosent.search import SearchConfig, run_search
-from conftest import TINY_SPACE, write_reviews_csv
 
 LABELS = ("meh", "neg", "pos")  # strings, three classes
 

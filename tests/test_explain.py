@@ -5,10 +5,10 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import TINY_SPACE
 
 from autosent.export import export_trial
 from autosent.search import SearchConfig, run_search
-from conftest import TINY_SPACE
 
 POOL = [f"filler{i}" for i in range(40)]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import TINY_SPACE, copy_finished_run, run_cli, write_reviews_csv
 
 from autosent import model_card
 from autosent.errors import UsageError
@@ -21,7 +22,6 @@ from autosent.metrics import class_probabilities
 from autosent.predict import Predictor
 from autosent.records import epochs_trained, read_records
 from autosent.search import SearchConfig, run_search
-from conftest import TINY_SPACE, copy_finished_run, run_cli, write_reviews_csv
 
 TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
 

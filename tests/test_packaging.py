@@ -9,7 +9,6 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from conftest import write_reviews_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.slow
 def _run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
     # Nothing may point the scratch venv back at the source tree.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=900, env=env)
+    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=900, env=env, check=False)
     assert result.returncode == 0, f"{' '.join(map(str, args))}\n{result.stdout}\n{result.stderr}"
     return result
 

@@ -13,10 +13,9 @@ import math
 import sys
 from pathlib import Path
 
+from conftest import TINY_SPACE, snapshot, write_reviews_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 if sys.version_info >= (3, 11):
     import tomllib

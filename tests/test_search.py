@@ -5,6 +5,7 @@ import time
 
 import keras
 import pytest
+from conftest import RECORD_FIELDS, write_reviews_csv
 
 from autosent import tuner as tuner_module
 from autosent.errors import UsageError
@@ -12,8 +13,6 @@ from autosent.events import SearchListener
 from autosent.export import export_trial
 from autosent.records import read_records
 from autosent.search import SearchConfig, run_search
-from conftest import RECORD_FIELDS, write_reviews_csv
-
 
 
 @pytest.fixture

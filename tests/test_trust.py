@@ -10,9 +10,9 @@ import socket
 import sys
 
 import pytest
+from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 from autosent.distributed import Cluster
-from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 SEARCH = ["search", "--space", str(TINY_SPACE), "--budget", "1", "--max-epochs", "1"]
 
