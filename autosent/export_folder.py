@@ -70,8 +70,9 @@ def _parsed(path: Path) -> Any:
         return None
 
 
-def _refusal(folder: Path) -> str | None:
-    """Why the non-empty `folder` is not an export autosent may replace (a whole refusal, naming it), or None."""
+def refusal(folder: Path, advice: str = "or export to another --out") -> str | None:
+    """Why the non-empty `folder` is not an export autosent may replace (a whole refusal, naming it, ending
+    with `advice` where a file was added to an export), or None."""
     replace_only = "autosent replaces only folders it made: choose a new or empty folder"
     if not (folder / METADATA_FILE).is_file():
         return f"{folder} is not an autosent export (no {METADATA_FILE}) and is not empty; {replace_only}"
@@ -79,7 +80,7 @@ def _refusal(folder: Path) -> str | None:
         return f"{folder} is not an autosent export (its {METADATA_FILE} is not one autosent wrote) and is not empty; {replace_only}"
     foreign = sorted(entry.name for entry in folder.iterdir() if entry.name not in ENTRIES)
     if foreign:
-        return f"export folder {folder} holds {foreign[0]!r}, which autosent did not make; move it out, or export to another --out"
+        return f"export folder {folder} holds {foreign[0]!r}, which autosent did not make; move it out, {advice}"
     return None
 
 
@@ -99,7 +100,7 @@ def check_destination(out: Path) -> None:
     inside = next((parent for parent in target.parents if is_export(parent)), None)
     if inside is not None:  # its next swap would take this one away, and a re-export refuses it
         raise UsageError(f"export folder {out} is inside the export {inside}; give a folder outside it")
-    removal.check_owned(out, _refusal)
+    removal.check_owned(out, refusal)
 
 
 def recover(out: Path) -> bool:
@@ -114,7 +115,7 @@ def recover(out: Path) -> bool:
     with folder_lock(backup) as free:
         if not free:
             return False
-        if not removal.is_owned(backup, _refusal):
+        if not removal.is_owned(backup, refusal):
             return True
         if out.exists():
             removal.remove(backup)
@@ -134,7 +135,7 @@ def locked(out: Path) -> Iterator[None]:
     with export_lock(out):
         backup = _backup(out)
         if backup.exists() or backup.is_symlink():  # left by `recover`, or another export's first rename since
-            if removal.is_owned(backup, _refusal):
+            if removal.is_owned(backup, refusal):
                 raise export_busy(out)
             raise UsageError(f"{backup}, where an export keeps the previous one during its swap, is not autosent's; move it away")
         yield

@@ -21,13 +21,9 @@ from autosent.leaderboard import rank
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records, upgrade_history
-from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR
+from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR, REPORT_FILE
+from autosent.rundir import REPORT_FIGURES as FIGURES
 
-FIGURES = {
-    "curves": "learning_curves.png",
-    "progress": "best_so_far.png",
-    "encoders": "val_by_encoder.png",
-}
 #: The least a figure's y axis spans, of cross-entropy or of accuracy: values 0.001 apart are the
 #: same, and must look the same, not fill the panel as if they differed.
 MIN_SPAN = 0.1
@@ -310,6 +306,6 @@ def make_report(run_dir: Path, top: int = 3) -> Report:
     learning_curves(ranked, exports[EXPORT_DIR], figures["curves"], top)
     best_so_far(records, figures["progress"])
     by_encoder(records, figures["encoders"])
-    report_md = folder / "report.md"
+    report_md = folder / REPORT_FILE
     atomic.write_text(report_md, markdown(run_dir.name, records, [e for e in exports.values() if e], max(top, 10)))
     return Report(folder, list(figures.values()), report_md)

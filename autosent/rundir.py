@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from autosent import atomic, removal
+from autosent import atomic, export_folder, removal
 from autosent.data.leakage import SplitRule
 from autosent.errors import UsageError, first_line
 from autosent.lock import LOCK_FILE, run_lock
@@ -41,6 +41,11 @@ ENSEMBLE_EXPORT_DIR = "export-ensemble"  # `autosent export --ensemble K`: its o
 #: A run's own export folders, where `predict` and `report` look for exports.
 EXPORT_DIRS = (EXPORT_DIR, ENSEMBLE_EXPORT_DIR)
 REPORT_DIR = "report"
+REPORT_FILE = "report.md"
+#: `autosent report`'s figures in `report/`, by what each shows.
+REPORT_FIGURES = {"curves": "learning_curves.png", "progress": "best_so_far.png", "encoders": "val_by_encoder.png"}
+#: Everything `report/` may hold: the report, its figures, and the one figure earlier versions drew under another name.
+REPORT_ENTRIES = frozenset({REPORT_FILE, *REPORT_FIGURES.values(), "val_accuracy_by_encoder.png"})
 #: Everything a run folder may hold. `--overwrite` clears a run only if it holds nothing else
 #: (and hidden temp, staging and backup entries of autosent's own interrupted writes).
 RUN_ENTRIES = frozenset(
@@ -245,10 +250,25 @@ def _listed(items: list[str]) -> str:
 
 
 def refusal(run_dir: Path, advice: str) -> str | None:
-    """Why autosent may not delete what is in `run_dir` (the first entry it did not make, then `advice`), None if it made them all."""
+    """Why autosent may not delete what is in `run_dir` (the first entry it did not make, then `advice`), None if it made them all.
+
+    The folders a user opens and adds to (its exports and its report) are looked into too: a
+    notebook saved beside the figures is the user's, whatever folder it is in.
+    """
     for entry in sorted(run_dir.iterdir()):
         if entry.name not in RUN_ENTRIES and not _OWN_HIDDEN.fullmatch(entry.name):
             return f"run folder {run_dir} holds {entry.name!r}, which autosent did not make; move it out, {advice}"
+    for name in EXPORT_DIRS:
+        export = run_dir / name
+        if export.is_dir() and not export.is_symlink() and any(export.iterdir()):
+            reason = export_folder.refusal(export, advice)
+            if reason is not None:
+                return reason
+    report = run_dir / REPORT_DIR
+    if report.is_dir() and not report.is_symlink():
+        for entry in sorted(report.iterdir()):
+            if entry.name not in REPORT_ENTRIES and not _OWN_HIDDEN.fullmatch(entry.name):
+                return f"report folder {report} holds {entry.name!r}, which autosent did not make; move it out, {advice}"
     return None
 
 

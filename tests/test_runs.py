@@ -12,6 +12,7 @@ import pytest
 from conftest import snapshot
 
 from autosent import runs
+from autosent.export_folder import PRODUCER
 from autosent.leaderboard import rank
 from autosent.lock import folder_lock, run_lock
 from autosent.records import read_records
@@ -64,7 +65,7 @@ def test_a_run_being_searched_is_listed_as_such_and_its_deletion_refused(cli, fi
 def test_delete_removes_the_run_and_its_export_and_leaves_the_other_runs(cli, finished_run):
     results = finished_run.parent
     (finished_run / "export").mkdir()
-    (finished_run / "export" / "metadata.json").write_text(json.dumps({"label_names": ["neg", "pos"], "trial_id": "1"}))
+    (finished_run / "export" / "metadata.json").write_text(json.dumps(_export_metadata(trial_id="1")))
     (finished_run / "export" / "model.keras").write_bytes(b"zip")
     other = results / "other"
     other.mkdir()
@@ -77,15 +78,38 @@ def test_delete_removes_the_run_and_its_export_and_leaves_the_other_runs(cli, fi
     assert not finished_run.exists() and snapshot(other) == kept
 
 
+def _export_metadata(**fields) -> dict:
+    """An export's metadata.json as autosent writes it: its marker, and `fields`."""
+    return {"producer": PRODUCER, "format": 1, "label_names": ["neg", "pos"], **fields}
+
+
+def _export_holding(export, name: str) -> None:
+    """An export folder of autosent's, and a file of the user's beside its model."""
+    export.mkdir()
+    (export / "metadata.json").write_text(json.dumps(_export_metadata(trial_id="1")))
+    (export / name).write_text("mine")
+
+
+def _report_holding(run, name: str) -> None:
+    """The run's report, and a file of the user's beside its figures."""
+    (run / "report").mkdir()
+    (run / "report" / "report.md").write_text("# autosent report")
+    (run / "report" / name).write_text("mine")
+
+
 @pytest.mark.parametrize(
     ("make", "name", "mentions"),
     [
         (lambda run: (run / "notes.txt").write_text("mine"), "done", "holds 'notes.txt', which autosent did not make; move it out, then delete the run again"),
+        (lambda run: _export_holding(run / "export", "my_predictions.csv"), "done", "export folder"),
+        (lambda run: _export_holding(run / "export-ensemble", "my_predictions.csv"), "done", "holds 'my_predictions.csv'"),
+        (lambda run: _report_holding(run, "analysis.ipynb"), "done", "report folder"),
         (lambda run: (run.parent / "mine").mkdir(), "mine", "no run 'mine' in"),  # a folder without run.json is not a run
         (lambda run: (run.parent / "mine").symlink_to(run), "mine", "mine is a symbolic link"),
         (lambda run: None, "../done", "--delete '../done': a run name is one folder name"),
     ],
-    ids=["a-users-file-inside", "a-users-folder", "a-link-to-a-run", "a-path"],
+    ids=["a-users-file-inside", "a-users-file-in-export", "a-users-file-in-the-ensemble", "a-users-file-in-report", "a-users-folder",
+         "a-link-to-a-run", "a-path"],
 )
 def test_delete_refuses_what_autosent_did_not_make_and_deletes_nothing(cli, finished_run, make, name, mentions):
     make(finished_run)

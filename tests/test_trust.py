@@ -8,6 +8,7 @@ import json
 import shutil
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import TINY_SPACE, snapshot, write_reviews_csv
@@ -49,12 +50,14 @@ def test_a_run_name_is_one_plain_folder_name(cli, tmp_path, name):
         cli(command, "--run", name).assert_usage_error("a run name is one folder name")
 
 
-def test_overwrite_refuses_a_run_folder_holding_files_autosent_did_not_make(cli, finished_run, tmp_path):
-    (finished_run / "notes.txt").write_text("my notes on this run")
+@pytest.mark.parametrize("mine", ["notes.txt", "report/analysis.ipynb"], ids=["in-the-run", "in-its-report"])
+def test_overwrite_refuses_a_run_folder_holding_files_autosent_did_not_make(cli, finished_run, tmp_path, mine):
+    (finished_run / mine).parent.mkdir(exist_ok=True)
+    (finished_run / mine).write_text("my notes on this run")
     before = snapshot(tmp_path / "results")
     write_reviews_csv(tmp_path / "other.csv", n=80)
     result = cli(*SEARCH, "--data", "other.csv", "--run", "done", "--overwrite")
-    result.assert_usage_error("holds 'notes.txt', which autosent did not make")
+    result.assert_usage_error(f"holds {Path(mine).name!r}, which autosent did not make")
     assert snapshot(tmp_path / "results") == before
 
 
