@@ -21,6 +21,7 @@ show none, and the command says so.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -105,11 +106,17 @@ def weighted_mean_model(members: dict[str, Any], weights: Counter):
 
 
 def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
-    """The ensemble's val cross-entropy against its best member's, paired per text, and whether it is lower beyond the noise."""
+    """The ensemble's val cross-entropy against its best member's, paired per text, and whether it is lower beyond the noise.
+
+    One val text has no spread to measure the noise by: its standard error is None (JSON has no
+    infinity), and the ensemble is not beyond it.
+    """
     difference, standard_error = paired_difference(ensemble, member, labels)
+    measured = None if math.isinf(standard_error) else standard_error
     return {
         "ensemble_val_cross_entropy": cross_entropy(ensemble, labels), "member_val_cross_entropy": cross_entropy(member, labels),
-        "difference": difference, "standard_error": standard_error, "beyond_noise": difference < -NOISE_SE * standard_error,
+        "difference": difference, "standard_error": measured,
+        "beyond_noise": measured is not None and difference < -NOISE_SE * measured,
     }  # fmt: skip
 
 
@@ -121,6 +128,8 @@ def noise_note(metadata: dict[str, Any]) -> str | None:
         return None
     if len(ensemble["members"]) == 1:
         return f"note: selection chose trial {best} alone, so this is that one model (autosent export {best} ships it too)"
+    if val["standard_error"] is None:
+        return f"note: one val text cannot show the ensemble beating trial {best} alone: the single model is as good on this evidence"
     return (
         f"note: even on the val texts that chose its members, the ensemble does not beat trial {best} alone beyond the noise "
         f"(val cross-entropy {val['ensemble_val_cross_entropy']:.4f} vs {val['member_val_cross_entropy']:.4f}, a paired "

@@ -221,14 +221,17 @@ def _val_comparison(ensemble: dict[str, Any]) -> list[str]:
     val = ensemble.get("val_against_best_member")
     if val is None:
         return []
-    verdict = "lower beyond" if val["beyond_noise"] else "not lower beyond"
+    if val["standard_error"] is None:
+        noise = "with one validation text, no noise to measure it against"
+    else:
+        verdict = "lower beyond" if val["beyond_noise"] else "not lower beyond"
+        noise = f"{verdict} the noise ({NOISE_SE:g} standard errors, {NOISE_SE * val['standard_error']:.4f})"
     return [
         "",
         (
             f"On the validation texts that chose the members, its val cross-entropy is {val['ensemble_val_cross_entropy']:.4f} "
             f"against {val['member_val_cross_entropy']:.4f} for trial {ensemble['best_member']} alone: a paired per-text "
-            f"difference of {val['difference']:+.4f}, {verdict} the noise ({NOISE_SE:g} standard errors, "
-            f"{NOISE_SE * val['standard_error']:.4f}). Selection chose the members on these very texts, so this comparison "
-            "favours the ensemble."
+            f"difference of {val['difference']:+.4f}, {noise}. Selection chose the members on these very texts, so this "
+            "comparison favours the ensemble."
         ),
     ]

@@ -137,6 +137,16 @@ def test_an_ensemble_is_said_to_beat_its_best_member_only_beyond_the_noise_of_th
     assert noise_note(metadata(1, member)) == "note: selection chose trial 3 alone, so this is that one model (autosent export 3 ships it too)"
 
 
+def test_one_val_text_gives_no_noise_to_measure_and_its_comparison_is_still_json():
+    """One text has no spread: an infinite standard error, which JSON cannot hold (`Infinity` is not JSON)."""
+    labels = np.array([1])
+    one = against_best_member(_probabilities(np.array([True]), confidence=0.9), _probabilities(np.array([True])), labels)
+    json.dumps(one, allow_nan=False)  # raises on inf or nan
+    assert one["standard_error"] is None and not one["beyond_noise"]
+    note = noise_note({"ensemble": {"best_member": "3", "members": [{}] * 2, "val_against_best_member": one}})
+    assert note is not None and "inf" not in note and "one val text" in note, note
+
+
 def test_the_report_gives_each_ensemble_members_retrain_epochs(ensembled, finished_run):
     """An ensemble's metadata `epochs` is its best member's alone: the report read it as the whole ensemble's."""
     metadata = json.loads((ensembled[0] / "export-ensemble" / "metadata.json").read_text())
