@@ -28,6 +28,11 @@ def rank(records: list[TrialRecord]) -> list[TrialRecord]:
     return done + rest
 
 
+def leader(records: list[TrialRecord]) -> TrialRecord | None:
+    """The best finished trial by `rank`'s rule, ties included, or None: every "best" autosent names is this one."""
+    return next((r for r in rank(records) if r.finished), None)
+
+
 def continued_from(record: TrialRecord) -> str | None:
     """The trial whose weights a Hyperband continuation resumed (keras-tuner's `tuner/trial_id`), or None.
 

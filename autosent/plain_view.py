@@ -13,7 +13,7 @@ import sys
 from typing import TextIO
 
 from autosent.events import SearchListener, TrialPace, short_duration, vectorizer_line
-from autosent.leaderboard import continued_from, rank
+from autosent.leaderboard import continued_from, leader
 from autosent.live import describe
 from autosent.profile import DataProfile
 from autosent.records import TrialRecord
@@ -26,7 +26,7 @@ class PlainSearchView(SearchListener):
         self.run_name = run_name
         self.stream = stream
         self.pace = pace or TrialPace()
-        self.best: TrialRecord | None = None
+        self.seen: list[TrialRecord] = []  # the run's records so far, for the best among them
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream or sys.stdout, flush=True)
@@ -41,20 +41,20 @@ class PlainSearchView(SearchListener):
             self._print(f"profile: {fact}")
 
     def on_search_begin(self, budget: int, finished: list[TrialRecord]) -> None:
-        for record in finished:
-            self._note_best(record)
+        self.seen.extend(finished)
         self.pace.begin(budget, len(finished))
         resumed = f", {len(finished)} already done" if finished else ""
         self._print(f"search: budget {budget} trials{resumed}")
 
     def on_trial_end(self, record: TrialRecord) -> None:
-        self._note_best(record)
+        self.seen.append(record)
         self.pace.trial_ended()
         if record.finished:
             result = f"val_ce {record.val_cross_entropy:.4f} val_acc {record.val_accuracy:.4f}"
         else:
             result = f"FAILED: {record.message}"
-        best = f"best {self.best.val_cross_entropy:.4f} (trial {self.best.trial_id})" if self.best else "best –"
+        leading = leader(self.seen)
+        best = f"best {leading.val_cross_entropy:.4f} (trial {leading.trial_id})" if leading else "best –"
         left = self.pace.remaining_seconds()
         eta = f" | eta {short_duration(left)}" if left else ""  # none after the last trial
         self._print(f"[{self.pace.done}/{self.pace.budget}] {trial_name(record)} {describe(record.hyperparameters)} | "
@@ -65,10 +65,6 @@ class PlainSearchView(SearchListener):
 
     def on_warning(self, text: str) -> None:
         self._print(f"warning: {text}")  # in order among the lines a log reads
-
-    def _note_best(self, record: TrialRecord) -> None:
-        if record.finished and (self.best is None or record.val_cross_entropy < self.best.val_cross_entropy):
-            self.best = record
 
 
 def trial_name(record: TrialRecord) -> str:
@@ -82,7 +78,7 @@ def trial_name(record: TrialRecord) -> str:
 
 def best_line(records: list[TrialRecord]) -> str | None:
     """The search's closing line in every mode: the leaderboard's first trial, or None if no trial finished."""
-    best = next((r for r in rank(records) if r.finished), None)
+    best = leader(records)
     if best is None:
         return None
     return (f"best: {trial_name(best)} {describe(best.hyperparameters)} | "

@@ -24,7 +24,7 @@ from rich.text import Text
 from autosent import removal
 from autosent.errors import UsageError
 from autosent.export_folder import is_export, read_metadata
-from autosent.leaderboard import rank
+from autosent.leaderboard import leader
 from autosent.lock import LOCK_FILE, export_busy, folder_lock, run_lock, searched_by
 from autosent.records import read_records
 from autosent.rundir import (
@@ -73,8 +73,8 @@ def summarise(run_dir: Path) -> RunSummary:
         problem = str(e)
     else:
         finished, failed = sum(r.finished for r in records), sum(r.failed for r in records)
-        leader = rank(records)[0] if finished else None
-        best, best_ce = (leader.trial_id, leader.val_cross_entropy) if leader else (None, None)
+        leading = leader(records)
+        best, best_ce = (leading.trial_id, leading.val_cross_entropy) if leading else (None, None)
     return RunSummary(
         run_dir.name, data, space, finished, failed, budget, best, best_ce, _exported_trials(run_dir),
         folder_bytes(run_dir), searched_by(run_dir), problem,

@@ -1,6 +1,7 @@
 """What a search and `autosent leaderboard` show: the table at a terminal's width, the piped lines,
 the live view's estimate and the closing summary. Driven by fake events and records, no search."""
 
+import dataclasses
 import io
 import re
 
@@ -133,6 +134,18 @@ def test_piped_lines_count_the_budget_and_give_an_eta_from_the_first_trial_on():
     assert trials[0].endswith("| best 0.4846 (trial 01) | eta 2m")  # 2 left, at 60 s each
     assert trials[1].endswith("| best 0.4599 (trial 03) | eta 45s")  # 1 left, at (90 s / 2)
     assert trials[2].endswith("| best 0.4491 (trial 05)")  # none left
+
+
+def test_a_tie_is_broken_alike_in_each_piped_line_and_the_closing_best_line():
+    """The leaderboard breaks a val_ce tie by fewer parameters: every "best" autosent prints is its first."""
+    big, small = dataclasses.replace(RECORDS[1], trial_id="0", params=5000), dataclasses.replace(RECORDS[1], trial_id="1", params=100)
+    out = io.StringIO()
+    view = PlainSearchView("r", out)
+    view.on_search_begin(2, [])
+    view.on_trial_end(big)
+    view.on_trial_end(small)
+    assert out.getvalue().splitlines()[-1].endswith("| best 0.4846 (trial 1)")
+    assert best_line([big, small]).startswith("best: trial 1 ")
 
 
 def test_the_live_view_estimates_the_trials_left_from_the_first_trial_and_times_the_epoch_bar_per_trial():
