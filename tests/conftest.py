@@ -14,7 +14,7 @@ import pytest
 
 # Before anything imports TensorFlow, here and in every process a test starts (they inherit it).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# oneDNN's CPU allocator retries a failed allocation for 10 s before it reports the OOM that the
+# oneDNN's CPU allocator waits and retries a failed allocation before it reports the OOM that the
 # out-of-memory tests provoke on purpose; TensorFlow's own allocator reports it at once. What autosent
 # does with the error is the same either way, and no test depends on oneDNN's arithmetic.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

@@ -119,7 +119,7 @@ def test_delete_refuses_what_autosent_did_not_make_and_deletes_nothing(cli, fini
 
 
 @pytest.mark.parametrize("export", EXPORT_DIRS)
-def test_delete_waits_for_an_export_writing_into_the_run(cli, finished_run, export):
+def test_delete_is_refused_while_an_export_writes_into_the_run(cli, finished_run, export):
     (finished_run / export).mkdir()
     before = snapshot(finished_run)
     with folder_lock(finished_run / export) as free:  # what an export holds while it trains and swaps
