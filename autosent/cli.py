@@ -117,6 +117,8 @@ def _add_column_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from autosent.rundir import ENSEMBLE_EXPORT_DIR, EXPORT_DIR, REPORT_DIR, REPORT_FILE  # the help names the run layout's folders
+
     parser = _Parser(prog="autosent", description="Find, train and ship the best Keras sentiment classifier.")
     # --debug is accepted before or after the command name.
     common = argparse.ArgumentParser(add_help=False)
@@ -160,11 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex = _command(sub, "export", "retrain a trial, test it, export a raw-text model", [common])
     ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
     _add_run_arguments(ex)
-    ex.add_argument("--out", type=Path, help="export folder (default: results/RUN/export; with --ensemble, results/RUN/export-ensemble)")
+    ex.add_argument("--out", type=Path, help=f"export folder (default: results/RUN/{EXPORT_DIR}; with --ensemble, results/RUN/{ENSEMBLE_EXPORT_DIR})")
     ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
     ex.add_argument("--ensemble", type=positive_int, metavar="K", help="ship a weighted average of up to K trials, chosen on val (Caruana's greedy selection)")
 
-    rp = _command(sub, "report", "figures and report.md of a run in results/RUN/report/", [common])
+    rp = _command(sub, "report", f"figures and {REPORT_FILE} of a run in results/RUN/{REPORT_DIR}/", [common])
     _add_run_arguments(rp)
     rp.add_argument("--top", type=positive_int, default=3, help="trials whose learning curves are drawn (default: 3)")
 
@@ -326,6 +328,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from autosent.ensemble import check_ensemble, noise_note, ship_ensemble
     from autosent.export import check_trial, ship_trial
+    from autosent.export_folder import MODEL_CARD_FILE
 
     if args.ensemble is not None and args.trial != "best":
         raise UsageError(f"export {args.trial} --ensemble: an ensemble picks its own trials; drop the trial id")
@@ -356,7 +359,7 @@ def _export(args: argparse.Namespace) -> int:
     if note is not None:
         print(note)
     print(f'next: autosent predict --model {shlex.quote(str(result.out))} "a text to label"')
-    print(f'      or in Python, as {result.out / "MODEL_CARD.md"} shows under "Use it"')
+    print(f'      or in Python, as {result.out / MODEL_CARD_FILE} shows under "Use it"')
     return 0
 
 

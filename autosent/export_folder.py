@@ -29,7 +29,7 @@ from autosent.lock import export_busy, export_lock, folder_lock
 from autosent.standardize import STANDARDIZERS, recorded_standardize
 
 MODEL_FILE = "model.keras"  # raw strings in, probabilities out; keras.saving.load_model reads it
-SAVED_MODEL_DIR = "saved_model"  # the same model for TF Serving, with a `serve` signature
+SAVED_MODEL_DIR = "saved_model"  # the same model for TF Serving: named label and probabilities by default, `serve` beside
 METADATA_FILE = "metadata.json"  # what the model is: trial, labels, test metrics, data, versions
 MODEL_CARD_FILE = "MODEL_CARD.md"
 #: Everything an export folder holds; anything else in it is the user's.

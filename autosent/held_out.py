@@ -1,7 +1,7 @@
 """Which rows `autosent evaluate` scores: by default, none that the export trained or was chosen on.
 
 Scored on the rows it trained on, a model reports how well it remembers, not how well it
-generalises: a search on a 3,000-row file tested at 0.70 scored 0.90 on the whole file.
+generalises, and the whole file's accuracy is then far above the test split's.
 So evaluate leaves out every row whose text was in the export's train or val split, says how
 many on stderr, and scores them only when `--split all` asks for every row in so many words.
 Leaving them out, rather than refusing, gives the figure the user came for on any file (on
@@ -143,7 +143,8 @@ def training_data(
 
 def _run_folders(export_dir: Path, results: Path, run: Any) -> list[Path]:
     """Where the export's run may be: the folder it was exported into, then `results/<run>`."""
-    folders = [export_dir.parent] if (export_dir.parent / RUN_FILE).is_file() else []
+    beside = export_dir.resolve().parent  # `--model .` from inside the export has its run folder one level up
+    folders = [beside] if (beside / RUN_FILE).is_file() else []
     if isinstance(run, str):
         try:
             named = run_folder(results, run)

@@ -33,15 +33,6 @@ def leader(records: list[TrialRecord]) -> TrialRecord | None:
     return next((r for r in rank(records) if r.finished), None)
 
 
-def continued_from(record: TrialRecord) -> str | None:
-    """The trial whose weights a Hyperband continuation resumed (keras-tuner's `tuner/trial_id`), or None.
-
-    A continuation has its parent's hyperparameters: unmarked, it reads as a duplicate.
-    """
-    parent = record.hyperband.get("trial_id")
-    return None if parent is None else str(parent)
-
-
 def _ranked(records: list[TrialRecord], top: int | None) -> list[TrialRecord]:
     ranked = rank(records)
     return ranked[:top] if top else ranked
@@ -113,7 +104,7 @@ def _columns(records: list[TrialRecord]) -> list[Column]:
     worker where every trial ran on the same one (every local search)."""
     shown = {
         "val_macro_f1": any(r.val_macro_f1 is not None for r in records),
-        "continues": any(continued_from(r) is not None for r in records),
+        "continues": any(r.parent_id is not None for r in records),
         "worker": len({r.worker for r in records}) > 1,
     }
     return [c for c in COLUMNS if shown.get(c.key, True)]
@@ -121,7 +112,7 @@ def _columns(records: list[TrialRecord]) -> list[Column]:
 
 def _display_rows(records: list[TrialRecord], top: int | None) -> list[dict[str, Any]]:
     """`rows`, plus what only a table shows: the trial a continuation resumed."""
-    return [{**row, "continues": continued_from(r) or ""} for row, r in zip(rows(records, top), _ranked(records, top))]
+    return [{**row, "continues": r.parent_id or ""} for row, r in zip(rows(records, top), _ranked(records, top))]
 
 
 def _cells(row: dict[str, Any], columns: list[Column]) -> list[str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from autosent import leaderboard
 from autosent.data.leakage import SplitRule
+from autosent.export_folder import MODEL_FILE, SAVED_MODEL_DIR
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.profile import DataProfile
@@ -107,25 +108,25 @@ def usage(label_names: list[str]) -> list[str]:
         "## Use it",
         "",
         (
-            "In Python, from the export folder. `model.keras` needs autosent installed and `import autosent.layers`; "
+            f"In Python, from the export folder. `{MODEL_FILE}` needs autosent installed and `import autosent.layers`; "
             "the model takes a list of strings, a NumPy array of them or a `tf.Tensor`:"
         ),
         "",
         "```python",
         "import keras",
-        "import autosent.layers  # registers the Keras objects model.keras holds",
+        f"import autosent.layers  # registers the Keras objects {MODEL_FILE} holds",
         "",
-        'model = keras.saving.load_model("model.keras")',
+        f'model = keras.saving.load_model("{MODEL_FILE}")',
         f'print(model.predict_labels(["great", "awful"]))  # one of {classes} for each text',
         f'print(model.predict(["great", "awful"], verbose=0))  # {keras_output}',
         "```",
         "",
-        "`saved_model/` needs TensorFlow alone; its default signature returns the label and every class's probability:",
+        f"`{SAVED_MODEL_DIR}/` needs TensorFlow alone; its default signature returns the label and every class's probability:",
         "",
         "```python",
         "import tensorflow as tf",
         "",
-        'served = tf.saved_model.load("saved_model")',
+        f'served = tf.saved_model.load("{SAVED_MODEL_DIR}")',
         'outputs = served.signatures["serving_default"](text=tf.constant(["great", "awful"]))',
         f'print(outputs["label"].numpy())  # one of {classes} for each text, as bytes',
         f'print(outputs["probabilities"].numpy())  # one column per class: {classes}',

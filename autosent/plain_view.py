@@ -13,7 +13,7 @@ import sys
 from typing import TextIO
 
 from autosent.events import SearchListener, TrialPace, short_duration, vectorizer_line
-from autosent.leaderboard import continued_from, leader
+from autosent.leaderboard import leader
 from autosent.live import describe
 from autosent.profile import DataProfile
 from autosent.records import TrialRecord
@@ -70,7 +70,7 @@ class PlainSearchView(SearchListener):
 def trial_name(record: TrialRecord) -> str:
     """`trial 05`, or `trial 05 (continues trial 03 at epoch 3)` for a Hyperband continuation, which
     has its parent's hyperparameters and would otherwise read as a duplicate of it."""
-    parent = continued_from(record)
+    parent = record.parent_id
     if parent is None:
         return f"trial {record.trial_id}"
     return f"trial {record.trial_id} (continues trial {parent} at epoch {int(record.hyperband.get('initial_epoch', 0)) + 1})"

@@ -71,6 +71,15 @@ class TrialRecord:
         return self.hyperparameters.get("encoder")
 
     @property
+    def parent_id(self) -> str | None:
+        """The trial whose weights this Hyperband continuation resumed (keras-tuner's `tuner/trial_id`), or None.
+
+        A continuation has its parent's hyperparameters: unmarked, it reads as a duplicate.
+        """
+        parent = self.hyperband.get("trial_id")
+        return None if parent is None else str(parent)
+
+    @property
     def failed(self) -> bool:
         """Raised, ran out of memory or diverged; `message` says why. Never re-run."""
         return self.status == FAILED
@@ -134,7 +143,7 @@ def epochs_trained(record: TrialRecord, records: dict[str, TrialRecord]) -> int:
     epoch 4. Retraining from scratch for `best_epoch` epochs would overshoot.
     """
     initial = int(record.hyperband.get("initial_epoch", 0))
-    parent = records.get(str(record.hyperband.get("trial_id")))
+    parent = records.get(record.parent_id) if record.parent_id is not None else None
     inherited = epochs_trained(parent, records) if parent is not None and parent.best_epoch else initial
     return inherited + int(record.best_epoch or 0) - initial
 

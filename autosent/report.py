@@ -147,7 +147,7 @@ class EncoderScores:
 def _configuration(record: TrialRecord, by_id: dict[str, TrialRecord]) -> str:
     """The trial that started `record`'s configuration: Hyperband continues a trial under a new id."""
     seen = {record.trial_id}
-    while (parent := by_id.get(str(record.hyperband.get("trial_id")))) is not None and parent.trial_id not in seen:
+    while record.parent_id is not None and (parent := by_id.get(record.parent_id)) is not None and parent.trial_id not in seen:
         record = parent
         seen.add(record.trial_id)
     return record.trial_id

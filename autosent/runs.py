@@ -1,6 +1,6 @@
 """`autosent runs`: the runs under `--results`, what each holds and takes on disk, and deleting one.
 
-A 20-trial search takes 150 MB, most of it keras-tuner's checkpoints, so a user needs to see
+A search keeps every trial's keras-tuner checkpoints, so runs grow large: a user needs to see
 which runs are worth keeping and to delete the others without `rm -rf` inside `results/`.
 Deleting follows the one rule (`removal`): only a real folder that holds `run.json` and
 nothing autosent did not make (`rundir.refusal`), and never while a search or an export is

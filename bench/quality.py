@@ -210,7 +210,7 @@ def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single:
     from autosent.ensemble import export_ensemble
 
     started = time.monotonic()
-    exported = export_ensemble(args.results, run, args.ensemble, out=args.results / f"{run}-ensemble")
+    exported = export_ensemble(args.results, run, args.ensemble)  # into the run's own export-ensemble/
     ensemble = Scored(exported_model(exported.out, dataset), time.monotonic() - started)
     m = ensemble.metrics(dataset)
     members = ", ".join(f"{x['trial_id']} {x['encoder']} x{x['weight']} ({x['test_metrics']['accuracy']:.4f})" for x in exported.metadata["ensemble"]["members"])
