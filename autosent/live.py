@@ -16,8 +16,9 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from autosent.events import SearchListener, TrialPace, vectorizer_line
+from autosent.events import SearchListener, vectorizer_line
 from autosent.leaderboard import table
+from autosent.pace import TrialPace
 from autosent.profile import DataProfile
 from autosent.records import OBJECTIVE, TrialRecord
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from autosent.events import SearchListener, TrialPace, short_duration, vectorizer_line
+from autosent.events import SearchListener, vectorizer_line
 from autosent.leaderboard import leader
 from autosent.live import describe
+from autosent.pace import TrialPace, short_duration
 from autosent.profile import DataProfile
 from autosent.records import TrialRecord
 

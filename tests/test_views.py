@@ -10,9 +10,9 @@ from rich.console import Console
 
 from autosent import cli as cli_module
 from autosent import search as search_module
-from autosent.events import TrialPace
 from autosent.leaderboard import markdown, rank, rows, table
 from autosent.live import LiveSearchView
+from autosent.pace import TrialPace
 from autosent.plain_view import PlainSearchView, best_line
 from autosent.records import TrialRecord, write_record
 from autosent.rundir import RUN_FILE
