@@ -371,6 +371,8 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
     """The texts to label: arguments, else the lines of --file, else of stdin (bytes that are
     not UTF-8 become U+FFFD, as a model reads them anyway). A blank one is kept, so output
     line k labels input line k (see `_predict`); none with any text is a usage error."""
+    from autosent.predict import text_lines
+
     if args.texts:
         texts, where = args.texts, "the TEXT arguments"
     elif args.file is not None:
@@ -378,24 +380,14 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
             data = args.file.read_bytes()
         except OSError as e:
             raise UsageError(f"cannot read --file {args.file}: {e.strerror}") from None
-        texts, where = _lines(data), f"--file {args.file}"
+        texts, where = text_lines(data), f"--file {args.file}"
     elif sys.stdin.isatty():
         raise UsageError("no texts to label: give TEXT arguments, --file F, or pipe lines into stdin")
     else:
-        texts, where = _lines(sys.stdin.buffer.read()), "stdin"
+        texts, where = text_lines(sys.stdin.buffer.read()), "stdin"
     if not any(text.strip() for text in texts):
         raise UsageError(f"no texts to label in {where}: every line is empty")
     return texts
-
-
-def _lines(data: bytes) -> list[str]:
-    """The lines as `wc -l`, `head` and `paste` count them: split at newlines only (not at the
-    other breaks `str.splitlines` knows, which a text may hold), a CRLF file's CR dropped, the
-    newline that ends the last line not read as one more line."""
-    lines = data.decode("utf-8", errors="replace").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -106,3 +106,14 @@ def _load_model(path: Path):
     except Exception as e:  # noqa: BLE001 (any file can be handed to us; Keras raises many types)
         reason = first_line(e).split(". ")[0]  # Keras' first sentence: the rest is advice for developers
         raise UsageError(f"{path} exists but cannot be loaded as a Keras model ({reason}); export the model again") from None
+
+
+def text_lines(data: bytes) -> list[str]:
+    """The texts of a file or stdin to label, one a line, blank ones kept so that output line k labels
+    input line k. The lines as `wc -l`, `head` and `paste` count them: split at newlines only (not at the
+    other breaks `str.splitlines` knows, which a text may hold), a CRLF file's CR dropped, the
+    newline that ends the last line not read as one more line; bytes that are not UTF-8 become U+FFFD."""
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]

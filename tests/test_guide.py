@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 from conftest import TESTS, TINY_SPACE, copy_finished_run
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autosent.cli import build_parser
 from autosent.data.bundled import BUNDLED
 from autosent.errors import UsageError
 from autosent.export import export_trial
-from autosent.predict import Predictor
+from autosent.predict import Predictor, text_lines
 from autosent.rundir import TENSORBOARD_DIR, RunRecord, describe_differences, join_run
 
 README = (TESTS.parent / "README.md").read_text(encoding="utf-8")
@@ -174,6 +176,13 @@ def test_predict_names_the_export_it_used_on_stderr_and_follows_a_newer_one_else
     assert switched.err.startswith(f"autosent: using export {results / 'newer' / 'export'} "), switched.err
     quiet = cli("predict", "--results", str(results), "--quiet", "good film")
     assert (quiet.code, quiet.err, quiet.out) == (0, "", switched.out)
+
+
+@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\n\r")), min_size=1), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_text_lines_gives_back_each_line_as_written_blank_ones_included(lines, newline, ends_with_newline):
+    """Whatever a line holds (U+2028, U+0085, nothing), it is one text, in its place: line k is text k."""
+    data = (newline.join(lines) + (newline if ends_with_newline else "")).encode()
+    assert text_lines(data) == (lines if ends_with_newline or lines[-1] else lines[:-1])
 
 
 def test_predict_keeps_blank_lines_so_output_line_k_labels_input_line_k(exported, cli, monkeypatch, tmp_path):
