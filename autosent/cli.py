@@ -467,7 +467,7 @@ def _runs(args: argparse.Namespace) -> int:
 
     if args.delete is not None:
         gone = delete_run(args.results, args.delete)
-        export = f", its export of trial {gone.exported_trial} included" if gone.exported_trial else ""
+        export = "".join(f", its {folder}/ of trial {trial}" for folder, trial in gone.exports.items()) + (" included" if gone.exports else "")
         print(f"deleted run {gone.run} from {args.results} ({human_size(gone.bytes)}{export})")
         return 0
     found = summaries(args.results)

@@ -50,7 +50,7 @@ class RunSummary:
     budget: int | None  # of its latest search; runs made before autosent recorded it have none
     best_trial: str | None
     best_val_cross_entropy: float | None
-    exported_trial: str | None  # of the exports in the run's own export folders (`18, 18+01+05`), if it has any
+    exports: dict[str, str]  # the trial (`18`, `18+01+05` for an ensemble) of each export folder the run has, by folder name
     bytes: int  # every file in the run folder, export included
     searched_by: str | None  # the search holding the run's lock now: who, since when, which command
     problem: str | None = None  # why run.json or a trial record could not be read
@@ -76,14 +76,15 @@ def summarise(run_dir: Path) -> RunSummary:
         leading = leader(records)
         best, best_ce = (leading.trial_id, leading.val_cross_entropy) if leading else (None, None)
     return RunSummary(
-        run_dir.name, data, space, finished, failed, budget, best, best_ce, _exported_trials(run_dir),
+        run_dir.name, data, space, finished, failed, budget, best, best_ce, _exports(run_dir),
         folder_bytes(run_dir), searched_by(run_dir), problem,
     )  # fmt: skip
 
 
-def _exported_trials(run_dir: Path) -> str | None:
-    """The trials of the run's exports (`18`, `18, 18+01+05` with an ensemble's), None if it has none."""
-    return ", ".join(trial for trial in (_exported_trial(run_dir / name) for name in EXPORT_DIRS) if trial) or None
+def _exports(run_dir: Path) -> dict[str, str]:
+    """The trial of each export the run has, by its folder's name."""
+    trials = {name: _exported_trial(run_dir / name) for name in EXPORT_DIRS}
+    return {name: trial for name, trial in trials.items() if trial is not None}
 
 
 def _exported_trial(folder: Path) -> str | None:
@@ -186,7 +187,7 @@ def table(runs: list[RunSummary], results: Path) -> RenderableType:
         data = Path(r.data).name if r.data is not None else "?"
         space = Path(r.space).stem if r.space is not None else "?"
         best = (r.best_trial, f"{r.best_val_cross_entropy:.4f}") if r.best_trial is not None else ("–", "–")
-        grid.add_row(r.run, data, space, trials_cell(r), *best, r.exported_trial or "–", human_size(r.bytes))
+        grid.add_row(r.run, data, space, trials_cell(r), *best, ", ".join(r.exports.values()) or "–", human_size(r.bytes))
     notes = [f"{r.run}: being searched by {r.searched_by}" for r in runs if r.searched_by is not None]
     notes += [f"{r.run}: {r.problem}" for r in runs if r.problem is not None]
     return Group(grid, *(Text(note) for note in notes))

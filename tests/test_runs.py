@@ -32,7 +32,7 @@ def test_runs_lists_each_runs_data_space_trials_best_trial_and_size(cli, finishe
     assert row == {
         "run": "done", "data": record.identity["data"], "space": record.space_file, "finished": 2, "failed": 0,
         "budget": 2, "best_trial": best.trial_id, "best_val_cross_entropy": best.val_cross_entropy,
-        "exported_trial": None, "bytes": _size(finished_run), "searched_by": None, "problem": None,
+        "exports": {}, "bytes": _size(finished_run), "searched_by": None, "problem": None,
     }  # fmt: skip
     shown = cli("runs", "--results", str(results))
     row_line = next(line for line in shown.out.splitlines() if line.strip().startswith("done"))
@@ -74,7 +74,7 @@ def test_delete_removes_the_run_and_its_export_and_leaves_the_other_runs(cli, fi
     size = runs.human_size(_size(finished_run))
     result = cli("runs", "--results", str(results), "--delete", "done")
     assert (result.code, result.err) == (0, "")
-    assert result.out == f"deleted run done from {results} ({size}, its export of trial 1 included)\n"
+    assert result.out == f"deleted run done from {results} ({size}, its export/ of trial 1 included)\n"
     assert not finished_run.exists() and snapshot(other) == kept
 
 
