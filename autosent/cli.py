@@ -336,14 +336,14 @@ def _export(args: argparse.Namespace) -> int:
     # tfds:NAME loads it here, to read its data; its start-up lines are hidden all the same.
     with _native_stderr_silenced(not args.debug):
         if args.ensemble is not None:
-            job = check_ensemble(args.results, args.run, args.ensemble, args.out)
+            job = check_ensemble(args.results, args.run, size=args.ensemble, out=args.out)
         else:
-            job = check_trial(args.results, args.run, args.trial, args.out)
+            job = check_trial(args.results, args.run, trial=args.trial, out=args.out)
     _load_tensorflow(args)
     # Keras' live progress bar in a terminal, one line per epoch in a log.
     verbose = 1 if sys.stdout.isatty() else 2
     if args.ensemble is not None:
-        result = ship_ensemble(job, args.ensemble, args.full, verbose=verbose)
+        result = ship_ensemble(job, args.full, verbose=verbose)
         ensemble = result.metadata["ensemble"]
         what = "ensemble of " + ", ".join(f"trial {m['trial_id']} x{m['weight']}" for m in ensemble["members"])
         best = next(m for m in ensemble["members"] if m["trial_id"] == ensemble["best_member"])

@@ -21,6 +21,7 @@ show none, and the command says so.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from pathlib import Path
@@ -138,30 +139,32 @@ def noise_note(metadata: dict[str, Any]) -> str | None:
     )
 
 
-def check_ensemble(results: Path, run: str | None = None, size: int = 5, out: Path | None = None) -> ExportJob:
+def check_ensemble(results: Path, run: str | None = None, *, size: int = 5, out: Path | None = None) -> ExportJob:
     """Everything an ensemble export can be refused for, checked first and without TensorFlow (as `export.check_trial`)."""
     if not 1 <= size <= MAX_SIZE:
         raise UsageError(f"--ensemble {size}: give 1 to {MAX_SIZE} members")
-    job = check_export(results, run, out, folder=ENSEMBLE_EXPORT_DIR)  # refuses a run with no finished trial
+    job = check_export(results, run, out=out, folder=ENSEMBLE_EXPORT_DIR)  # refuses a run with no finished trial
     val_predictions.check_readable(job.run_dir, candidates(job.records))
-    return job
+    return dataclasses.replace(job, size=size)
 
 
 def export_ensemble(
     results: Path, run: str | None = None, size: int = 5, out: Path | None = None, full: bool = False, verbose: str | int = 0
 ) -> ExportResult:
     """Select up to `size` members, retrain them, and write one export of their weighted mean."""
-    return ship_ensemble(check_ensemble(results, run, size, out), size, full, verbose)
+    return ship_ensemble(check_ensemble(results, run, size=size, out=out), full, verbose)
 
 
-def ship_ensemble(job: ExportJob, size: int, full: bool = False, verbose: str | int = 0) -> ExportResult:
-    """The export of a checked job (`check_ensemble`): select, retrain the members, test, write."""
+def ship_ensemble(job: ExportJob, full: bool = False, verbose: str | int = 0) -> ExportResult:
+    """The export of a checked job (`check_ensemble`): select up to `job.size` members, retrain them, test, write."""
+    if job.size is None:
+        raise ValueError("ship_ensemble takes the job check_ensemble returns, which holds the ensemble's size")
     pool = candidates(job.records)
     labels, names = job.dataset.test.labels, list(job.dataset.label_names)
     with writing(job):
         trainer = Trainer.for_run(job)
         val = {r.trial_id: trainer.val_probabilities(job, r) for r in pool}
-        weights = select(val, trainer.data.y_val, size)
+        weights = select(val, trainer.data.y_val, job.size)
         by_id = {r.trial_id: r for r in pool}
         members = {}
         scored: dict[str, dict[str, Any]] = {}
@@ -175,7 +178,7 @@ def ship_ensemble(job: ExportJob, size: int, full: bool = False, verbose: str | 
         probabilities = test_probabilities(model, job.dataset)
         best = next(t for t in (r.trial_id for r in pool) if t in weights)  # the best-ranked member
         test = mcnemar(predicted_classes(probabilities) == labels, predicted_classes(scored[best]["probabilities"]) == labels)
-        val_mean = sum(weights[t] * val[t] for t in weights) / size
+        val_mean = sum(weights[t] * val[t] for t in weights) / job.size
         metadata = {
             **base_metadata(job, trainer.space, full, classification_metrics(labels, probabilities, names)),
             "trial_id": "+".join(weights),

@@ -46,6 +46,7 @@ class ExportJob:
     dataset: Dataset
     out: Path
     trial: str = "best"
+    size: int | None = None  # an ensemble's most members (`ensemble.check_ensemble`); None for one trial
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def end_to_end_model(tokenizer, model, label_names: list[str]):
     return TextClassifier(text, outputs, label_names=label_names, name="autosent_end_to_end")
 
 
-def check_export(results: Path, run: str | None, out: Path | None, trial: str = "best", folder: str = EXPORT_DIR) -> ExportJob:
+def check_export(results: Path, run: str | None, *, out: Path | None, trial: str = "best", folder: str = EXPORT_DIR) -> ExportJob:
     """Everything an export can be refused for (the run, the trial, the destination, the data), checked first.
 
     `out` defaults to the run's `folder`. TensorFlow loads only for a run whose data is `tfds:NAME`.
@@ -115,9 +116,9 @@ def check_export(results: Path, run: str | None, out: Path | None, trial: str = 
     return ExportJob(run_dir, info, records, load_run_data(run_dir, info), out, trial)
 
 
-def check_trial(results: Path, run: str | None = None, trial: str = "best", out: Path | None = None) -> ExportJob:
+def check_trial(results: Path, run: str | None = None, *, trial: str = "best", out: Path | None = None) -> ExportJob:
     """`check_export` of one trial, and for `best` the val predictions its rule reads (`selection.reads`)."""
-    job = check_export(results, run, out, trial)
+    job = check_export(results, run, out=out, trial=trial)
     if trial == "best":
         val_predictions.check_readable(job.run_dir, reads(job.records, len(job.dataset.val)))
     return job
@@ -147,7 +148,7 @@ def export_trial(
     Everything that can be refused (the run, the trial, the destination, the data) is
     checked before training (`check_trial`); the destination's folder is locked from then until the swap.
     """
-    return ship_trial(check_trial(results, run, trial, out), full, verbose)
+    return ship_trial(check_trial(results, run, trial=trial, out=out), full, verbose)
 
 
 def ship_trial(job: ExportJob, full: bool = False, verbose: str | int = 0) -> ExportResult:

@@ -420,7 +420,7 @@ def relative_run(tmp_path_factory):
 def _export_check_from(monkeypatch, folder, root):
     """What `autosent export --results ROOT/results --run rel` run in `folder` checks before training."""
     monkeypatch.chdir(folder)
-    return check_export(root / "results", "rel", root / "out")
+    return check_export(root / "results", "rel", out=root / "out")
 
 
 def test_export_reads_a_runs_data_as_its_search_did_from_any_folder(relative_run, monkeypatch, tmp_path):

@@ -118,7 +118,7 @@ def test_an_export_of_a_newer_format_is_refused_when_read(cli, tmp_path):
 
 
 def test_exports_into_sibling_folders_run_side_by_side(cli, finished_run, tmp_path):
-    running = check_export(tmp_path / "results", "done", tmp_path / "par" / "a")
+    running = check_export(tmp_path / "results", "done", out=tmp_path / "par" / "a")
     with writing(running):  # what an export into par/a holds from its first training step to its swap
         result = cli("export", "--run", "done", "--out", "par/b")
     assert result.code == 0, result.err
@@ -193,6 +193,6 @@ def test_an_export_inside_a_run_folder_or_another_export_is_refused_before_train
     _legacy_export(tmp_path / "legacy")
     before = snapshot(tmp_path)
     with pytest.raises(UsageError, match=r"is inside the (run folder|export) .*; give a folder outside it"):
-        check_export(tmp_path / "results", "done", tmp_path / out)
+        check_export(tmp_path / "results", "done", out=tmp_path / out)
     assert snapshot(tmp_path) == before
-    check_export(tmp_path / "results", "done", tmp_path / "results" / "done" / "export")  # the run's own export folder
+    check_export(tmp_path / "results", "done", out=tmp_path / "results" / "done" / "export")  # the run's own export folder
