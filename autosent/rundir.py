@@ -272,6 +272,21 @@ def refusal(run_dir: Path, advice: str) -> str | None:
     return None
 
 
+def remove_run(run_dir: Path) -> None:
+    """Delete a run folder that `refusal` found all autosent's, its lock held by the caller.
+
+    `run.json` goes last (with the lock file): a deletion cut short leaves a folder that is
+    still a run, listed, and deleted again by the same command.
+    """
+    last = (RUN_FILE, LOCK_FILE)
+    for entry in sorted(run_dir.iterdir()):
+        if entry.name not in last:
+            removal.remove(entry)
+    for name in last:
+        removal.remove(run_dir / name)
+    run_dir.rmdir()
+
+
 def _check_clearable(run_dir: Path) -> list[Path]:
     """What `--overwrite` deletes in `run_dir`; refuses, naming it, anything autosent did not make."""
     reason = refusal(run_dir, "or use another --run")

@@ -25,16 +25,16 @@ from autosent import removal
 from autosent.errors import UsageError
 from autosent.export_folder import is_export, read_metadata
 from autosent.leaderboard import leader
-from autosent.lock import LOCK_FILE, export_busy, folder_lock, run_lock, searched_by
+from autosent.lock import export_busy, folder_lock, run_lock, searched_by
 from autosent.records import read_records
 from autosent.rundir import (
     EXPORT_DIRS,
-    RUN_FILE,
     RunRecord,
     check_run_name,
     find_run,
     list_runs,
     refusal,
+    remove_run,
 )
 
 
@@ -132,13 +132,7 @@ def delete_run(results: Path, name: str) -> RunSummary:
         for export in EXPORT_DIRS:
             held.enter_context(_export_idle(run_dir / export))
         held.enter_context(run_lock(run_dir))
-        last = (RUN_FILE, LOCK_FILE)
-        for entry in sorted(run_dir.iterdir()):
-            if entry.name not in last:
-                removal.remove(entry)
-        for entry_name in last:
-            removal.remove(run_dir / entry_name)
-        run_dir.rmdir()
+        remove_run(run_dir)
     return summary
 
 
