@@ -25,7 +25,7 @@ from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.run_data import load_run_data
-from autosent.rundir import EXPORT_DIR, RunRecord, find_run, run_holding, versions
+from autosent.rundir import EXPORT_DIR, RUN_FILE, RunRecord, check_real_run, find_run, run_holding, versions
 from autosent.selection import Selection, reads, select_best
 from autosent.space import SearchSpace
 
@@ -108,6 +108,8 @@ def check_export(results: Path, run: str | None, *, out: Path | None, trial: str
     info = RunRecord.read(run_dir)
     records = read_records(run_dir)
     choose_trial(records, trial)
+    if out is None:
+        check_real_run(run_dir)
     out = Path(out) if out is not None else run_dir / folder
     holder = run_holding(out)
     if holder is not None:
@@ -126,7 +128,13 @@ def check_trial(results: Path, run: str | None = None, *, trial: str = "best", o
 
 @contextlib.contextmanager
 def writing(job: ExportJob) -> Iterator[None]:
-    """Hold the destination folder's lock from the first training step until the swap."""
+    """Hold the destination folder's lock from the first training step until the swap.
+
+    The run must still be there: `autosent runs --delete` may have taken it since the checks,
+    and an export into a deleted run's folder would make a folder that looks like a run and is not.
+    """
+    if not (job.run_dir / RUN_FILE).is_file():
+        raise UsageError(f"run {job.run_dir.name!r} was deleted after this export began; nothing was written")
     try:
         job.out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

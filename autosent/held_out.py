@@ -17,6 +17,7 @@ data fingerprint. Where neither is at hand, every row is scored and a note says 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,7 @@ def rows_to_score(
         note = None if every_row else f"evaluate: {why_not}, so rows it trained on cannot be left out: every row is scored"
         return ScoredRows(labelled, split, len(labelled), None, every_row, note)
     same_text = rule.same_text() or GROUPED.same_text()  # a run made before the split rule: Unicode-aware words
-    known = {same_text(t) for part in (training.train, training.val) for t in part.texts} - {""}
-    seen = np.array([same_text(t) in known for t in labelled.texts], dtype=bool)
+    seen = in_training(labelled.texts, [*training.train.texts, *training.val.texts], same_text)
     count, total = int(seen.sum()), len(labelled)
     if every_row or not count:
         return ScoredRows(labelled, split, total, count, every_row, None)
@@ -110,6 +110,17 @@ def rows_to_score(
         )
     note = f"evaluate: {count:,} of {rows} were in the export's train/val split and are left out; --split all scores every row, these too"
     return ScoredRows(labelled.take(np.flatnonzero(~seen)), split, total, count, every_row, note)
+
+
+def in_training(texts: Sequence[str], training: Sequence[str], same_text: Callable[[str], str]) -> np.ndarray:
+    """Which of `texts` are, to the model, one of the `training` texts: the same words (`same_text`),
+    or, for a text without words (`!!!`), whose words are those of every other such text, the same characters."""
+
+    def key(text: str) -> str | tuple[str, str]:
+        return same_text(text) or ("", text)
+
+    known = {key(t) for t in training}
+    return np.array([key(t) in known for t in texts], dtype=bool)
 
 
 def training_data(

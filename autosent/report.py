@@ -21,7 +21,7 @@ from autosent.leaderboard import rank
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records, upgrade_history
-from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR, REPORT_FILE
+from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR, REPORT_FILE, check_real_run
 from autosent.rundir import REPORT_FIGURES as FIGURES
 
 #: The least a figure's y axis spans, of cross-entropy or of accuracy: values 0.001 apart are the
@@ -290,6 +290,7 @@ def _exported(export_dir: Path) -> dict[str, Any] | None:
 
 def make_report(run_dir: Path, top: int = 3) -> Report:
     """Write `run_dir/report/`: three PNG figures and report.md."""
+    check_real_run(run_dir)
     records = read_records(run_dir)
     ranked = [r for r in rank(records) if r.finished]
     if not ranked:

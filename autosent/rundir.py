@@ -393,6 +393,13 @@ def find_run(results: Path, name: str | None) -> Path:
     return max(runs, key=lambda r: max(p.stat().st_mtime for p in [r, *r.glob("trials/*.json")]))
 
 
+def check_real_run(run_dir: Path) -> None:
+    """Refuse to write into a run folder that is a symbolic link: what it points to is outside
+    --results, where autosent writes nothing (reading through it, as `leaderboard` does, is harmless)."""
+    if run_dir.is_symlink():
+        raise UsageError(f"{run_dir} is a symbolic link; autosent writes into a run only in a folder of its own, never through a link")
+
+
 def list_runs(results: Path) -> list[str]:
     if not results.is_dir():
         return []

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from conftest import TINY_SPACE, write_reviews_csv
 
-from autosent.data import SplitRule, load_dataset
+from autosent.data import GROUPED, SplitRule, load_dataset
 from autosent.evaluation import calibration_bins, expected_calibration_error
 from autosent.export import export_trial
+from autosent.held_out import in_training
 from autosent.metrics import classification_metrics
 from autosent.search import SearchConfig, run_search
 
@@ -179,3 +180,9 @@ def test_a_figure_that_cannot_be_written_keeps_the_evaluation_and_names_the_figu
     assert result.code == 1 and "expected calibration error" in result.out  # the evaluation is printed, not lost
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("autosent: error: cannot write full.png: No space left"), result.err
+
+
+def test_a_training_text_without_words_is_known_by_its_characters_and_no_other_such_text_by_it():
+    """`!!!` has no words, as `???` has none: the same empty key, yet not the same text."""
+    seen = in_training(["!!!", "???", "Great film", "new words"], ["!!!", "great film!"], GROUPED.same_text())
+    assert seen.tolist() == [True, False, True, False]

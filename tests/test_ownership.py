@@ -141,6 +141,26 @@ def test_an_export_keeps_its_folder_locked_from_the_swap_until_its_backup_is_gon
         pass
 
 
+@pytest.mark.parametrize("command", [["export", "best"], ["report"]])
+def test_export_and_report_never_write_through_a_run_folder_that_is_a_link(cli, finished_run, tmp_path, command):
+    """A run folder that is a link points outside --results; search and runs --delete refuse it already."""
+    elsewhere = tmp_path / "elsewhere"
+    finished_run.rename(elsewhere)
+    finished_run.symlink_to(elsewhere)
+    before = snapshot(elsewhere)
+    cli(*command, "--run", "done").assert_usage_error("done is a symbolic link; autosent writes into a run only in a folder of its own")
+    assert snapshot(elsewhere) == before
+
+
+def test_an_export_whose_run_was_deleted_after_its_checks_writes_nothing(finished_run):
+    """`runs --delete` between the checks and the training: the export would make a folder that looks like a run."""
+    job = check_export(finished_run.parent, "done", out=None)
+    shutil.rmtree(finished_run)
+    with pytest.raises(UsageError, match="run 'done' was deleted after this export began; nothing was written"), writing(job):
+        pass
+    assert not finished_run.exists()
+
+
 # --- report ------------------------------------------------------------------------------------
 
 
