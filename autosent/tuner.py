@@ -88,8 +88,12 @@ class CostAwareHyperbandOracle(keras_tuner_internals.HookedHyperbandOracle):
     decides as an uninterrupted one would.
     """
 
-    def __init__(self, *, run_dir: Path, encoders: list[str], **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(self, *, run_dir: Path, encoders: list[str], objective: keras_tuner.Objective, max_epochs: int, factor: int, seed: int):
+        super().__init__(
+            objective=objective, max_epochs=max_epochs, factor=factor, seed=seed,
+            hyperband_iterations=None,  # keep making brackets: the budget ends the search
+            max_consecutive_failed_trials=sys.maxsize,  # keras-tuner's limit raises before it saves its state; ours after
+        )  # fmt: skip
         self.run_dir = run_dir
         self.encoders = encoders
         self._stats: dict[str, FamilyStats] = {}  # the records' verdict, read at each populate_space
@@ -157,12 +161,7 @@ class RecordingHyperband(keras_tuner_internals.HookedHyperband):
         # A worker's oracle is a client of the chief's: keras-tuner decides this from the
         # environment (see autosent.distributed), and the chief keeps the oracle's state.
         self.worker: WorkerDuties | None = WorkerDuties() if keras_tuner_internals.is_worker() else None
-        oracle = CostAwareHyperbandOracle(
-            run_dir=run_dir, encoders=encoders, objective=objective, max_epochs=max_epochs, factor=factor,
-            hyperband_iterations=None,  # keep making brackets: the budget ends the search
-            seed=seed,
-            max_consecutive_failed_trials=sys.maxsize,  # keras-tuner's limit raises before it saves its state; ours after
-        )  # fmt: skip
+        oracle = CostAwareHyperbandOracle(run_dir=run_dir, encoders=encoders, objective=objective, max_epochs=max_epochs, factor=factor, seed=seed)
         super().__init__(oracle=oracle, **kwargs)
 
     def declare_space(self, hp: keras_tuner.HyperParameters) -> None:
