@@ -9,6 +9,7 @@ chief's liveness (`distributed`), each through `autosent.keras_tuner_internals`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,8 +27,23 @@ from autosent.tuner import CostAwareHyperbandOracle, split_hyperparameters
 
 SPACE = load_space(str(TINY_SPACE))
 MAX_EPOCHS, FACTOR = 9, 3
-#: Seconds per epoch the fake trainer measures: `gru` is the dear family.
-COSTS = {"conv1d": 1.0, "gru": 40.0, "bigru": 1.0, "bag": 1.0, "nbsvm": 1.0}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the fake trainer measures of each family: its seconds per epoch and its val cross-entropy."""
+
+    seconds_per_epoch: dict[str, float]
+    score: dict[str, float]
+
+    @classmethod
+    def of(cls, dear: str, cost: float, score: float, others: float) -> Measured:
+        """Every family costs 1 s an epoch and scores `others`, but `dear`, which costs `cost` and scores `score`."""
+        return cls({e: cost if e == dear else 1.0 for e in SPACE.encoders}, {e: score if e == dear else others for e in SPACE.encoders})
+
+
+#: `gru` costs 40 times the others' epoch and does no better.
+AS_GOOD_BUT_DEAR = Measured.of("gru", cost=40.0, score=0.5, others=0.5)
 
 
 def make_oracle(run_dir: Path, budget: int = 50, seed: int = 7) -> CostAwareHyperbandOracle:
@@ -53,23 +69,24 @@ def resumed(run_dir: Path) -> CostAwareHyperbandOracle:
     return oracle
 
 
-def record(trial, status: str = COMPLETED, score: float = 0.5) -> TrialRecord:
-    """The record a real trial of `trial` would leave, having trained its epochs at `COSTS`."""
+def record(trial, status: str = COMPLETED, measured: Measured = AS_GOOD_BUT_DEAR) -> TrialRecord:
+    """The record a real trial of `trial` would leave, having trained its epochs as `measured`."""
     model, bookkeeping = split_hyperparameters(trial.hyperparameters.values)
     epochs = range(bookkeeping["initial_epoch"] + 1, bookkeeping["epochs"] + 1)
+    score = measured.score[model["encoder"]]
     history = [{"epoch": e, OBJECTIVE: score, "cross_entropy": score} for e in epochs]
     return TrialRecord(
         trial_id=trial.trial_id, status=status, hyperparameters=SPACE.model_values(model), hyperband=bookkeeping, history=history,
         best_epoch=epochs[-1] if status == COMPLETED else None, val_cross_entropy=score if status == COMPLETED else None,
-        seconds=COSTS[model["encoder"]] * len(history), message="" if status == COMPLETED else "diverged",
+        seconds=measured.seconds_per_epoch[model["encoder"]] * len(history), message="" if status == COMPLETED else "diverged",
     )  # fmt: skip
 
 
-def train(oracle: CostAwareHyperbandOracle, tuner_id: str = "tuner0"):
+def train(oracle: CostAwareHyperbandOracle, measured: Measured = AS_GOOD_BUT_DEAR, tuner_id: str = "tuner0"):
     """Ask for a trial and run it the way the tuner does: record first, then tell the oracle."""
     trial = oracle.create_trial(tuner_id)
     if trial.status == "RUNNING":
-        finished = record(trial)
+        finished = record(trial, measured=measured)
         write_record(oracle.run_dir, finished)
         oracle.update_trial(trial.trial_id, {OBJECTIVE: finished.val_cross_entropy}, step=finished.best_epoch - 1)
         trial.status = COMPLETED
@@ -77,18 +94,32 @@ def train(oracle: CostAwareHyperbandOracle, tuner_id: str = "tuner0"):
     return trial
 
 
-def test_every_family_is_tried_once_and_then_the_dear_one_trains_fewer_epochs_and_is_drawn_less(tmp_path):
-    oracle = make_oracle(tmp_path)
-    trials = [train(oracle) for _ in range(30)]
-    new = [t.hyperparameters.values for t in trials if t.hyperparameters.values["tuner/round"] == 0]
-    assert sorted(v["encoder"] for v in new[: len(COSTS)]) == sorted(COSTS)
+def new_configurations(measured: Measured, run_dir: Path, trials: int = 30) -> list[dict]:
+    """The values of each new configuration (a bracket's first round) of a search of `trials` trials."""
+    oracle = make_oracle(run_dir)
+    values = [train(oracle, measured).hyperparameters.values for _ in range(trials)]
+    return [v for v in values if v["tuner/round"] == 0]
 
-    rung_epochs = {bracket: rounds[0][1] for bracket, rounds in hyperband_rounds(MAX_EPOCHS, FACTOR)}
-    later = new[len(COSTS) :]
-    for values in later:
-        trained, rung = values["tuner/epochs"], rung_epochs[values["tuner/bracket"]]
-        assert trained < rung if values["encoder"] == "gru" else trained == rung, values
-    assert sum(v["encoder"] == "gru" for v in later) <= len(later) // 4  # cheap ones, as good, get the rest
+
+#: Hyperband's epochs for a new configuration of each bracket.
+RUNG_EPOCHS = {bracket: rounds[0][1] for bracket, rounds in hyperband_rounds(MAX_EPOCHS, FACTOR)}
+
+
+def test_every_family_is_tried_once_then_a_dear_one_no_better_than_the_others_is_drawn_less(tmp_path):
+    new = new_configurations(AS_GOOD_BUT_DEAR, tmp_path)
+    assert sorted(v["encoder"] for v in new[: len(SPACE.encoders)]) == sorted(SPACE.encoders)
+    later = [v["encoder"] for v in new[len(SPACE.encoders) :]]
+    assert later.count("gru") < len(later) / len(SPACE.encoders), later  # fewer than its even share
+
+
+def test_a_dear_family_that_leads_is_drawn_most_and_trains_fewer_epochs_than_its_rung(tmp_path):
+    new = new_configurations(Measured.of("gru", cost=4.0, score=0.3, others=0.6), tmp_path)
+    later = new[len(SPACE.encoders) :]
+    assert sum(v["encoder"] == "gru" for v in later) > len(later) / 2
+    trained = [(v["encoder"], v["tuner/epochs"], RUNG_EPOCHS[v["tuner/bracket"]]) for v in later]
+    cut = [(epochs, rung) for encoder, epochs, rung in trained if encoder == "gru" and rung > 1]  # a rung of 1 cannot be cut
+    assert cut and all(epochs < rung for epochs, rung in cut), cut
+    assert all(epochs == rung for encoder, epochs, rung in trained if encoder != "gru"), trained
 
 
 def test_a_resumed_oracle_decides_as_an_uninterrupted_one(tmp_path):
@@ -122,7 +153,7 @@ def test_a_trial_whose_record_was_written_before_a_kill_is_ended_as_recorded_not
     """A kill after the tuner wrote the trial's record, before the oracle heard the trial ended."""
     oracle = make_oracle(tmp_path)
     trial = oracle.create_trial("tuner0")
-    written = record(trial, status, score=0.25)
+    written = record(trial, status, Measured.of("gru", cost=1.0, score=0.25, others=0.25))
     write_record(tmp_path, written)  # the kill comes here
 
     again = resumed(tmp_path)
