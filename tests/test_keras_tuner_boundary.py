@@ -68,8 +68,7 @@ def test_importing_autosent_changes_nothing_in_keras_tuner_until_install():
     child = subprocess.run([sys.executable, "-c", IMPORT_ALL_THEN_INSTALL], capture_output=True, text=True, check=False)
     assert child.returncode == 0, child.stderr[-2000:]
     imported, installed, again = json.loads(child.stdout)
-    stock = "keras_tuner.src.utils", True, "keras_tuner.src.engine.tuner_utils"
-    assert imported == dict(zip(["save_json", "DEBUG", "checkpoint"], stock))
+    assert imported == {"save_json": "keras_tuner.src.utils", "DEBUG": True, "checkpoint": "keras_tuner.src.engine.tuner_utils"}
     fence = "autosent.keras_tuner_internals"
     assert installed == again == {"save_json": fence, "DEBUG": False, "checkpoint": fence}
 
