@@ -90,6 +90,8 @@ def train(oracle: CostAwareHyperbandOracle, measured: Measured = AS_GOOD_BUT_DEA
         write_record(oracle.run_dir, finished)
         oracle.update_trial(trial.trial_id, {OBJECTIVE: finished.val_cross_entropy}, step=finished.best_epoch - 1)
         trial.status = COMPLETED
+        # Not followed by the tuner's save: a stop here is a kill just after end_trial's own save,
+        # whose oracle.json still lists the trial as running.
         oracle.end_trial(trial)
     return trial
 
@@ -123,7 +125,8 @@ def test_a_dear_family_that_leads_is_drawn_most_and_trains_fewer_epochs_than_its
 
 
 def test_a_resumed_oracle_decides_as_an_uninterrupted_one(tmp_path):
-    """Its draws are seeded by the trial's number and read from the records, so a kill changes nothing."""
+    """Its draws are seeded by the trial's number and read from the records, so a kill changes nothing,
+    even one that leaves the last ended trial listed as running (the repair ends it again)."""
     straight = make_oracle(tmp_path / "straight")
     expected = [train(straight).hyperparameters.values for _ in range(12)]
 
