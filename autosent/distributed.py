@@ -15,12 +15,9 @@ worker's tuner asks it for trials, configured by `KERASTUNER_TUNER_ID`,
 - **Fast failure.** keras-tuner's client waits up to an hour for an absent chief; a worker
   gives up after `connect_timeout` with a message saying so.
 
-What this relies on in keras-tuner 1.4 (read in `engine/oracle.py` and `distribute/`, and
-reached only through `autosent.keras_tuner_internals`):
-`Oracle.create_trial` hands out `_retry_queue` entries before new trials, and returns a
-tuner's ongoing trial if it asks again; `ongoing_trials` maps tuner id to trial and
-`tuner_ids` holds the tuners that may still ask; both are guarded by the `synchronized`
-lock; a worker's `search` loop asks again on an `IDLE` trial and stops on `STOPPED`.
+What this relies on in keras-tuner's engine (the oracle's shared state, its gRPC servicer) is
+in `autosent.keras_tuner_internals`, which says what each piece relies on; this module holds
+the policy: when a worker counts as lost, and when one may stop.
 Checkpoints of Hyperband's parent trials are read from the tuner directory, so every
 worker must see the chief's `results/` folder (one machine, or a shared file system).
 """
@@ -189,74 +186,25 @@ class WorkerDuties:
 
 
 def _liveness_servicer(oracle, worker_timeout: float):
-    """keras-tuner's `OracleServicer`, noting when it last heard from each worker."""
-    from autosent.keras_tuner_internals import OracleServicer, TrialStatus, protos, retry_queue, synchronized
+    """keras-tuner's oracle service, noting when it last heard from each worker."""
+    from autosent import keras_tuner_internals
 
-    @synchronized
-    def runner_of(oracle, trial_id: str) -> str | None:
-        return next((t for t, trial in oracle.ongoing_trials.items() if trial.trial_id == trial_id), None)
-
-    @synchronized
-    def others_running(oracle, tuner_id: str) -> bool:
-        return any(t != tuner_id for t in oracle.ongoing_trials)
-
-    @synchronized
-    def keep_waiting(oracle, tuner_id: str) -> None:
-        oracle.tuner_ids.add(tuner_id)
-
-    @synchronized
-    def requeue_lost(oracle, last_seen: dict[str, float]) -> list[tuple[str, str | None]]:
-        """Forget workers not heard from in time; their running trials go back in the queue."""
-        lost = []
-        now = time.monotonic()
-        for tuner_id in list(oracle.tuner_ids):
-            if now - last_seen.get(tuner_id, now) <= worker_timeout:
-                continue
-            oracle.tuner_ids.discard(tuner_id)
-            trial = oracle.ongoing_trials.pop(tuner_id, None)
-            if trial is not None:
-                retry_queue(oracle).append(trial.trial_id)
-            lost.append((tuner_id, trial.trial_id if trial is not None else None))
-        if lost:
-            oracle.save()
-        return lost
-
-    class LivenessServicer(OracleServicer):
+    class LivenessServicer(keras_tuner_internals.HookedOracleService):
         def __init__(self) -> None:
             super().__init__(oracle)
             self.last_seen: dict[str, float] = {}
 
-        def _seen(self, tuner_id: str | None) -> None:
-            if tuner_id is not None:
-                self.last_seen[tuner_id] = time.monotonic()
+        def heard_from(self, tuner_id: str) -> None:
+            self.last_seen[tuner_id] = time.monotonic()
 
-        def CreateTrial(self, request, context):
-            """keras-tuner's, except that a worker is not told to stop while others still train."""
-            self._seen(request.tuner_id)
-            trial = oracle.create_trial(request.tuner_id)
-            if trial.status == TrialStatus.STOPPED:
-                if others_running(oracle, request.tuner_id):
-                    # The budget is handed out, but a trial elsewhere may yet need a new runner.
-                    keep_waiting(oracle, request.tuner_id)
-                    trial.status = TrialStatus.IDLE  # a throwaway Trial, not the oracle's
-                else:
-                    self.stop_triggered = True
-            return protos.get_service().CreateTrialResponse(trial=trial.to_proto())
-
-        def GetTrial(self, request, context):
-            self._seen(runner_of(oracle, request.trial_id))
-            return super().GetTrial(request, context)
-
-        def UpdateTrial(self, request, context):
-            self._seen(runner_of(oracle, request.trial_id))
-            return super().UpdateTrial(request, context)
-
-        def EndTrial(self, request, context):
-            self._seen(runner_of(oracle, request.trial.trial_id))
-            return super().EndTrial(request, context)
+        def may_stop(self, tuner_id: str) -> bool:
+            """Not while others still train: the budget is handed out, but a trial elsewhere may yet need a new runner."""
+            return not keras_tuner_internals.others_running(oracle, tuner_id)
 
         def requeue_lost(self) -> list[tuple[str, str | None]]:
-            return requeue_lost(oracle, self.last_seen)
+            """Forget workers not heard from in time; their running trials go back in the queue."""
+            now = time.monotonic()
+            return keras_tuner_internals.forget_tuners(oracle, lambda tuner_id: now - self.last_seen.get(tuner_id, now) > worker_timeout)
 
     return LivenessServicer()
 
@@ -269,12 +217,12 @@ def serve(oracle, cluster: Cluster, on_tick: Callable[[list[tuple[str, str | Non
     """
     import grpc
 
-    from autosent.keras_tuner_internals import exit_chief, protos
+    from autosent.keras_tuner_internals import add_to_server
 
     servicer = _liveness_servicer(oracle, cluster.worker_timeout)
     # Without SO_REUSEPORT a second chief on this port fails to bind instead of sharing it.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1), options=[("grpc.so_reuseport", 0)])
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    add_to_server(servicer, server)
     try:
         bound = server.add_insecure_port(cluster.address)
     except RuntimeError:
@@ -286,7 +234,7 @@ def serve(oracle, cluster: Cluster, on_tick: Callable[[list[tuple[str, str | Non
         while True:
             time.sleep(0.5)
             on_tick(servicer.requeue_lost())
-            if servicer.stop_triggered and exit_chief(oracle):
+            if servicer.finished:
                 return
     finally:
         server.stop(grace=1)

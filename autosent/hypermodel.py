@@ -17,6 +17,7 @@ import keras_tuner
 import numpy as np
 import tensorflow as tf
 
+from autosent import keras_tuner_internals
 from autosent.keras_internals import build_before_fit
 from autosent.layers import MacroF1, MeanEmbedding, NaiveBayesScores, NgramDropout, SpanMask, TfidfScores, WordDropout
 from autosent.metrics import needs_macro_f1
@@ -190,13 +191,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         active hyperparameter `values` leaves out (say, all but `encoder`) takes its default."""
         hp = keras_tuner.HyperParameters()
         self.space.declare_all(hp)
-        hp.values.update(self.space.tuner_values(values))
-        for entry in hp.space:  # keras-tuner's ensure_active_values, with defaults instead of random draws
-            if not hp.is_active(entry):
-                hp.values.pop(entry.name, None)
-            elif entry.name not in hp.values:
-                hp.values[entry.name] = entry.default
-        return hp
+        return keras_tuner_internals.with_values(hp, self.space.tuner_values(values))
 
     def fit(
         self,

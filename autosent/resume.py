@@ -21,15 +21,9 @@ from autosent.records import read_record
 
 def repair_oracle(oracle, run_dir: Path) -> None:
     """Queue the running trials keras-tuner forgot, and end those whose record says they ended."""
-    queue = keras_tuner_internals.retry_queue(oracle)
-    queue.extend(t for t, trial in oracle.trials.items() if trial.status == "RUNNING" and t not in queue)
-    for trial_id in list(queue):
+    for trial_id in keras_tuner_internals.queue_running_trials(oracle):
         record = read_record(run_dir, trial_id)
         if record is None or not (record.finished or record.failed):
             continue
-        queue.remove(trial_id)
-        trial = oracle.trials[trial_id]
-        if record.finished and not trial.metrics.exists(oracle.objective.name):
-            oracle.update_trial(trial_id, {oracle.objective.name: record.val_cross_entropy}, step=record.best_epoch - 1)
-        trial.status, trial.message = record.status, record.message
-        oracle.end_trial(trial)
+        best = (record.val_cross_entropy, record.best_epoch - 1) if record.finished else None  # keras-tuner counts epochs from 0
+        keras_tuner_internals.end_queued_trial(oracle, trial_id, record.status, record.message, best)

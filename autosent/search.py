@@ -250,12 +250,14 @@ def _search_in(run_dir: Path, prepared: PreparedSearch, strategy, listener: Sear
     import keras
     import keras_tuner
 
+    from autosent import keras_tuner_internals
     from autosent.hypermodel import SentimentHyperModel
     from autosent.tuner import RecordingHyperband
     from autosent.vectorize import fitted_tokenizer, vectorize
 
     config, dataset, space, cluster = prepared.config, prepared.dataset, prepared.space, prepared.config.cluster
 
+    keras_tuner_internals.install()  # atomic state writes, before the tuner's first one
     keras.utils.set_random_seed(config.seed)
     tokenizer = fitted_tokenizer(dataset.train.texts, space, run_dir)
     # The chief only serves the oracle: it never needs the ids (nor nbsvm's ratios, made from them).

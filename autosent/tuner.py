@@ -13,6 +13,7 @@ import re
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def _one_line(error: Exception) -> str:
 MAX_DRAWS = 200
 
 
-class CostAwareHyperbandOracle(keras_tuner.oracles.HyperbandOracle):
+class CostAwareHyperbandOracle(keras_tuner_internals.HookedHyperbandOracle):
     """keras-tuner's Hyperband oracle, spending its budget where the winners are (see `allocation`).
 
     Brackets, rounds, promotions and the state file stay keras-tuner's. Two decisions change:
@@ -87,8 +88,12 @@ class CostAwareHyperbandOracle(keras_tuner.oracles.HyperbandOracle):
     decides as an uninterrupted one would.
     """
 
-    def __init__(self, *, run_dir: Path, encoders: list[str], **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(self, *, run_dir: Path, encoders: list[str], objective: keras_tuner.Objective, max_epochs: int, factor: int, seed: int):
+        super().__init__(
+            objective=objective, max_epochs=max_epochs, factor=factor, seed=seed,
+            hyperband_iterations=None,  # keep making brackets: the budget ends the search
+            max_consecutive_failed_trials=sys.maxsize,  # keras-tuner's limit raises before it saves its state; ours after
+        )  # fmt: skip
         self.run_dir = run_dir
         self.encoders = encoders
         self._stats: dict[str, FamilyStats] = {}  # the records' verdict, read at each populate_space
@@ -98,27 +103,27 @@ class CostAwareHyperbandOracle(keras_tuner.oracles.HyperbandOracle):
         if len(self.encoders) < 2:
             return super().populate_space(trial_id)
         self._stats = family_stats(self.encoders, read_records(self.run_dir))
-        result = super().populate_space(trial_id)  # calls _random_values for a new configuration
+        result = super().populate_space(trial_id)  # calls new_values for a new configuration
         values = result.get("values")
         if result.get("status") == "RUNNING" and values and "tuner/epochs" in values:
             rung = values["tuner/initial_epoch"], values["tuner/epochs"]
             values["tuner/epochs"] = epochs_for(values["encoder"], rung[1], rung[0], self._stats)
         return result
 
-    def _random_values(self):
+    def new_values(self, draw: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
         """keras-tuner's random configuration, of the encoder the allocator draws (rejection sampling)."""
-        values = super()._random_values()
+        values = draw()
         if len(self.encoders) < 2 or values is None:
             return values
         wanted = draw_encoder(encoder_weights(self._stats), seed=f"{self.seed}:{len(self.trials)}")
         for _ in range(MAX_DRAWS):
             if values is None or values.get("encoder") == wanted:
                 break
-            values = super()._random_values()
+            values = draw()
         return values
 
 
-class RecordingHyperband(keras_tuner.Hyperband):
+class RecordingHyperband(keras_tuner_internals.HookedHyperband):
     """Hyperband that records every trial under `run_dir/trials/` and reports progress.
 
     Its oracle is the `CostAwareHyperbandOracle`. `deadline` (a `time.monotonic()` value)
@@ -156,28 +161,12 @@ class RecordingHyperband(keras_tuner.Hyperband):
         # A worker's oracle is a client of the chief's: keras-tuner decides this from the
         # environment (see autosent.distributed), and the chief keeps the oracle's state.
         self.worker: WorkerDuties | None = WorkerDuties() if keras_tuner_internals.is_worker() else None
-        oracle = CostAwareHyperbandOracle(
-            run_dir=run_dir, encoders=encoders, objective=objective, max_epochs=max_epochs, factor=factor,
-            hyperband_iterations=None,  # keep making brackets: the budget ends the search
-            seed=seed,
-            max_consecutive_failed_trials=sys.maxsize,  # keras-tuner's limit raises before it saves its state; ours after
-        )  # fmt: skip
-        # keras_tuner.Hyperband.__init__ only builds the stock oracle; the Tuner takes ours.
-        keras_tuner.Tuner.__init__(self, oracle=oracle, **kwargs)
+        oracle = CostAwareHyperbandOracle(run_dir=run_dir, encoders=encoders, objective=objective, max_epochs=max_epochs, factor=factor, seed=seed)
+        super().__init__(oracle=oracle, **kwargs)
 
-    def _populate_initial_space(self) -> None:
-        """Declare the whole space to the oracle without building a model.
-
-        keras-tuner builds the hypermodel once per conditional scope here, in the tuner's
-        constructor, to discover conditional hyperparameters; a model too large for memory
-        would then fail outside any trial, with nothing recorded. `SearchSpace.declare_all`
-        registers every hyperparameter, conditional ones included, in the order those builds
-        would, so one declaration gives the oracle the same space, and the first model is built
-        by a trial, whose failure is recorded like any other.
-        """
-        hp = self.oracle.get_space()
+    def declare_space(self, hp: keras_tuner.HyperParameters) -> None:
+        """`SearchSpace.declare_all`: the space as keras-tuner's builds would discover it, without building a model."""
         self.hypermodel.space.declare_all(hp)
-        self.oracle.update_space(hp)
 
     def reload(self) -> None:
         """keras-tuner's resume, then `resume.repair_oracle` (by the process that owns the oracle)."""

@@ -28,6 +28,7 @@ def test_keras_tuner_state_writes_leave_the_old_file_when_cut_short(tmp_path, mo
         raise Crash  # the process dies after writing, before the data is durable and renamed
 
     monkeypatch.setattr(atomic.os, "fsync", die)
+    keras_tuner_internals.install()  # as a search does
     with pytest.raises(Crash):
         keras_tuner_internals._utils.save_json(str(oracle), {"new": 2})  # what keras-tuner calls
     assert oracle.read_text() == '{"old": 1}'

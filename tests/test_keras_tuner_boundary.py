@@ -1,5 +1,10 @@
-"""keras-tuner's private API is reached from one module, which checks it on import."""
+"""keras-tuner's private API is reached from one module, which checks it on import and patches
+keras-tuner only when `install()` is called."""
 
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,12 +14,20 @@ from autosent import keras_tuner_internals
 
 PACKAGE = Path(autosent.__file__).parent
 
+#: keras-tuner's private modules, and the private methods and oracle state autosent overrides or changes.
+PRIVATE = re.compile(
+    r"keras_tuner\.src|keras_tuner\.engine|_random_values|ongoing_trials|tuner_ids|stop_triggered|_retry_queue"
+    r"|_populate_initial_space|ensure_active_values|save_json|SaveBestEpoch|DEBUG|Tuner\.__init__"
+)
 
-def test_only_the_fence_imports_keras_tuner_internals():
+
+def test_only_the_fence_names_keras_tuner_internals():
     offenders = [
-        str(path.relative_to(PACKAGE))
+        f"{path.relative_to(PACKAGE)}:{number}: {line.strip()}"
         for path in PACKAGE.rglob("*.py")
-        if path.name != "keras_tuner_internals.py" and "keras_tuner.src" in path.read_text()
+        if path.name != "keras_tuner_internals.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if PRIVATE.search(line)
     ]
     assert offenders == []
 
@@ -27,10 +40,37 @@ def test_a_missing_internal_is_named_in_one_clear_message():
         keras_tuner_internals.check((Oracle, "_retry_queue"))
 
 
-def test_keras_tuner_state_writes_are_atomic_once_the_fence_is_imported(tmp_path):
-    from keras_tuner.src import utils
+#: Imports every autosent module, then installs the fence twice; prints what keras-tuner's patched
+#: attributes were after each step.
+IMPORT_ALL_THEN_INSTALL = """
+import importlib, json, pkgutil
+import autosent
+for module in pkgutil.walk_packages(autosent.__path__, "autosent."):
+    if module.name != "autosent.__main__":  # it runs the command
+        importlib.import_module(module.name)
+from keras_tuner.src import config, utils
+from keras_tuner.src.engine.tuner_utils import SaveBestEpoch
+from autosent import keras_tuner_internals
+def patched():
+    return {"save_json": utils.save_json.__module__, "DEBUG": config.DEBUG, "checkpoint": SaveBestEpoch._save_model.__module__}
+steps = [patched()]
+for _ in range(2):
+    keras_tuner_internals.install()
+    steps.append(patched())
+print(json.dumps(steps))
+"""
 
-    assert utils.save_json is keras_tuner_internals._atomic_save_json
+
+@pytest.mark.slow
+def test_importing_autosent_changes_nothing_in_keras_tuner_until_install():
+    """A process that imports autosent for its own tuner (or a test) gets keras-tuner as it ships;
+    a search installs atomic writes and quiet failures, and installing twice is installing once."""
+    child = subprocess.run([sys.executable, "-c", IMPORT_ALL_THEN_INSTALL], capture_output=True, text=True, check=False)
+    assert child.returncode == 0, child.stderr[-2000:]
+    imported, installed, again = json.loads(child.stdout)
+    assert imported == {"save_json": "keras_tuner.src.utils", "DEBUG": True, "checkpoint": "keras_tuner.src.engine.tuner_utils"}
+    fence = "autosent.keras_tuner_internals"
+    assert installed == again == {"save_json": fence, "DEBUG": False, "checkpoint": fence}
 
 
 def test_the_tuner_declares_the_space_keras_tuner_would_discover_without_building_a_model(tmp_path, monkeypatch):
