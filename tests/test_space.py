@@ -1,5 +1,7 @@
 """Search space files: the bundled ones load, bad ones are refused naming the key."""
 
+from pathlib import Path
+
 import keras_tuner
 import pytest
 
@@ -112,3 +114,18 @@ def test_invalid_encoder_tables_name_the_key(tmp_path, body, expected):
     path.write_text(body)
     with pytest.raises(UsageError, match=expected):
         load_space(str(path))
+
+
+EXAMPLE_SPACES = sorted((Path(__file__).parent.parent / "search_spaces").glob("*.toml"))
+
+
+def test_there_are_example_spaces_for_long_short_spaceless_and_small_data():
+    assert [p.stem for p in EXAMPLE_SPACES] == ["long_reviews", "no_spaces", "short_texts", "small_data"]
+
+
+@pytest.mark.parametrize("path", EXAMPLE_SPACES, ids=lambda p: p.stem)
+def test_each_example_space_loads_and_says_how_to_use_it(path):
+    """A user copies one and edits it: it must load as it is, and its opening comment says how to run it."""
+    space = load_space(str(path))
+    assert len(space.encoders) >= 2, space.encoders  # a search, not one model
+    assert f"autosent search --space search_spaces/{path.name}" in path.read_text().split("\n\n")[0]
