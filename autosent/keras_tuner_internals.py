@@ -45,6 +45,7 @@ try:
     from keras_tuner.src import utils as _utils
     from keras_tuner.src.distribute import utils as _distribute_utils
     from keras_tuner.src.distribute.oracle_chief import OracleServicer, exit_chief
+    from keras_tuner.src.engine import conditions as _conditions
     from keras_tuner.src.engine.oracle import Oracle, synchronized
     from keras_tuner.src.engine.trial import TrialStatus
     from keras_tuner.src.engine.tuner import Tuner
@@ -94,10 +95,15 @@ check(
     (TrialStatus, "RUNNING"),
     (TrialStatus, "IDLE"),
     (TrialStatus, "STOPPED"),
+    (_conditions.Parent, "to_proto"),  # its leftover print is silenced by install()
 )
 
 
 # --- Process-wide settings, applied by install() ---------------------------------------------
+
+
+def _silent(*args: Any, **kwargs: Any) -> None:
+    """`print` for keras-tuner's conditions module, which prints only for debugging."""
 
 
 def _atomic_save_json(path: str, obj: Any) -> str:
@@ -134,6 +140,10 @@ def install() -> None:
     _utils.save_json = _atomic_save_json
     _config.DEBUG = False
     SaveBestEpoch._save_model = _atomic_save_checkpoint
+    # keras-tuner 1.4's `Parent.to_proto` prints its condition's first value, a leftover debug
+    # print: a distributed search's every trial and heartbeat sent over gRPC put a stray line
+    # (`conv1d`) into its log. Its module's own `print` is the only one it has; this one is silent.
+    _conditions.print = _silent
 
 
 # --- The oracle and tuner autosent.tuner subclasses -------------------------------------------

@@ -43,16 +43,22 @@ def test_a_missing_internal_is_named_in_one_clear_message():
 #: Imports every autosent module, then installs the fence twice; prints what keras-tuner's patched
 #: attributes were after each step.
 IMPORT_ALL_THEN_INSTALL = """
-import importlib, json, pkgutil
+import contextlib, importlib, io, json, pkgutil
 import autosent
 for module in pkgutil.walk_packages(autosent.__path__, "autosent."):
     if module.name != "autosent.__main__":  # it runs the command
         importlib.import_module(module.name)
 from keras_tuner.src import config, utils
+from keras_tuner.src.engine.conditions import Parent
 from keras_tuner.src.engine.tuner_utils import SaveBestEpoch
 from autosent import keras_tuner_internals
+def printed_by_a_condition():
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        Parent("encoder", ["conv1d"]).to_proto()  # as a distributed search sends each trial
+    return out.getvalue()
 def patched():
-    return {"save_json": utils.save_json.__module__, "DEBUG": config.DEBUG, "checkpoint": SaveBestEpoch._save_model.__module__}
+    return {"save_json": utils.save_json.__module__, "DEBUG": config.DEBUG, "checkpoint": SaveBestEpoch._save_model.__module__,
+            "printed": printed_by_a_condition()}
 steps = [patched()]
 for _ in range(2):
     keras_tuner_internals.install()
@@ -64,13 +70,14 @@ print(json.dumps(steps))
 @pytest.mark.slow
 def test_importing_autosent_changes_nothing_in_keras_tuner_until_install():
     """A process that imports autosent for its own tuner (or a test) gets keras-tuner as it ships;
-    a search installs atomic writes and quiet failures, and installing twice is installing once."""
+    a search installs atomic writes, quiet failures and no stray prints, and installing twice is installing once."""
     child = subprocess.run([sys.executable, "-c", IMPORT_ALL_THEN_INSTALL], capture_output=True, text=True, check=False)
     assert child.returncode == 0, child.stderr[-2000:]
     imported, installed, again = json.loads(child.stdout)
-    assert imported == {"save_json": "keras_tuner.src.utils", "DEBUG": True, "checkpoint": "keras_tuner.src.engine.tuner_utils"}
+    assert imported == {"save_json": "keras_tuner.src.utils", "DEBUG": True, "checkpoint": "keras_tuner.src.engine.tuner_utils",
+                        "printed": "conv1d\n"}  # fmt: skip
     fence = "autosent.keras_tuner_internals"
-    assert installed == again == {"save_json": fence, "DEBUG": False, "checkpoint": fence}
+    assert installed == again == {"save_json": fence, "DEBUG": False, "checkpoint": fence, "printed": ""}
 
 
 def test_the_tuner_declares_the_space_keras_tuner_would_discover_without_building_a_model(tmp_path, monkeypatch):
