@@ -38,6 +38,9 @@ MAIN_SHARE = 0.5
 SHOWN_SHARE = 0.01
 #: A text of fewer words than this has no word pair; when half the texts have fewer, word encoders see next to nothing.
 FEW_WORDS = 2
+#: A training text this many times the median's characters is an outlier: the n-gram encoders
+#: count every n-gram of it, so in their sums one such text weighs like a crowd of ordinary ones.
+LONG_TEXT_FACTOR = 100
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class DataProfile:
     duplicates_across: dict[str, int]  # "train/val" etc.: texts of the second split found in the first
     class_counts: dict[str, int]  # per class name, in the training split
     warnings: list[str] = field(default_factory=list)
+    long_texts: int = 0  # training texts over LONG_TEXT_FACTOR x the median's characters (0 in runs made before it)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,16 +162,33 @@ def profile(dataset: Dataset, space: SearchSpace) -> DataProfile:
     within, across = _duplicates({name: [text_key(t) for t in texts] for name, texts in tokens.items()})
     counts = np.bincount(dataset.train.labels, minlength=dataset.num_classes)
     words_spread = Spread.of(word_counts)
+    lengths = [len(t) for t in dataset.train.texts]
+    characters = Spread.of(lengths)
+    long_texts = [n for n in lengths if characters.median and n > LONG_TEXT_FACTOR * characters.median]
     return DataProfile(
         scripts=scripts,
         words=words_spread,
-        characters=Spread.of([len(t) for t in dataset.train.texts]),
+        characters=characters,
         short_texts=sum(1 for n in word_counts if n < FEW_WORDS),
         duplicates_within=within,
         duplicates_across=across,
         class_counts={name: int(n) for name, n in zip(dataset.label_names, counts)},
-        warnings=_warnings(scripts, words_spread.median, space) + _leaks(across),
+        warnings=_warnings(scripts, words_spread.median, space) + _leaks(across) + _outliers(long_texts, characters.median),
+        long_texts=len(long_texts),
     )
+
+
+def _outliers(long_texts: list[int], median: float) -> list[str]:
+    """A warning for training texts far longer than the rest (a whole file pasted into one cell):
+    the n-gram and character encoders count every n-gram of a text, so one of them can outweigh
+    hundreds of ordinary texts and skew what the linear models learn."""
+    if not long_texts:
+        return []
+    return [(
+        f"{len(long_texts):,} training text(s) over {LONG_TEXT_FACTOR}x the median length ({median:,.0f} characters), the "
+        f"longest {max(long_texts):,}: the n-gram encoders count every n-gram of a text, so each weighs like hundreds of "
+        "others; check them, or cut them before searching"
+    )]
 
 
 def _leaks(across: dict[str, int]) -> list[str]:

@@ -112,3 +112,13 @@ def test_the_profile_warns_for_a_script_without_spaces_and_not_for_english():
     assert english.warnings == chinese.warnings[1:] and english.scripts == {"Latin": 1.0}  # no script warning
     old = profile(_dataset(["房间很好，推荐", "太差了，失望"]), load_space("seed"))  # Keras' standardisation, no char family
     assert 'use "unicode_words"' in old.warnings[0] and "has no character encoder" in old.warnings[0]
+
+
+def test_the_profile_warns_for_a_text_far_longer_than_the_rest():
+    """One pasted file among sentences: the n-gram encoders would count its n-grams like hundreds of texts'."""
+    texts = [f"review {i} a good film" for i in range(40)]
+    ordinary = profile(_dataset(texts), load_space("default"))
+    pasted = profile(_dataset([*texts[:-1], "the film " * 30_000]), load_space("default"))
+    assert ordinary.long_texts == 0 and not any("median length" in w for w in ordinary.warnings)
+    assert pasted.long_texts == 1
+    assert any(w.startswith("1 training text(s) over 100x the median length") for w in pasted.warnings), pasted.warnings
