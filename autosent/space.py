@@ -347,7 +347,7 @@ def _table(path: Path, name: str, given: Any) -> dict[str, Any]:
 def _check_overrides(path: Path, encoder: str, entries: Any) -> dict[str, Any]:
     """An [encoders.NAME] table: a known encoder, and only hyperparameters that encoder reads."""
     if encoder not in registry.names():
-        raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(registry.names())})")
+        raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(registry.names())}); {registry.IMPORT_HINT}")
     checked = {}
     for name, spec in _table(path, f"encoders.{encoder}", entries).items():
         where = f"{path}: encoders.{encoder}.{name}"
@@ -415,7 +415,8 @@ def _check_value(where: str, name: str, value: Any) -> Any:
     param = params()[name]
     if param.allowed is not None:
         if value not in param.allowed:
-            raise UsageError(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, param.allowed))})")
+            hint = f"; {registry.IMPORT_HINT}" if name == "encoder" else ""
+            raise UsageError(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, param.allowed))}){hint}")
         return value
     if param.kind is int and not _is_int(value):
         raise UsageError(f"{where}: {value!r} must be an integer")

@@ -9,6 +9,7 @@ import keras
 import keras_tuner
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent import memory
@@ -27,6 +28,15 @@ BEFORE = json.loads((Path(__file__).parent / "fixtures" / "built_in_models.json"
 SIZES = {WORDS: 50, NGRAMS: 40, CHARS: 30}
 
 
+def _texts(space, n: int) -> dict:
+    """`n` made-up texts as every input: word ids right-padded with 0, sparse n-gram and character n-gram counts."""
+    rng = np.random.default_rng(1)
+    words = rng.integers(1, SIZES[WORDS], size=(n, space.sequence_length)).astype("int32")
+    words[:, 20:] = 0
+    counts = {name: tf.sparse.from_dense(tf.constant(rng.integers(0, 3, size=(n, size)), dtype=tf.float32)) for name, size in SIZES.items() if name != WORDS}
+    return {WORDS: tf.constant(words), **counts}
+
+
 def _fingerprint(encoder: str) -> dict:
     space = load_space(str(TINY_SPACE)).with_fixed("word_dropout", 0.1).with_fixed("span_mask", 0.2)
     rng = np.random.default_rng(0)
@@ -39,7 +49,9 @@ def _fingerprint(encoder: str) -> dict:
     return {
         "name": model.name,
         "layers": [[layer.name, type(layer).__name__, [list(w.shape) for w in layer.weights]] for layer in model.layers],
+        "configs": [json.loads(json.dumps(layer.get_config(), default=str)) for layer in model.layers],
         "weight_sums": [float(np.sum(w)) for w in model.get_weights()],
+        "outputs": np.asarray(model(_texts(space, 4), training=False)).tolist(),
     }
 
 
@@ -48,7 +60,9 @@ def test_each_built_in_family_builds_the_model_it_built_before_the_registry():
     for encoder, before in BEFORE.items():
         now = _fingerprint(encoder)
         assert (now["name"], now["layers"]) == (before["name"], before["layers"]), encoder
+        assert now["configs"] == before["configs"], encoder
         assert now["weight_sums"] == pytest.approx(before["weight_sums"], rel=1e-5, abs=1e-6), encoder
+        assert np.array(now["outputs"]) == pytest.approx(np.array(before["outputs"]), rel=1e-5, abs=1e-6), encoder
 
 
 def test_register_refuses_a_taken_name_and_a_known_hyperparameter_defined_otherwise(monkeypatch):
@@ -61,6 +75,14 @@ def test_register_refuses_a_taken_name_and_a_known_hyperparameter_defined_otherw
         registry.register(other_units)
     with pytest.raises(UsageError, match="unknown encoder 'wide'.*once its module is imported"):
         registry.family("wide")
+
+
+def test_a_space_naming_a_family_not_imported_says_how_to_make_it_known(tmp_path):
+    for text in ('[hyperparameters]\nencoder = "lstm"', "[encoders.lstm]\nunits = 8"):
+        space = tmp_path / "space.toml"
+        space.write_text(text)
+        with pytest.raises(UsageError, match="lstm.*allowed: conv1d, .*, tfidf\\); a family from outside autosent is known once its module is imported"):
+            load_space(str(space))
 
 
 @pytest.fixture(scope="module")

@@ -134,6 +134,8 @@ class EncoderFamily:
 
 
 _FAMILIES: dict[str, EncoderFamily] = {}
+#: What every "unknown encoder" error adds: the way to make a third-party family known.
+IMPORT_HINT = "a family from outside autosent is known once its module is imported"
 
 
 def register(new: EncoderFamily) -> EncoderFamily:
@@ -158,7 +160,7 @@ def family(name: str) -> EncoderFamily:
         return _FAMILIES[name]
     except KeyError:
         raise UsageError(
-            f"unknown encoder {name!r} (registered: {', '.join(_FAMILIES)}); a third-party family is known once its module is imported"
+            f"unknown encoder {name!r} (registered: {', '.join(_FAMILIES)}); {IMPORT_HINT}"
         ) from None
 
 
