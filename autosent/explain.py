@@ -1,9 +1,9 @@
 """`autosent predict --explain`: the words or n-grams that pushed a prediction, and by how much.
 
-Two methods, chosen by the model:
-- `nbsvm` and `char_nbsvm` are linear in their n-gram counts, so their explanation is exact:
-  each word or character n-gram of the text adds count x learnt weight x Naive Bayes ratio
-  to the score of the predicted class.
+Two methods, chosen by the model's encoder family (`autosent.encoders`):
+- A family with `exact_explanation` (`nbsvm` and `char_nbsvm`) is linear in its n-gram counts,
+  so its explanation is exact: each word or character n-gram of the text adds count x learnt
+  weight x Naive Bayes ratio to the score of the predicted class.
 - Any other model (a sequence or `bag` encoder, `tfidf`, whose tf-idf rows are scaled to unit
   length so that no n-gram's share is its own, an ensemble) is explained by occlusion: each
   distinct word is deleted from the text in turn and the drop in the predicted class's
@@ -50,6 +50,13 @@ def _ranked(method: str, terms: list[str], scores: np.ndarray, top: int) -> Expl
     return Explanation(method, towards, against)
 
 
+def _exact_family(inner) -> bool:
+    """Whether the trial model `inner` (named `autosent_FAMILY` by the hypermodel) is of a family explained exactly."""
+    from autosent.encoders import families
+
+    return any(inner.name == f"autosent_{f.name}" and f.exact_explanation for f in families())
+
+
 def _linear_parts(model):
     """The n-gram counting layer, the NaiveBayesScores layer and the n-gram vocabulary of an exported NBSVM model, else None.
 
@@ -59,9 +66,11 @@ def _linear_parts(model):
     from autosent.layers import NaiveBayesScores
 
     inner = [layer for layer in model.layers if hasattr(layer, "layers")]
-    if len(inner) != 1 or not any(isinstance(layer, NaiveBayesScores) for layer in inner[0].layers):
+    if len(inner) != 1 or not _exact_family(inner[0]):
         return None
-    scores = next(layer for layer in inner[0].layers if isinstance(layer, NaiveBayesScores))
+    scores = next((layer for layer in inner[0].layers if isinstance(layer, NaiveBayesScores)), None)
+    if scores is None:
+        return None  # a family that says it is exact without the layer that makes it so: occlusion explains it
     counters = [layer for layer in model.layers if layer.get_config().get("output_mode") == "count"]
     named = [c for c in counters if c.name == f"{scores.input.name}_vectorizer"]
     counter = named[0] if named else counters[0] if len(counters) == 1 else None

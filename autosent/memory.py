@@ -19,8 +19,9 @@ import math
 import os
 from pathlib import Path
 
+from autosent.encoders import family
 from autosent.errors import UsageError
-from autosent.space import LINEAR_ENCODERS, PARAMS, SearchSpace
+from autosent.space import SearchSpace
 
 #: Bytes of one float32: every weight and activation of a model.
 FLOAT_BYTES = 4
@@ -28,9 +29,6 @@ FLOAT_BYTES = 4
 TRAINING_COPIES = 4
 #: Copies of each activation of a batch: its value, kept for the backward pass, and its gradient.
 ACTIVATION_COPIES = 2
-#: Floats a sequence encoder keeps per word position and unit: Conv1D its output before and
-#: after relu; a GRU, at each step, its three gates and its state (a bidirectional one twice).
-UNIT_FLOATS_PER_POSITION = {"conv1d": 2, "gru": 4, "bigru": 8}
 #: The model hyperparameters that size a model.
 SIZE_HYPERPARAMETERS = ("embedding_dim", "units", "kernel_size", "dense_units", "batch_size")
 #: The vectorizer settings that size a model: its vocabularies and the words a sequence encoder reads.
@@ -46,7 +44,7 @@ def largest_sizes(space: SearchSpace, encoder: str, num_classes: int) -> dict[st
     Each part of a model grows with each of its sizes, so these give the family's largest model.
     """
     vectorizer = space.settings["vectorizer"]
-    sizes = {name: space.largest(name, encoder) for name in SIZE_HYPERPARAMETERS if encoder in PARAMS[name].encoders}
+    sizes = {name: space.largest(name, encoder) for name in SIZE_HYPERPARAMETERS if family(encoder).reads(name)}
     return {
         **sizes,
         **{key: vectorizer[key] for key in VECTORIZER_SIZES},
@@ -59,49 +57,28 @@ def _dense(inputs: int, units: int) -> int:
     return inputs * units + units
 
 
-def _gru(inputs: int, units: int) -> int:
-    """Kernel, recurrent kernel and Keras 3's two biases (reset_after) of three gates."""
-    return 3 * units * (inputs + units + 2)
-
-
 def parameter_count(encoder: str, sizes: dict[str, int]) -> int:
     """The weights of the model `hypermodel.SentimentHyperModel` builds for `encoder` at `sizes`
-    (`largest_sizes`' keys): what Keras' `model.count_params()` says, frozen tables included."""
-    outputs = sizes["outputs"]
-    head = _dense(outputs, outputs)  # a linear model's output layer reads its scores
-    if encoder in ("nbsvm", "char_nbsvm"):  # a weight and a Naive Bayes ratio per n-gram and output
-        vocabulary = sizes["ngram_max_tokens" if encoder == "nbsvm" else "char_max_tokens"]
-        return 2 * vocabulary * outputs + head
-    if encoder == "tfidf":  # a weight per n-gram and output, an idf per n-gram, of words and of characters
-        return (sizes["ngram_max_tokens"] + sizes["char_max_tokens"]) * (outputs + 1) + head
-    embedding, dense = sizes["embedding_dim"], sizes["dense_units"]
-    if encoder == "bag":
-        table, encoded, width = sizes["ngram_max_tokens"] * embedding, 0, embedding
-    else:
-        table, units = sizes["max_tokens"] * embedding, sizes["units"]
-        directions = 2 if encoder == "bigru" else 1
-        encoded = _dense(sizes["kernel_size"] * embedding, units) if encoder == "conv1d" else directions * _gru(embedding, units)
-        width = directions * units
-    return table + encoded + _dense(width, dense) + _dense(dense, outputs)
+    (`largest_sizes`' keys): what Keras' `model.count_params()` says, frozen tables included.
+
+    The family's own (`EncoderFamily.cost`), then the output layer, which a linear family's
+    scores feed directly and any other's through the dense head.
+    """
+    outputs, encoder_family = sizes["outputs"], family(encoder)
+    cost = encoder_family.cost(sizes)
+    if encoder_family.linear:
+        return cost.weights + _dense(outputs, outputs)
+    return cost.weights + _dense(cost.width, sizes["dense_units"]) + _dense(sizes["dense_units"], outputs)
 
 
 def activation_floats(encoder: str, sizes: dict[str, int]) -> int:
-    """Floats of the activations one text adds to a training batch.
-
-    A sequence encoder keeps its embedded words and its layers' outputs at every position;
-    `bag` the embedding of each n-gram it reads (at most `ngrams` per word of `sequence_length`,
-    and no more than its vocabulary). A linear model keeps one number per n-gram and output,
-    far below its tables: none is counted.
-    """
-    if encoder in LINEAR_ENCODERS:
+    """Floats of the activations one text adds to a training batch: the family's own, and its
+    vector and the dense head's. A linear model keeps one number per n-gram and output, far
+    below its tables: none is counted."""
+    if family(encoder).linear:
         return 0
-    embedding, dense = sizes["embedding_dim"], sizes["dense_units"]
-    if encoder == "bag":
-        positions = min(sizes["sequence_length"] * sizes["ngrams"], sizes["ngram_max_tokens"])
-        return positions * embedding + embedding + dense
-    units = sizes["units"]
-    width = 2 * units if encoder == "bigru" else units
-    return sizes["sequence_length"] * (embedding + UNIT_FLOATS_PER_POSITION[encoder] * units) + width + dense
+    cost = family(encoder).cost(sizes)
+    return cost.activations + cost.width + sizes["dense_units"]
 
 
 def training_bytes(encoder: str, sizes: dict[str, int]) -> tuple[int, int]:

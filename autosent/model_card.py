@@ -6,13 +6,13 @@ from typing import Any
 
 from autosent import leaderboard
 from autosent.data.leakage import SplitRule
+from autosent.encoders.registry import CHARS, NGRAMS, WORDS, family
 from autosent.export_folder import MODEL_FILE, SAVED_MODEL_DIR
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
 from autosent.profile import DataProfile
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
 from autosent.selection import NOISE_SE
-from autosent.space import CHAR_ENCODERS, WORD_NGRAM_ENCODERS
 from autosent.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 
 
@@ -144,15 +144,16 @@ _WORDS = {
 
 
 def _reads(encoder: str | None, vectorizer: dict[str, Any]) -> str:
-    """What of a text the model reads, in the sizes the training split resolved."""
+    """What of a text the model reads (its family's inputs), in the sizes the training split resolved."""
     how = _WORDS[recorded_standardize(vectorizer)]
+    inputs = family(encoder).inputs if encoder is not None else (WORDS,)
     parts = []
-    if encoder in WORD_NGRAM_ENCODERS:
+    if NGRAMS in inputs:
         parts.append(
             f"every word uni- to {vectorizer['ngrams']}-gram of a text, however long, and knows "
             f"{vectorizer['ngram_max_tokens']:,} of them ({how})"
         )
-    if encoder in CHAR_ENCODERS:
+    if CHARS in inputs:
         parts.append(
             f"every character 1- to {vectorizer['char_ngrams']}-gram inside the words of a text (lower-cased, split at "
             f"whitespace), however long, and knows {vectorizer['char_max_tokens']:,} of them"

@@ -22,7 +22,8 @@ import numpy as np
 import regex
 
 from autosent.data.leakage import SPLIT_PAIRS, text_key
-from autosent.space import CHAR_ENCODERS, SearchSpace
+from autosent.encoders.registry import CHARS, families
+from autosent.space import SearchSpace
 from autosent.standardize import NO_SPACE_SCRIPTS, UNICODE, words
 
 #: The scripts the profile names; letters of any other script count as "other".
@@ -129,11 +130,12 @@ def _warnings(scripts: dict[str, float], median_words: float, space: SearchSpace
     """What would make word encoders see next to nothing, and what autosent does about it."""
     found = []
     no_space = {name: share for name, share in scripts.items() if name in NO_SPACE_SCRIPTS and share >= SHOWN_SHARE}
-    chars = [e for e in space.encoders if e in CHAR_ENCODERS]
+    readers = [f.name for f in families() if CHARS in f.inputs]
+    chars = [e for e in space.encoders if e in readers]
     answer = (
         f"the character encoders ({', '.join(chars)}) read the character n-grams of each text"
         if chars
-        else f"this space has no character encoder ({', '.join(CHAR_ENCODERS)}): add one to its encoder choice"
+        else f"this space has no character encoder ({', '.join(readers)}): add one to its encoder choice"
     )
     if sum(no_space.values()) > MAIN_SHARE:
         names = " and ".join(no_space)

@@ -19,7 +19,8 @@ A space file has up to five tables:
 
 Hyperparameters a file leaves out take the seed notebook's value, so a one-line file is
 a valid space. Everything is validated on load and every error names the key.
-A hyperparameter that only some encoders read (embedding_dim, units, ...), or that an
+Which encoders there are, and which hyperparameters each reads, is the encoder registry's
+(`autosent.encoders`). A hyperparameter that only some encoders read (embedding_dim, units, ...), or that an
 [encoders.NAME] table sets, is conditional on the encoder in keras-tuner's terms: it is
 sampled only for the trials that use it, from their own range.
 """
@@ -39,74 +40,25 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from autosent import standardize
+from autosent.encoders import registry
+from autosent.encoders.registry import CHARS, NGRAMS, Param
 from autosent.errors import UsageError
 
 #: Where the bundled spaces live: package data, so that a wheel carries them, and plain
 #: files in the source tree, so that an editable install reads the edited ones.
 SPACES_DIR = Path(str(resources.files("autosent") / "search_spaces"))
 
-#: Sequence encoders read the text's words in order. The n-gram encoders read its word uni-
-#: to n-grams, which a run vectorises only if its space can pick one of them: `bag` averages
-#: their embeddings (fastText-style), `nbsvm` is a logistic regression on them scaled by
-#: Naive Bayes log-count ratios (Wang & Manning's NBSVM, trained by gradient descent).
-#: The character encoders read the character 1- to `char_ngrams`-grams inside each
-#: whitespace-separated word, which catch what lives below the word (misspellings, "sooo",
-#: emoticons, scripts written without spaces): `char_nbsvm` is NBSVM on them. `tfidf` is
-#: logistic regression on the tf-idf of both word n-grams and character n-grams: the linear
-#: baseline, in the space, so that the search can always find at least it.
-SEQUENCE_ENCODERS = ("conv1d", "gru", "bigru")
-WORD_NGRAM_ENCODERS = ("bag", "nbsvm", "tfidf")
-CHAR_ENCODERS = ("char_nbsvm", "tfidf")
-ENCODERS = (*SEQUENCE_ENCODERS, *WORD_NGRAM_ENCODERS[:2], *CHAR_ENCODERS)
-#: The linear models: their text score goes straight to the output.
-LINEAR_ENCODERS = ("nbsvm", "char_nbsvm", "tfidf")
-#: The encoders with an embedding and a dense head: all but the linear ones.
-EMBEDDING_ENCODERS = (*SEQUENCE_ENCODERS, "bag")
-POOLINGS = ("average", "max")
-CLASS_WEIGHTS = ("none", "balanced")
+#: The encoder of a space that names none: the seed notebook's.
+DEFAULT_ENCODER = "conv1d"
 
 
-#: Largest layer width, embedding size or batch a space may ask for: far above anything that
-#: trains on one machine, low enough that a typo (units = 1e9) is refused, not run out of memory.
-MAX_SIZE = 65536
+def params() -> dict[str, Param]:
+    """Every hyperparameter the hypermodel reads, `encoder` first (one of the registered families).
 
-
-@dataclass(frozen=True)
-class Param:
-    """What the hypermodel accepts for one hyperparameter: its type and its valid range."""
-
-    kind: type
-    default: Any
-    allowed: tuple | None = None  # for categorical parameters
-    minimum: float | None = None  # inclusive lower bound for numbers
-    maximum: float | None = None  # inclusive upper bound for numbers
-    positive: bool = False  # strictly > 0
-    below: float | None = None  # strict upper bound
-    encoders: tuple[str, ...] = ENCODERS  # the encoders whose models read it
-
-
-def _size(default: int, encoders: tuple[str, ...] = ENCODERS) -> Param:
-    return Param(int, default, minimum=1, maximum=MAX_SIZE, encoders=encoders)
-
-
-#: Every hyperparameter the hypermodel reads, with the seed notebook's value as default.
-PARAMS: dict[str, Param] = {
-    "encoder": Param(str, "conv1d", allowed=ENCODERS),
-    "embedding_dim": _size(64, EMBEDDING_ENCODERS),
-    "units": _size(128, SEQUENCE_ENCODERS),
-    "kernel_size": _size(5, ("conv1d",)),  # and at most the sequence length, checked on load
-    "pooling": Param(str, "average", allowed=POOLINGS, encoders=("conv1d",)),
-    "dense_units": _size(64, EMBEDDING_ENCODERS),
-    "dropout": Param(float, 0.0, minimum=0.0, below=1.0),  # 1 would drop everything
-    # Augmentation, while training only (layers.py): words made unknown, one by one or a span
-    "word_dropout": Param(float, 0.0, minimum=0.0, below=1.0, encoders=EMBEDDING_ENCODERS),
-    "span_mask": Param(float, 0.0, minimum=0.0, below=1.0, encoders=SEQUENCE_ENCODERS),
-    "l2": Param(float, 0.0, minimum=0.0, maximum=1.0),
-    "learning_rate": Param(float, 1e-3, positive=True),  # a diverging one fails its trial, not the search
-    "batch_size": _size(32),
-    # "balanced" weighs each text's loss by the inverse frequency of its class (imbalanced data)
-    "class_weight": Param(str, "none", allowed=CLASS_WEIGHTS),
-}
+    The families (`autosent.encoders`) say which each reads, with its default and range; read
+    when a space loads, so a family registered after this module was imported is known too.
+    """
+    return {"encoder": Param(str, DEFAULT_ENCODER, allowed=registry.names()), **registry.hyperparameters()}
 
 
 @dataclass(frozen=True)
@@ -141,7 +93,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "sequence_length": Setting({"percentile": 90, "max": 400}, 1, 10_000),
         "ngrams": Setting(2, 1, 5),
         "ngram_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
-        # character n-grams inside words, for CHAR_ENCODERS: 1 to `char_ngrams` characters
+        # character n-grams inside words, for the families that read them: 1 to `char_ngrams` characters
         "char_ngrams": Setting({"grams_per_text": 4000, "max": 5}, 1, 8),
         "char_max_tokens": Setting({"min_count": 2, "max": 200000}, 2, 10_000_000),
         # Keras' own by default, which is also what runs made before this entry used
@@ -198,23 +150,22 @@ class SearchSpace:
     @property
     def encoders(self) -> list[str]:
         """The encoders a trial can pick."""
-        spec = self.hyperparameters.get("encoder", PARAMS["encoder"].default)
+        spec = self.hyperparameters.get("encoder", DEFAULT_ENCODER)
         return list(spec["choice"]) if isinstance(spec, dict) else [spec]
+
+    def reads(self, name: str) -> bool:
+        """Whether any trial can pick an encoder that reads input `name`, so the run makes it."""
+        return any(name in registry.family(e).inputs for e in self.encoders)
 
     @property
     def uses_ngrams(self) -> bool:
         """Whether any trial can pick a word n-gram encoder, so the run needs word n-gram counts."""
-        return any(e in WORD_NGRAM_ENCODERS for e in self.encoders)
+        return self.reads(NGRAMS)
 
     @property
     def uses_chars(self) -> bool:
         """Whether any trial can pick a character encoder, so the run needs character n-gram counts."""
-        return any(e in CHAR_ENCODERS for e in self.encoders)
-
-    @property
-    def uses_nbsvm(self) -> bool:
-        """Whether any trial can pick `nbsvm`, so the run needs Naive Bayes ratios of its n-grams."""
-        return "nbsvm" in self.encoders
+        return self.reads(CHARS)
 
     @property
     def ngram_settings(self) -> tuple[int, int]:
@@ -242,7 +193,7 @@ class SearchSpace:
     @property
     def largest_kernel(self) -> int:
         """The widest convolution a trial can pick (1 if none can): no text may be shorter."""
-        return self.largest("kernel_size", "conv1d") if "conv1d" in self.encoders else 1
+        return max((self.largest("kernel_size", e) for e in self.encoders if registry.family(e).reads("kernel_size")), default=1)
 
     @property
     def max_epochs(self) -> int:
@@ -277,7 +228,7 @@ class SearchSpace:
 
     def spec(self, name: str, encoder: str) -> Any:
         """What the file says `name` is for trials of `encoder`: its [encoders] entry, else the common one."""
-        return self.encoder_overrides.get(encoder, {}).get(name, self.hyperparameters.get(name, PARAMS[name].default))
+        return self.encoder_overrides.get(encoder, {}).get(name, self.hyperparameters.get(name, params()[name].default))
 
     def declare(self, hp, name: str):
         """Register hyperparameter `name` on keras-tuner's `hp`; return its value, None if unused.
@@ -289,7 +240,7 @@ class SearchSpace:
         value of one name declared under two conditions). All are registered on every call,
         so the oracle knows the whole space from the first trial on.
         """
-        readers = [e for e in self.encoders if e in PARAMS[name].encoders]
+        readers = [e for e in self.encoders if name == "encoder" or registry.family(e).reads(name)]
         overridden = [e for e in readers if name in self.encoder_overrides.get(e, {})]
         common = [e for e in readers if e not in overridden]
         if common == self.encoders:
@@ -307,12 +258,12 @@ class SearchSpace:
 
         `batch_size` is registered too (fit() reads it), so the oracle knows the whole space.
         """
-        return {name: self.declare(hp, name) for name in PARAMS}
+        return {name: self.declare(hp, name) for name in params()}
 
     def model_values(self, values: dict[str, Any]) -> dict[str, Any]:
         """A trial's keras-tuner values by the hypermodel's names: `gru.units` becomes `units`."""
         encoder = values.get("encoder", self.encoders[0])
-        out = {k: v for k, v in values.items() if k.partition(".")[0] not in ENCODERS}
+        out = {k: v for k, v in values.items() if k.partition(".")[0] not in registry.names()}
         for name in self.encoder_overrides.get(encoder, {}):
             if f"{encoder}.{name}" in values:
                 out[name] = values[f"{encoder}.{name}"]
@@ -395,14 +346,15 @@ def _table(path: Path, name: str, given: Any) -> dict[str, Any]:
 
 def _check_overrides(path: Path, encoder: str, entries: Any) -> dict[str, Any]:
     """An [encoders.NAME] table: a known encoder, and only hyperparameters that encoder reads."""
-    if encoder not in ENCODERS:
-        raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(ENCODERS)})")
+    if encoder not in registry.names():
+        raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(registry.names())}); {registry.IMPORT_HINT}")
     checked = {}
     for name, spec in _table(path, f"encoders.{encoder}", entries).items():
         where = f"{path}: encoders.{encoder}.{name}"
-        if name not in PARAMS or name == "encoder":
-            raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(p for p in PARAMS if p != 'encoder')})")
-        if encoder not in PARAMS[name].encoders:
+        known = registry.hyperparameters()
+        if name not in known:
+            raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(known)})")
+        if not registry.family(encoder).reads(name):
             raise UsageError(f"{where}: the {encoder} encoder does not use {name}")
         checked[name] = _check_param(where, name, spec)
     return checked
@@ -460,10 +412,11 @@ def _is_number(value: Any) -> bool:
 
 def _check_value(where: str, name: str, value: Any) -> Any:
     """One value of `name`, in range; returned as the parameter's type (an int l2 becomes a float)."""
-    param = PARAMS[name]
+    param = params()[name]
     if param.allowed is not None:
         if value not in param.allowed:
-            raise UsageError(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, param.allowed))})")
+            hint = f"; {registry.IMPORT_HINT}" if name == "encoder" else ""
+            raise UsageError(f"{where}: {value!r} is not allowed (allowed: {', '.join(map(str, param.allowed))}){hint}")
         return value
     if param.kind is int and not _is_int(value):
         raise UsageError(f"{where}: {value!r} must be an integer")
@@ -486,8 +439,8 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
     Everything keras-tuner would refuse later (a step that is no positive number, a default
     outside the range, mixed int and float choices) is refused here, before a run is written.
     """
-    if name not in PARAMS:
-        raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(PARAMS)})")
+    if name not in params():
+        raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(params())})")
     if not isinstance(spec, dict):
         return _check_value(where, name, spec)
     kinds = [k for k in ("choice", "int", "float") if k in spec]
@@ -506,7 +459,7 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
         if set(spec) - {"choice", "default"}:
             raise UsageError(f"{where}: a choice takes no step or sampling")
     else:
-        expected = {str: "choice", int: "int", float: "float"}[PARAMS[name].kind]
+        expected = {str: "choice", int: "int", float: "float"}[params()[name].kind]
         if kind != expected:
             raise UsageError(f"{where}: takes {expected} = [...], not {kind}")
         if len(values) != 2 or values[0] >= values[1]:

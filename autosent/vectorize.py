@@ -10,7 +10,7 @@ Every model of a run takes the same named inputs: `words`, a text's first `seque
 word ids in order; when the space can pick a word n-gram encoder, `ngrams`, the counts of
 all its word uni- to n-grams (a sparse row as wide as the n-gram vocabulary: no text is cut);
 and when it can pick a character encoder, `chars`, the counts of the character n-grams
-inside its words (as sparse). Each encoder reads one or two of them (see `hypermodel`).
+inside its words (as sparse). Each encoder family reads one or two of them (`autosent.encoders`).
 """
 
 from __future__ import annotations
@@ -24,16 +24,10 @@ import numpy as np
 
 from autosent import atomic
 from autosent.data import Dataset, Split
+from autosent.encoders.registry import CHARS, COUNTS, NGRAMS, WORDS
 from autosent.rundir import CHAR_VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, VOCABULARY_FILE
 from autosent.sizes import RESERVED, char_counts
 from autosent.space import SearchSpace
-
-#: The models' input names.
-WORDS = "words"
-NGRAMS = "ngrams"
-CHARS = "chars"
-#: The inputs that are sparse (texts x vocabulary) count matrices.
-COUNTS = (NGRAMS, CHARS)
 
 #: A split's named model inputs: WORDS an int32 array (right-padded with 0), each of COUNTS a tf.SparseTensor.
 Inputs = dict[str, Any]

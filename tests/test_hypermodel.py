@@ -5,11 +5,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from autosent.encoders import BUILT_IN
 from autosent.hypermodel import SentimentHyperModel, balanced_class_weights
 from autosent.naive_bayes import log_count_ratios
 from autosent.records import OBJECTIVE, epoch_row
-from autosent.space import ENCODERS, load_space
+from autosent.space import load_space
 from autosent.vectorize import CHARS, NGRAMS, WORDS, take_rows
+
+ENCODERS = tuple(f.name for f in BUILT_IN)
 
 VOCABULARY = 50  # of the words, the n-grams and the character n-grams of these made-up texts
 #: Every input a run can make, each VOCABULARY wide.

@@ -8,10 +8,13 @@ import pytest
 from conftest import TINY_SPACE, snapshot, unallocatable_space, write_reviews_csv
 
 from autosent import memory
+from autosent.encoders import BUILT_IN
 from autosent.errors import UsageError
 from autosent.hypermodel import SentimentHyperModel
-from autosent.space import ENCODERS, load_space
+from autosent.space import load_space
 from autosent.vectorize import CHARS, NGRAMS, WORDS
+
+ENCODERS = tuple(f.name for f in BUILT_IN)
 
 GIB = 2**30
 
