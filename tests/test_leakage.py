@@ -9,7 +9,7 @@ from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 from autosent.data import SplitRule, load_dataset
 from autosent.errors import UsageError
-from autosent.export_folder import read_metadata
+from autosent.export_metadata import read_metadata
 from autosent.search import SearchConfig, prepare_search
 from autosent.standardize import UNICODE
 
