@@ -405,8 +405,9 @@ def _term(term: str) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from autosent.data.spec import ReadOptions
     from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
-    from autosent.held_out import ReadOptions, rows_to_score
+    from autosent.held_out import rows_to_score
     from autosent.predict import Predictor, export_metadata, latest_export
 
     if args.figure is not None:

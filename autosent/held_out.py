@@ -29,23 +29,13 @@ from autosent.data import (
     Dataset,
     Split,
     holds_a_test_split,
-    load_dataset,
     load_labelled,
 )
+from autosent.data.spec import DataSpec, ReadOptions
 from autosent.errors import UsageError
 from autosent.export_metadata import ExportMetadata
 from autosent.run_data import load_run_data
 from autosent.rundir import RUN_FILE, RunRecord, run_folder
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a data file: the column, encoding and delimiter flags evaluate shares with search."""
-
-    text_column: str = "text"
-    label_column: str = "label"
-    encoding: str = "utf-8"
-    delimiter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +134,7 @@ def training_data(
         except UsageError as e:  # its data moved or changed, or run.json is damaged: try the next source
             why = str(e)
     try:
-        given = load_dataset(source, **asdict(read), rule=metadata.split)
+        given = DataSpec(source, read=read, rule=metadata.split).load()
     except UsageError:  # it cannot even be split as a search would: not the export's training data
         given = None
     if given is not None and given.fingerprint() == fingerprint:

@@ -23,6 +23,7 @@ from typing import Any
 
 from autosent import atomic, export_folder, removal
 from autosent.data.leakage import SplitRule
+from autosent.data.spec import DataSpec, ReadOptions
 from autosent.errors import UsageError, first_line
 from autosent.lock import LOCK_FILE, run_lock
 from autosent.profile import DataProfile
@@ -170,6 +171,17 @@ class RunRecord:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def data_spec(self, sources: dict[str, str] | None = None) -> DataSpec:
+        """The data settings the run was searched with, reading `sources` (by identity key) if given:
+        `run_data` gives the absolute paths it recorded in place of those as the command gave them."""
+        given = {key: self.identity[key] for key in ("data", "val_data", "test_data") if self.identity.get(key) is not None}
+        sources = {**given, **(sources or {})}
+        return DataSpec(
+            sources["data"], sources.get("val_data"), sources.get("test_data"),
+            ReadOptions(self.text_column, self.label_column, self.encoding, self.delimiter),
+            self.limit, self.identity["seed"], SplitRule.from_json(self.identity.get("split")),
+        )  # fmt: skip
 
     @classmethod
     def read(cls, run_dir: Path) -> RunRecord:

@@ -16,11 +16,11 @@ from test_hypermodel import SIZES, _inputs
 from autosent.cli import main as cli_main
 from autosent.ensemble import CANDIDATES, against_best_member, candidates, select, weighted_mean_model
 from autosent.export import export_trial
-from autosent.export_metadata import Ensemble, EnsembleMember, ExportMetadata, ValComparison
+from autosent.export_metadata import Ensemble, EnsembleMember, ValComparison, read_metadata
 from autosent.hypermodel import SentimentHyperModel
 from autosent.predict import latest_export
 from autosent.records import TrialRecord
-from autosent.report import make_report
+from autosent.report import REPORTED, make_report
 from autosent.rundir import RUN_ENTRIES
 from autosent.space import load_space
 
@@ -110,7 +110,9 @@ def test_the_ensembles_line_gives_its_best_members_own_test_result_and_the_next_
     lines = [line for line in printed.splitlines() if not line.startswith("Epoch") and "step" not in line]
     assert lines[0].startswith("exported ensemble of ") and f"test accuracy {metadata['test_metrics']['accuracy']:.4f}" in lines[0]
     assert f"trial {best['trial_id']}, its best member, alone: test accuracy {best['test_metrics']['accuracy']:.4f}" in lines[0]
-    note = ExportMetadata.from_json(metadata).ensemble.noise_note()  # its wording: test_an_ensemble_is_said_to_beat_...
+    read = read_metadata(run_dir / "export-ensemble", needs=REPORTED)
+    assert read.to_json() == metadata and read.ensemble.best.trial_id == best["trial_id"]  # typed, and written back alike
+    note = read.ensemble.noise_note()  # its wording: test_an_ensemble_is_said_to_beat_...
     if note is not None:
         assert lines.pop(1) == note
     assert lines[1:] == [

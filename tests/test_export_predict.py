@@ -20,9 +20,11 @@ from autosent.data import SplitRule
 from autosent.errors import UsageError
 from autosent.export import export_trial
 from autosent.export_folder import recover
+from autosent.export_metadata import read_metadata
 from autosent.metrics import class_probabilities
 from autosent.predict import Predictor
 from autosent.records import epochs_trained, read_records
+from autosent.report import REPORTED
 from autosent.search import SearchConfig, run_search
 
 TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
@@ -65,6 +67,14 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     assert f"trial {best.trial_id}" in card and "## Test metrics" in card and "## Learning curve" in card
     assert f"Trial {best.trial_id} was chosen by this rule: the val split is small" in card  # 12 val texts
     assert "- Profile: scripts: Latin 100%" in card
+
+
+def test_metadata_json_reads_back_as_the_export_wrote_it(exported):
+    """`ExportMetadata.to_json` writes what `from_json` reads: a reader sees the very record the export made."""
+    written = json.loads((exported.out / "metadata.json").read_text())
+    read = read_metadata(exported.out, needs=REPORTED)
+    assert read == exported.metadata and read.to_json() == written
+    assert [c.label for c in read.test_metrics.per_class] == read.label_names == ["neg", "pos"]
 
 
 def test_the_export_records_how_its_rows_were_split_and_its_card_says_so(exported):

@@ -75,8 +75,8 @@ def test_a_run_made_before_the_split_rule_resumes_with_its_row_by_row_split(fini
     (finished_run / "run.json").write_text(json.dumps(record))
     monkeypatch.chdir(tmp_path)
     config = SearchConfig(data="reviews.csv", space=str(TINY_SPACE), budget=2, results=tmp_path / "results", run="done")
-    assert prepare_search(config).split_rule == SplitRule()
-    assert prepare_search(SearchConfig(**{**vars(config), "overwrite": True})).split_rule.grouped_by == "split_at_punctuation"
+    assert prepare_search(config).data.rule == SplitRule()
+    assert prepare_search(SearchConfig(**{**vars(config), "overwrite": True})).data.rule.grouped_by == "split_at_punctuation"
 
 
 def test_without_a_repeated_text_the_split_is_the_row_by_row_one(tmp_path):
