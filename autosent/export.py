@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from autosent import export_folder, model_card, val_predictions
-from autosent.data import Dataset, SplitRule
+from autosent.data import Dataset
 from autosent.errors import UsageError
 from autosent.export_metadata import ExportMetadata
 from autosent.leaderboard import rank
@@ -192,8 +192,8 @@ class Trainer:
         from autosent.hypermodel import SentimentHyperModel
         from autosent.vectorize import fitted_tokenizer, vectorize
 
-        seed = job.info.identity["seed"]
-        space = SearchSpace.from_dict(Path(job.info.space_file).stem, job.info.identity["space"])
+        seed = job.info.identity.seed
+        space = SearchSpace.from_dict(Path(job.info.space_file).stem, job.info.identity.space)
         tokenizer = fitted_tokenizer(job.dataset.train.texts, space, job.run_dir)
         data = vectorize(job.dataset, tokenizer)
         hypermodel = SentimentHyperModel.for_run(space, tokenizer, job.dataset.num_classes, seed, data)
@@ -263,10 +263,10 @@ def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: 
         full=full,
         label_names=list(job.dataset.label_names),
         test_metrics=test_metrics,
-        data=job.info.identity["data"],
-        data_fingerprint=job.info.identity["fingerprint"],
+        data=job.info.identity.data,
+        data_fingerprint=job.info.identity.fingerprint,
         splits=job.dataset.sizes(),
-        split=SplitRule.from_json(job.info.identity.get("split")),
+        split=job.info.identity.split,
         space_name=space.name,
         vectorizer=space.vectorizer_settings,
         profile=job.info.profile,

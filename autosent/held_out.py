@@ -127,7 +127,7 @@ def training_data(
     for run_dir in _run_folders(export_dir, results, run):
         try:
             record = RunRecord.read(run_dir)
-            if record.identity["fingerprint"] != fingerprint:
+            if record.identity.fingerprint != fingerprint:
                 why = f"run {run_dir} was searched again on other data since this export"
                 continue
             return load_run_data(run_dir, record), ""

@@ -47,7 +47,7 @@ def load_run_data(run_dir: Path, info: RunRecord) -> Dataset:
             gone = f"is not at {source} any more; put it back there" if key in recorded or Path(source).is_absolute() else f"is not found: {RELATIVE}"
             raise UsageError(f"run {run_dir.name!r} was searched on {SOURCE_FLAGS[key]} {given[key]}, which {gone}")
     dataset = info.data_spec(sources).load()
-    if dataset.fingerprint() != info.identity["fingerprint"]:
+    if dataset.fingerprint() != info.identity.fingerprint:
         relative = [key for key, source in sources.items() if is_path(source) and not Path(source).is_absolute()]
         if relative:
             key = relative[0]

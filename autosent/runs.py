@@ -68,7 +68,7 @@ def summarise(run_dir: Path) -> RunSummary:
     problem = None
     try:
         record = RunRecord.read(run_dir)
-        data, space, budget = record.identity["data"], record.space_file, record.budget
+        data, space, budget = record.identity.data, record.space_file, record.budget
         records = read_records(run_dir)
     except UsageError as e:
         problem = str(e)

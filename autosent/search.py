@@ -29,6 +29,7 @@ from autosent.run_data import recorded_paths
 from autosent.rundir import (
     TENSORBOARD_DIR,
     TUNER_DIR,
+    RunIdentity,
     RunRecord,
     check_run_name,
     default_run_name,
@@ -157,16 +158,12 @@ class PreparedSearch:
     def max_epochs(self) -> int:
         return self.config.max_epochs or self.space.max_epochs
 
-    def identity(self) -> dict:
+    def identity(self) -> RunIdentity:
         """What a run folder must have been made from for this search to resume it."""
-        return {
-            **self.data.sources,  # runs before --val-data and --test-data had neither
-            "fingerprint": self.dataset.fingerprint(),
-            "space": self.space.as_dict(),
-            **({"split": self.data.rule.to_json()} if self.data.rule.to_json() is not None else {}),  # nor this
-            "max_epochs": self.max_epochs,
-            "seed": self.data.seed,
-        }
+        return RunIdentity(
+            self.data.source, self.dataset.fingerprint(), self.space.as_dict(), self.max_epochs, self.data.seed,
+            self.data.val_source, self.data.test_source, self.data.rule,
+        )  # fmt: skip
 
     def run_record(self) -> RunRecord:
         """run.json of the run this search makes: its identity, and its data settings for export to read the data again."""
@@ -210,7 +207,7 @@ def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
             made = recorded_identity(run_folder(config.results, config.run_name))
         except UsageError:  # an unreadable run.json is reported, with its fix, when the run opens
             made = None
-        if made is not None and "split" not in made:
+        if made is not None and made.split.grouped_by is None:  # its identity has no split rule
             return SplitRule()
     given = config.val_data is not None or config.test_data is not None  # overlap is allowed between sources only
     return SplitRule(standardize, config.allow_overlap and given)

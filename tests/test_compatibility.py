@@ -44,7 +44,7 @@ def test_an_old_export_predicts_and_explains_exactly_as_it_did(old, expected):
 def test_an_old_run_ranks_and_exports_its_trial_exactly_as_it_did(old, expected, cli, monkeypatch):
     monkeypatch.chdir(old)  # the run names its data as reviews.csv
     info = RunRecord.read(old / "results" / "old")
-    assert info.profile is None and info.identity["space"]["vectorizer"]["standardize"] == "split_at_punctuation"
+    assert info.profile is None and info.identity.space["vectorizer"]["standardize"] == "split_at_punctuation"
     board = cli("leaderboard", "--run", "old", "--json")
     assert board.code == 0, board.err
     assert {row["trial"] for row in json.loads(board.out)} == {"0", "1"}

@@ -49,7 +49,7 @@ def test_allow_overlap_takes_the_files_records_it_and_warns(tmp_path):
     data = write_reviews_csv(tmp_path / "train.csv", n=100)
     val = write_reviews_csv(tmp_path / "val.csv", n=20, first=90)  # 10 of its texts are training texts
     prepared = prepare_search(SearchConfig(data=str(data), val_data=str(val), space=str(TINY_SPACE), results=tmp_path / "r", allow_overlap=True))
-    assert prepared.identity()["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": True}
+    assert prepared.identity().to_json()["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": True}
     across = prepared.profile.duplicates_across
     assert across["train/val"] + across["val/test"] == 10  # the test split is cut from --data, after val was given
     assert any(w.startswith(f"texts in two splits ({across['train/val']} val also in train") for w in prepared.profile.warnings)

@@ -13,7 +13,7 @@ from autosent.errors import UsageError
 from autosent.export_metadata import ExportMetadata, MetadataError
 from autosent.metrics import ClassMetrics, Metrics, classification_metrics
 from autosent.report import REPORTED
-from autosent.rundir import RUN_FILE, RunRecord
+from autosent.rundir import RUN_FILE, RunIdentity, RunRecord
 from autosent.search import SearchConfig, prepare_search
 
 LEGACY_METADATA = TESTS / "fixtures" / "ee3e106" / "results" / "old" / "export" / "metadata.json"
@@ -33,7 +33,7 @@ def test_a_run_records_the_data_settings_its_search_read_and_rebuilds_them(tmp_p
     (tmp_path / RUN_FILE).write_text(json.dumps(prepared.run_record().to_json()))
     rebuilt = RunRecord.read(tmp_path).data_spec()
     assert rebuilt == prepared.data
-    assert rebuilt.load().fingerprint() == prepared.identity()["fingerprint"]
+    assert rebuilt.load().fingerprint() == prepared.identity().fingerprint
 
 
 def test_metrics_have_one_shape_for_two_or_three_classes_and_write_what_metadata_json_always_held():
@@ -68,3 +68,14 @@ def test_a_field_a_reader_does_not_need_reads_as_absent_and_one_it_needs_is_name
         ExportMetadata.from_json({**written, "format": 2})
     assert refused.value.fix == "upgrade autosent, or export the model again"
     assert not issubclass(MetadataError, UsageError)  # a reader names the file it came from (`read_metadata`)
+
+
+@pytest.mark.parametrize("made_at", ["now", "ee3e106"])
+def test_run_json_reads_typed_and_writes_back_what_it_was_read_from(finished_run, made_at):
+    """A run made before val/test files and the split rule has an identity without them: written back, it is still
+    equal to what the same command gives, so the run resumes (`test_compatibility`)."""
+    run_dir = finished_run if made_at == "now" else TESTS / "fixtures" / "ee3e106" / "results" / "old"
+    written = json.loads((run_dir / RUN_FILE).read_text())
+    record = RunRecord.read(run_dir)
+    assert isinstance(record.identity, RunIdentity) and record.identity.to_json() == written["identity"]
+    assert {key: value for key, value in record.to_json().items() if key in written} == written  # and None for fields it lacks
