@@ -326,7 +326,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from autosent.ensemble import check_ensemble, noise_note, ship_ensemble
+    from autosent.ensemble import check_ensemble, ship_ensemble
     from autosent.export import check_trial, ship_trial
     from autosent.export_folder import MODEL_CARD_FILE
 
@@ -342,29 +342,14 @@ def _export(args: argparse.Namespace) -> int:
     _load_tensorflow(args)
     # Keras' live progress bar in a terminal, one line per epoch in a log.
     verbose = 1 if sys.stdout.isatty() else 2
-    if args.ensemble is not None:
-        result = ship_ensemble(job, args.full, verbose=verbose)
-        ensemble = result.metadata["ensemble"]
-        what = "ensemble of " + ", ".join(f"trial {m['trial_id']} x{m['weight']}" for m in ensemble["members"])
-        best = next(m for m in ensemble["members"] if m["trial_id"] == ensemble["best_member"])
-        compared = (
-            f"; trial {best['trial_id']}, its best member, alone: {_test_result(best['test_metrics'])} "
-            f"(McNemar p = {ensemble['mcnemar_against_best_member']['p_value']:.2g})"
-        )
-    else:
-        result = ship_trial(job, args.full, verbose=verbose)
-        what, compared = f"trial {result.metadata['trial_id']} ({result.metadata['epochs']} epochs)", ""
-    print(f"exported {what} to {result.out}: {_test_result(result.metadata['test_metrics'])}{compared}")
-    note = noise_note(result.metadata) if args.ensemble is not None else None
+    result = ship_ensemble(job, args.full, verbose=verbose) if args.ensemble is not None else ship_trial(job, args.full, verbose=verbose)
+    print(f"exported {result.metadata.described()} to {result.out}: {result.metadata.headline()}")
+    note = None if result.metadata.ensemble is None else result.metadata.ensemble.noise_note()
     if note is not None:
         print(note)
     print(f'next: autosent predict --model {shlex.quote(str(result.out))} "a text to label"')
     print(f'      or in Python, as {result.out / MODEL_CARD_FILE} shows under "Use it"')
     return 0
-
-
-def _test_result(metrics: dict) -> str:
-    return f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}, ROC-AUC {metrics['roc_auc']:.4f}"
 
 
 def _read_texts(args: argparse.Namespace) -> list[str]:
@@ -399,7 +384,7 @@ def _predict(args: argparse.Namespace) -> int:
     if not args.quiet:
         # On stderr, so stdout stays the labels alone for a pipe; said every time, because
         # without --model the newest export under --results wins, whichever run it is of.
-        print(f"autosent: using {_export_named(predictor.export_dir, predictor.metadata)}", file=sys.stderr)
+        print(f"autosent: using {predictor.metadata.named(predictor.export_dir)}", file=sys.stderr)
         blank = sum(not text.strip() for text in texts)
         if blank:
             print(f"autosent: {blank} blank line(s) labelled as an empty text, to keep one output line per input line", file=sys.stderr)
@@ -414,27 +399,15 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_named(folder: Path, metadata: dict) -> str:
-    """`export results/imdb-default/export (run imdb-default, trial 18, test accuracy 0.7822)`, less what its metadata lacks."""
-    test = metadata.get("test_metrics")
-    accuracy = test.get("accuracy") if isinstance(test, dict) else None
-    about = [
-        f"run {metadata['run']}" if "run" in metadata else "",
-        f"trial {metadata['trial_id']}" if "trial_id" in metadata else "",
-        f"test accuracy {accuracy:.4f}" if isinstance(accuracy, (int, float)) else "",
-    ]
-    shown = ", ".join(a for a in about if a)
-    return f"export {folder}" + (f" ({shown})" if shown else "")
-
-
 def _term(term: str) -> str:
     """A term as shown: a character n-gram that starts or ends a word (a space there) in quotes, so the space shows."""
     return f"'{term}'" if term != term.strip() else term
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from autosent.data.spec import ReadOptions
     from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
-    from autosent.held_out import ReadOptions, rows_to_score
+    from autosent.held_out import rows_to_score
     from autosent.predict import Predictor, export_metadata, latest_export
 
     if args.figure is not None:
@@ -449,7 +422,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     result = evaluate(predictor.probabilities(rows.labelled.texts), rows, predictor.label_names)
     print(json.dumps(result.to_json()) if args.json else render(result, folder, args.data), flush=True)  # kept if the figure fails
     if args.figure is not None:
-        reliability_diagram(result.calibration, result.metrics["expected_calibration_error"], args.figure)
+        reliability_diagram(result.calibration, result.expected_calibration_error, args.figure)
     return 0
 
 

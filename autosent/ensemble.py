@@ -42,6 +42,7 @@ from autosent.export import (
     test_probabilities,
     writing,
 )  # fmt: skip
+from autosent.export_metadata import Ensemble, EnsembleMember, McNemarComparison, ValComparison
 from autosent.leaderboard import rank
 from autosent.metrics import classification_metrics, mcnemar, predicted_classes
 from autosent.records import TrialRecord
@@ -106,7 +107,7 @@ def weighted_mean_model(members: dict[str, Any], weights: Counter):
     return keras.Model(inputs, outputs, name="autosent_ensemble")
 
 
-def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.ndarray) -> ValComparison:
     """The ensemble's val cross-entropy against its best member's, paired per text, and whether it is lower beyond the noise.
 
     One val text has no spread to measure the noise by: its standard error is None (JSON has no
@@ -114,29 +115,10 @@ def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.nda
     """
     difference, standard_error = paired_difference(ensemble, member, labels)
     measured = None if math.isinf(standard_error) else standard_error
-    return {
-        "ensemble_val_cross_entropy": cross_entropy(ensemble, labels), "member_val_cross_entropy": cross_entropy(member, labels),
-        "difference": difference, "standard_error": measured,
-        "beyond_noise": measured is not None and difference < -NOISE_SE * measured,
-    }  # fmt: skip
-
-
-def noise_note(metadata: dict[str, Any]) -> str | None:
-    """One line for an ensemble export whose selection did not beat its best member on val beyond the noise, else None."""
-    ensemble = metadata["ensemble"]
-    val, best = ensemble["val_against_best_member"], ensemble["best_member"]
-    if val["beyond_noise"]:
-        return None
-    if len(ensemble["members"]) == 1:
-        return f"note: selection chose trial {best} alone, so this is that one model (autosent export {best} ships it too)"
-    if val["standard_error"] is None:
-        return f"note: one val text cannot show the ensemble beating trial {best} alone: the single model is as good on this evidence"
-    return (
-        f"note: even on the val texts that chose its members, the ensemble does not beat trial {best} alone beyond the noise "
-        f"(val cross-entropy {val['ensemble_val_cross_entropy']:.4f} vs {val['member_val_cross_entropy']:.4f}, a paired "
-        f"difference of {val['difference']:+.4f}, not below -{NOISE_SE:g} standard errors, -{NOISE_SE * val['standard_error']:.4f}): "
-        "the single model is as good on this evidence, and simpler"
-    )
+    return ValComparison(
+        cross_entropy(ensemble, labels), cross_entropy(member, labels), difference, measured,
+        measured is not None and difference < -NOISE_SE * measured,
+    )  # fmt: skip
 
 
 def check_ensemble(results: Path, run: str | None = None, *, size: int = 5, out: Path | None = None) -> ExportJob:
@@ -179,28 +161,22 @@ def ship_ensemble(job: ExportJob, full: bool = False, verbose: str | int = 0) ->
         best = next(t for t in (r.trial_id for r in pool) if t in weights)  # the best-ranked member
         test = mcnemar(predicted_classes(probabilities) == labels, predicted_classes(scored[best]["probabilities"]) == labels)
         val_mean = sum(weights[t] * val[t] for t in weights) / job.size
-        metadata = {
-            **base_metadata(job, trainer.space, full, classification_metrics(labels, probabilities, names)),
-            "trial_id": "+".join(weights),
-            "hyperparameters": by_id[best].hyperparameters,
-            "epochs": scored[best]["epochs"],
-            "retrain_history": [],
-            "search_val_cross_entropy": cross_entropy(val_mean, trainer.data.y_val),
-            "ensemble": {
-                "members": [
-                    {
-                        "trial_id": t, "weight": weights[t], "encoder": m["record"].hyperparameters.get("encoder"),
-                        "epochs": m["epochs"], "search_val_cross_entropy": m["record"].val_cross_entropy,
-                        "test_metrics": classification_metrics(labels, m["probabilities"], names),
-                    }
-                    for t, m in scored.items()
-                ],
-                "best_member": best,
-                "mcnemar_against_best_member": {
-                    "ensemble_only_right": test["first_only"], "member_only_right": test["second_only"], "p_value": test["p_value"],
-                },
-                "val_against_best_member": against_best_member(val_mean, val[best], trainer.data.y_val),
-            },
-        }  # fmt: skip
+        ensemble = Ensemble(
+            [
+                EnsembleMember(
+                    t, weights[t], m["epochs"], m["record"].encoder, m["record"].val_cross_entropy,
+                    classification_metrics(labels, m["probabilities"], names),
+                )
+                for t, m in scored.items()
+            ],
+            best,
+            McNemarComparison(test["first_only"], test["second_only"], test["p_value"]),
+            against_best_member(val_mean, val[best], trainer.data.y_val),
+        )  # fmt: skip
+        metadata = base_metadata(
+            job, trainer.space, full, classification_metrics(labels, probabilities, names),
+            trial_id="+".join(weights), hyperparameters=by_id[best].hyperparameters, epochs=scored[best]["epochs"],
+            search_val_cross_entropy=cross_entropy(val_mean, trainer.data.y_val), ensemble=ensemble,
+        )  # fmt: skip
         export_folder.write(job.out, model, metadata, model_card.render(metadata, job.records))
     return ExportResult(job.out, metadata)

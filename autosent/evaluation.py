@@ -19,7 +19,7 @@ from autosent import atomic
 from autosent.errors import UsageError
 from autosent.held_out import ScoredRows
 from autosent.markdown import table
-from autosent.metrics import classification_metrics, predicted_classes
+from autosent.metrics import Metrics, classification_metrics, predicted_classes
 
 #: Equal-width confidence bins of the calibration error and the reliability diagram.
 CALIBRATION_BINS = 10
@@ -49,14 +49,15 @@ class Mistake:
 @dataclass(frozen=True)
 class Evaluation:
     rows: ScoredRows  # which rows were scored: a figure means little without it
-    metrics: dict[str, Any]  # metrics.classification_metrics, plus expected_calibration_error
+    metrics: Metrics
+    expected_calibration_error: float
     calibration: list[CalibrationBin]
     mistakes: list[Mistake]  # the most confidently wrong first
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rows": self.rows.to_json(),
-            "metrics": self.metrics,
+            "metrics": {**self.metrics.to_json(), "expected_calibration_error": self.expected_calibration_error},
             "calibration": [vars(b) for b in self.calibration],
             "most_confidently_wrong": [vars(m) for m in self.mistakes],
         }
@@ -89,13 +90,12 @@ def evaluate(probabilities: np.ndarray, rows: ScoredRows, label_names: list[str]
     correct = predicted == labelled.labels
     table = calibration_bins(confidence, correct)
     metrics = classification_metrics(labelled.labels, probabilities, label_names)
-    metrics["expected_calibration_error"] = expected_calibration_error(table)
     wrong = np.flatnonzero(~correct)
     worst = wrong[np.argsort(-confidence[wrong], kind="stable")][:WORST]
     mistakes = [
         Mistake(labelled.texts[i], label_names[labelled.labels[i]], label_names[predicted[i]], float(confidence[i])) for i in worst
     ]
-    return Evaluation(rows, metrics, table, mistakes)
+    return Evaluation(rows, metrics, expected_calibration_error(table), table, mistakes)
 
 
 def check_figure_path(path: Path) -> None:
@@ -148,23 +148,23 @@ def reliability_diagram(table: list[CalibrationBin], ece: float, path: Path) -> 
 def render(result: Evaluation, model: Path, source: str) -> str:
     """The evaluation as text for a terminal: headline numbers, then the tables behind them."""
     m = result.metrics
-    names = list(m["per_class"])
-    auc = f" · ROC-AUC {m['roc_auc']:.4f}" if m.get("roc_auc") is not None else ""
-    absent = m.get("absent_classes", [])
+    names = [c.label for c in m.per_class]
+    auc = f" · ROC-AUC {m.roc_auc:.4f}" if m.roc_auc is not None else ""
+    absent = m.absent_classes
     present = len(names) - len(absent)
     over = f" (over the {present} class{'' if present == 1 else 'es'} present)" if absent else ""
     lines = [
-        f"{model} on {source} ({result.rows.describe()}): {m['n']:,} texts",
-        (f"accuracy {m['accuracy']:.4f} · macro-F1 {m['macro_f1']:.4f}{over}{auc} · "
-         f"expected calibration error {m['expected_calibration_error']:.4f}"),
+        f"{model} on {source} ({result.rows.describe()}): {m.n:,} texts",
+        (f"accuracy {m.accuracy:.4f} · macro-F1 {m.macro_f1:.4f}{over}{auc} · "
+         f"expected calibration error {result.expected_calibration_error:.4f}"),
         *([(f"note: class {', '.join(absent)} {'is' if len(absent) == 1 else 'are'} absent from this data: its recall and "
              "F1 are not measured (–), and not in the macro-F1")] if absent else []),
         "",
         table(["class", "precision", "recall", "F1", "support"],
-              [[n, c["precision"], c["recall"], c["f1"], c["support"]] for n, c in m["per_class"].items()]),
+              [[c.label, c.precision, c.recall, c.f1, c.support] for c in m.per_class]),
         "",
         "confusion matrix (rows: true class, columns: predicted)",
-        table(["", *names], [[n, *row] for n, row in zip(names, m["confusion_matrix"])]),
+        table(["", *names], [[n, *row] for n, row in zip(names, m.confusion_matrix)]),
         "",
         "reliability (texts by the model's top probability)",
         table(["confidence", "texts", "mean confidence", "accuracy"],

@@ -21,8 +21,9 @@ from typing import Any
 from autosent import export_folder, model_card, val_predictions
 from autosent.data import Dataset
 from autosent.errors import UsageError
+from autosent.export_metadata import ExportMetadata
 from autosent.leaderboard import rank
-from autosent.metrics import classification_metrics
+from autosent.metrics import Metrics, classification_metrics
 from autosent.records import TrialRecord, epochs_trained, history_rows, read_records
 from autosent.run_data import load_run_data
 from autosent.rundir import EXPORT_DIR, RUN_FILE, RunRecord, check_real_run, find_run, run_holding, versions
@@ -33,7 +34,7 @@ from autosent.space import SearchSpace
 @dataclass(frozen=True)
 class ExportResult:
     out: Path
-    metadata: dict[str, Any]
+    metadata: ExportMetadata
 
 
 @dataclass(frozen=True)
@@ -166,15 +167,11 @@ def ship_trial(job: ExportJob, full: bool = False, verbose: str | int = 0) -> Ex
         record, selection = trainer.select(job, job.trial)
         retrained = trainer.retrain(record, full, verbose)
         model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(job.dataset.label_names))
-        metadata = {
-            **base_metadata(job, trainer.space, full, evaluate(model, job.dataset)),
-            "trial_id": record.trial_id,
-            "hyperparameters": record.hyperparameters,
-            "epochs": retrained.epochs,
-            "retrain_history": retrained.history,
-            "search_val_cross_entropy": record.val_cross_entropy,
-            "selection": selection.to_json(),
-        }
+        metadata = base_metadata(
+            job, trainer.space, full, evaluate(model, job.dataset),
+            trial_id=record.trial_id, hyperparameters=record.hyperparameters, epochs=retrained.epochs,
+            retrain_history=retrained.history, search_val_cross_entropy=record.val_cross_entropy, selection=selection,
+        )  # fmt: skip
         export_folder.write(job.out, model, metadata, model_card.render(metadata, job.records))
     return ExportResult(job.out, metadata)
 
@@ -195,8 +192,8 @@ class Trainer:
         from autosent.hypermodel import SentimentHyperModel
         from autosent.vectorize import fitted_tokenizer, vectorize
 
-        seed = job.info.identity["seed"]
-        space = SearchSpace.from_dict(Path(job.info.space_file).stem, job.info.identity["space"])
+        seed = job.info.identity.seed
+        space = SearchSpace.from_dict(Path(job.info.space_file).stem, job.info.identity.space)
         tokenizer = fitted_tokenizer(job.dataset.train.texts, space, job.run_dir)
         data = vectorize(job.dataset, tokenizer)
         hypermodel = SentimentHyperModel.for_run(space, tokenizer, job.dataset.num_classes, seed, data)
@@ -253,25 +250,27 @@ def test_probabilities(model, dataset: Dataset):
     return class_probabilities(model.predict(tf.constant(dataset.test.texts), batch_size=512, verbose=0))
 
 
-def evaluate(model, dataset: Dataset) -> dict[str, Any]:
+def evaluate(model, dataset: Dataset) -> Metrics:
     """Test-split metrics of an end-to-end model."""
     return classification_metrics(dataset.test.labels, test_probabilities(model, dataset), list(dataset.label_names))
 
 
-def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: dict[str, Any]) -> dict[str, Any]:
-    """metadata.json's fields every export has: the run and data it came from, and how it scored."""
-    return {
-        "run": job.run_dir.name,
-        "full": full,
-        "label_names": list(job.dataset.label_names),
-        "test_metrics": test_metrics,
-        "data": job.info.identity["data"],
-        "data_fingerprint": job.info.identity["fingerprint"],
-        "splits": job.dataset.sizes(),
-        **({"split": job.info.identity["split"]} if "split" in job.info.identity else {}),  # how to make that split again
-        "space_name": space.name,
-        "vectorizer": space.vectorizer_settings,  # as resolved on the training split
-        **({"profile": job.info.profile.to_json()} if job.info.profile is not None else {}),  # runs made before it have none
-        "versions": versions(),
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: Metrics, **trial: Any) -> ExportMetadata:
+    """metadata.json of an export: what every export has (the run and data it came from, and how it
+    scored), and `trial`, the fields of what it ships (`ExportMetadata`'s trial_id on)."""
+    return ExportMetadata(
+        run=job.run_dir.name,
+        full=full,
+        label_names=list(job.dataset.label_names),
+        test_metrics=test_metrics,
+        data=job.info.identity.data,
+        data_fingerprint=job.info.identity.fingerprint,
+        splits=job.dataset.sizes(),
+        split=job.info.identity.split,
+        space_name=space.name,
+        vectorizer=space.vectorizer_settings,
+        profile=job.info.profile,
+        versions=versions(),
+        exported_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **trial,
+    )

@@ -20,13 +20,14 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autosent import atomic, removal
-from autosent.data.leakage import SplitRule
 from autosent.errors import UsageError, first_line
 from autosent.lock import export_busy, export_lock, folder_lock
-from autosent.standardize import STANDARDIZERS, recorded_standardize
+
+if TYPE_CHECKING:  # what the file holds is typed by `export_metadata`, which reads it
+    from autosent.export_metadata import ExportMetadata
 
 MODEL_FILE = "model.keras"  # raw strings in, probabilities out; keras.saving.load_model reads it
 SAVED_MODEL_DIR = "saved_model"  # the same model for TF Serving: named label and probabilities by default, `serve` beside
@@ -35,7 +36,7 @@ MODEL_CARD_FILE = "MODEL_CARD.md"
 #: Everything an export folder holds; anything else in it is the user's.
 ENTRIES = frozenset({MODEL_FILE, SAVED_MODEL_DIR, METADATA_FILE, MODEL_CARD_FILE})
 
-#: metadata.json's marker: who wrote it, and the format of what it says.
+#: metadata.json's marker: who wrote it, and the format of what it says (`export_metadata` reads it).
 PRODUCER = "autosent"
 FORMAT = 1
 #: Keys every metadata.json has had since the first export: an unmarked one with all of them is
@@ -141,10 +142,10 @@ def locked(out: Path) -> Iterator[None]:
         yield
 
 
-def write(out: Path, model, metadata: dict[str, Any], model_card: str) -> None:
+def write(out: Path, model, metadata: ExportMetadata, model_card: str) -> None:
     """Write all four artefacts into a staging folder, then swap it in at `out` (held by `locked`).
 
-    metadata.json gets autosent's marker. The staging folder is locked before it becomes
+    The staging folder is locked before it becomes
     `out`, so no other export takes `out` before the backup is gone.
     """
     staged = _sibling(out, f"staging-{os.getpid()}")
@@ -156,7 +157,7 @@ def write(out: Path, model, metadata: dict[str, Any], model_card: str) -> None:
                 model.save(staged / MODEL_FILE)
             with _writing(staged / SAVED_MODEL_DIR):
                 model.export(str(staged / SAVED_MODEL_DIR), format="tf_saved_model", verbose=False)
-            atomic.write_json(staged / METADATA_FILE, {"producer": PRODUCER, "format": FORMAT, **metadata})
+            atomic.write_json(staged / METADATA_FILE, metadata.to_json())
             atomic.write_text(staged / MODEL_CARD_FILE, model_card)
             backup = _backup(out)
             if out.exists():
@@ -192,43 +193,3 @@ def _writing(path: Path) -> Iterator[None]:
 
 def is_export(folder: Path) -> bool:
     return (folder / METADATA_FILE).is_file() and (folder / MODEL_FILE).is_file()
-
-
-def read_metadata(folder: Path, needs: dict[str, type] | None = None) -> dict[str, Any]:
-    """An export's metadata.json, or `UsageError` naming it if it cannot say what a reader needs.
-
-    Every reader needs the label names and, for `predict --explain`, a standardisation this
-    autosent knows; `needs` adds the fields (name -> type) a reader uses besides.
-    """
-    path = folder / METADATA_FILE
-    try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageError(f"{path} is unreadable ({first_line(e)}); export the model again") from None
-    names = metadata.get("label_names") if isinstance(metadata, dict) else None
-    if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
-        raise UsageError(f"{path} has no list of label_names; export the model again")
-    version = metadata.get("format", 0)  # exports made before the marker have none
-    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT:
-        raise UsageError(
-            f"{path} has format {version!r}, which this autosent does not read (it reads up to {FORMAT}); "
-            "upgrade autosent, or export the model again"
-        )
-    vectorizer = metadata.get("vectorizer", {})
-    if not isinstance(vectorizer, dict):
-        raise UsageError(f"{path} has no valid 'vectorizer' settings; export the model again")
-    standardize = recorded_standardize(vectorizer)
-    if standardize not in STANDARDIZERS:
-        raise UsageError(
-            f"{path} names an unknown vectorizer.standardize {standardize!r} (known: {', '.join(STANDARDIZERS)}); "
-            "export the model again"
-        )
-    try:
-        SplitRule.from_json(metadata.get("split"))  # evaluate --split test remakes the test split by it
-    except ValueError as e:
-        raise UsageError(f"{path} is damaged: {e}; export the model again") from None
-    for name, kind in (needs or {}).items():
-        value = metadata.get(name)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise UsageError(f"{path} has no valid {name!r} ({kind.__name__} expected); export the model again")
-    return metadata

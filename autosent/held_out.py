@@ -28,24 +28,14 @@ from autosent.data import (
     GROUPED,
     Dataset,
     Split,
-    SplitRule,
     holds_a_test_split,
-    load_dataset,
     load_labelled,
 )
+from autosent.data.spec import DataSpec, ReadOptions
 from autosent.errors import UsageError
+from autosent.export_metadata import ExportMetadata
 from autosent.run_data import load_run_data
 from autosent.rundir import RUN_FILE, RunRecord, run_folder
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read a data file: the column, encoding and delimiter flags evaluate shares with search."""
-
-    text_column: str = "text"
-    label_column: str = "label"
-    encoding: str = "utf-8"
-    delimiter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +71,7 @@ class ScoredRows:
 
 
 def rows_to_score(
-    source: str, split: str | None, export_dir: Path, metadata: dict[str, Any], results: Path, read: ReadOptions
+    source: str, split: str | None, export_dir: Path, metadata: ExportMetadata, results: Path, read: ReadOptions
 ) -> ScoredRows:
     """The labelled rows of `source` to score the export in `export_dir` on (`metadata`: its metadata.json).
 
@@ -89,10 +79,10 @@ def rows_to_score(
     every row of any other, `all` (only when given) keeps the rows the export saw. Refuses
     data whose every row the export saw: nothing would be left to score.
     """
-    rule = SplitRule.from_json(metadata.get("split"))
+    rule = metadata.split
     every_row = split == "all"
     split = split or ("test" if holds_a_test_split(source) else "all")
-    labelled = load_labelled(source, tuple(metadata["label_names"]), split=split, rule=rule, **asdict(read))
+    labelled = load_labelled(source, tuple(metadata.label_names), split=split, rule=rule, **asdict(read))
     training, why_not = training_data(export_dir, metadata, results, source, read)
     if training is None:
         note = None if every_row else f"evaluate: {why_not}, so rows it trained on cannot be left out: every row is scored"
@@ -124,7 +114,7 @@ def in_training(texts: Sequence[str], training: Sequence[str], same_text: Callab
 
 
 def training_data(
-    export_dir: Path, metadata: dict[str, Any], results: Path, source: str, read: ReadOptions
+    export_dir: Path, metadata: ExportMetadata, results: Path, source: str, read: ReadOptions
 ) -> tuple[Dataset | None, str]:
     """The data the export's run was searched on, split as it was; else None and why it is not at hand.
 
@@ -132,19 +122,19 @@ def training_data(
     itself reads again; then `source`, if splitting it by the export's rule gives the export's
     fingerprint (a moved export evaluated on its own training file).
     """
-    fingerprint, run = metadata.get("data_fingerprint"), metadata.get("run")
+    fingerprint, run = metadata.data_fingerprint, metadata.run
     why = f"this export's run {run!r} is neither the folder the export is in nor under {results}"
     for run_dir in _run_folders(export_dir, results, run):
         try:
             record = RunRecord.read(run_dir)
-            if record.identity["fingerprint"] != fingerprint:
+            if record.identity.fingerprint != fingerprint:
                 why = f"run {run_dir} was searched again on other data since this export"
                 continue
             return load_run_data(run_dir, record), ""
         except UsageError as e:  # its data moved or changed, or run.json is damaged: try the next source
             why = str(e)
     try:
-        given = load_dataset(source, **asdict(read), rule=SplitRule.from_json(metadata.get("split")))
+        given = DataSpec(source, read=read, rule=metadata.split).load()
     except UsageError:  # it cannot even be split as a search would: not the export's training data
         given = None
     if given is not None and given.fingerprint() == fingerprint:
@@ -152,7 +142,7 @@ def training_data(
     return None, f"{why}, and {source} is not its training data"
 
 
-def _run_folders(export_dir: Path, results: Path, run: Any) -> list[Path]:
+def _run_folders(export_dir: Path, results: Path, run: str | None) -> list[Path]:
     """Where the export's run may be: the folder it was exported into, then `results/<run>`."""
     beside = export_dir.resolve().parent  # `--model .` from inside the export has its run folder one level up
     folders = [beside] if (beside / RUN_FILE).is_file() else []

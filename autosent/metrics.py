@@ -6,6 +6,7 @@ formulas are the textbook ones (ROC-AUC as the Mann-Whitney rank statistic).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,16 +27,88 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _per_class(matrix: np.ndarray, k: int) -> dict[str, float | None]:
-    """Class k's figures; those a class without texts does not have (its recall, F1) are None, not 0."""
+@dataclass(frozen=True)
+class ClassMetrics:
+    """One class's test figures; those a class without texts does not have (its recall, F1) are None, not 0."""
+
+    label: str
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    support: int
+    roc_auc: float | None = None  # one class against the rest; None without texts of both kinds
+
+    def to_json(self) -> dict[str, Any]:
+        """The class's entry of `per_class` in metadata.json (keyed by its label there, so the label is left out)."""
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1, "support": self.support, "roc_auc": self.roc_auc}
+
+    @classmethod
+    def from_json(cls, label: str, data: dict[str, Any]) -> ClassMetrics:
+        return cls(label, data.get("precision"), data.get("recall"), data.get("f1"), int(data.get("support", 0)), data.get("roc_auc"))
+
+
+def _per_class(matrix: np.ndarray, k: int, label: str, roc_auc: float | None) -> ClassMetrics:
     tp = matrix[k, k]
     predicted, actual = matrix[:, k].sum(), matrix[k, :].sum()
     if not actual:
-        return {"precision": 0.0 if predicted else None, "recall": None, "f1": None, "support": 0}
+        return ClassMetrics(label, 0.0 if predicted else None, None, None, 0, roc_auc)
     precision = float(tp / predicted) if predicted else 0.0
     recall = float(tp / actual)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "support": int(actual)}
+    return ClassMetrics(label, precision, recall, f1, int(actual), roc_auc)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A classifier's test figures, of one shape for any number of classes: `per_class` holds one
+    `ClassMetrics` per label, in label order; `roc_auc` is the positive class's for two classes,
+    the mean over classes for more.
+
+    `to_json` writes the dict metadata.json has always held (`per_class` keyed by label, and for
+    two classes the positive class's precision, recall and F1 at the top too), so exports made
+    before read back with `from_json` and older readers read new exports.
+    """
+
+    n: int
+    accuracy: float
+    loss: float
+    macro_f1: float
+    roc_auc: float | None
+    confusion_matrix: list[list[int]]
+    per_class: list[ClassMetrics]
+    absent_classes: list[str]  # labels without a text: left out of macro-F1
+
+    @property
+    def positive(self) -> ClassMetrics | None:
+        """The second class of a binary problem, whose precision, recall and F1 a binary result names; None for more classes."""
+        return self.per_class[1] if len(self.per_class) == 2 else None
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "n": self.n, "accuracy": self.accuracy, "loss": self.loss, "macro_f1": self.macro_f1,
+            "absent_classes": self.absent_classes, "confusion_matrix": self.confusion_matrix,
+            "per_class": {c.label: c.to_json() for c in self.per_class},
+        }  # fmt: skip
+        if self.positive is not None:
+            result.update(precision=self.positive.precision, recall=self.positive.recall, f1=self.positive.f1)
+        result["roc_auc"] = self.roc_auc
+        return result
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Metrics:
+        """Metrics as any autosent wrote them (exports made before `absent_classes` have none), checked by their reader
+        (`export_metadata`)."""
+        per_class = data.get("per_class", {})
+        return cls(
+            n=data.get("n", 0), accuracy=data.get("accuracy"), loss=data.get("loss"), macro_f1=data.get("macro_f1"),
+            roc_auc=data.get("roc_auc"), confusion_matrix=data.get("confusion_matrix", []),
+            per_class=[ClassMetrics.from_json(label, c) for label, c in per_class.items()],
+            absent_classes=data.get("absent_classes", []),
+        )  # fmt: skip
+
+    def headline(self) -> str:
+        """`test accuracy 0.8125, loss 0.4210, ROC-AUC 0.9001`: the result a command prints."""
+        return f"test accuracy {self.accuracy:.4f}, loss {self.loss:.4f}, ROC-AUC {self.roc_auc:.4f}"
 
 
 #: Classes are imbalanced when the smallest has under this share of the largest's texts.
@@ -66,7 +139,7 @@ def predicted_classes(p: np.ndarray) -> np.ndarray:
     return (p[:, 1] >= 0.5).astype(np.int64) if p.shape[1] == 2 else p.argmax(axis=1)
 
 
-def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_names: list[str]) -> dict[str, Any]:
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_names: list[str]) -> Metrics:
     """Accuracy, log loss, precision/recall/F1, ROC-AUC and the confusion matrix.
 
     Binary problems report precision, recall, F1 and AUC of the second class (the
@@ -79,29 +152,21 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_
     predicted = predicted_classes(p)
     matrix = np.zeros((k, k), dtype=np.int64)
     np.add.at(matrix, (y, predicted), 1)
-    per_class = {name: _per_class(matrix, i) for i, name in enumerate(label_names)}
-    aucs = {name: _auc(p[:, i], y == i) for i, name in enumerate(label_names)}
-    for name, auc in aucs.items():
-        per_class[name]["roc_auc"] = auc
-    eps = 1e-7
+    aucs = [_auc(p[:, i], y == i) for i in range(k)]
+    per_class = [_per_class(matrix, i, name, aucs[i]) for i, name in enumerate(label_names)]
     # A class with no text cannot be recalled: its F1 of 0 would halve a perfect model's macro-F1.
-    present = [name for name, c in per_class.items() if c["support"]]
-    result: dict[str, Any] = {
-        "n": len(y),
-        "accuracy": float((predicted == y).mean()),
-        "loss": float(-np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0)).mean()),
-        "macro_f1": float(np.mean([per_class[name]["f1"] for name in present])),
-        "absent_classes": [name for name in label_names if name not in present],
-        "confusion_matrix": matrix.tolist(),
-        "per_class": per_class,
-    }
-    if k == 2:
-        positive = per_class[label_names[1]]
-        result.update(precision=positive["precision"], recall=positive["recall"], f1=positive["f1"], roc_auc=aucs[label_names[1]])
-    else:
-        valid = [a for a in aucs.values() if a is not None]
-        result["roc_auc"] = float(np.mean(valid)) if valid else None
-    return result
+    present = [c for c in per_class if c.support]
+    valid = [a for a in aucs if a is not None]
+    return Metrics(
+        n=len(y),
+        accuracy=float((predicted == y).mean()),
+        loss=float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1.0)).mean()),
+        macro_f1=float(np.mean([c.f1 for c in present])),
+        roc_auc=aucs[1] if k == 2 else (float(np.mean(valid)) if valid else None),
+        confusion_matrix=matrix.tolist(),
+        per_class=per_class,
+        absent_classes=[c.label for c in per_class if not c.support],
+    )
 
 
 def mcnemar(first_correct: np.ndarray, second_correct: np.ndarray) -> dict[str, Any]:

@@ -8,38 +8,40 @@ from autosent import leaderboard
 from autosent.data.leakage import SplitRule
 from autosent.encoders.registry import CHARS, NGRAMS, WORDS, family
 from autosent.export_folder import MODEL_FILE, SAVED_MODEL_DIR
+from autosent.export_metadata import Ensemble, ExportMetadata
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
+from autosent.metrics import Metrics
 from autosent.profile import DataProfile
 from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord
-from autosent.selection import NOISE_SE
+from autosent.selection import Selection
 from autosent.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 
 
-def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
+def render(metadata: ExportMetadata, records: list[TrialRecord]) -> str:
     """The card as Markdown, from the export's metadata and the run's trial records."""
-    test = metadata["test_metrics"]
-    splits = metadata["splits"]
-    curve = metadata["retrain_history"]
+    test = metadata.test_metrics
+    splits = metadata.splits
+    curve = metadata.retrain_history
     lines = [
-        f"# autosent model: run `{metadata['run']}`, trial {metadata['trial_id']}",
+        f"# autosent model: run `{metadata.run}`, trial {metadata.trial_id}",
         "",
         "## Training data",
-        f"- Source: `{metadata['data']}` (fingerprint `{metadata['data_fingerprint'][:16]}…`)",
+        f"- Source: `{metadata.data}` (fingerprint `{metadata.data_fingerprint[:16]}…`)",
         f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test"
-        + (" (retrained on train + val)" if metadata["full"] else "")
-        + _split(metadata),
-        f"- Classes: {', '.join(metadata['label_names'])}",
-        *_profile(metadata),
+        + (" (retrained on train + val)" if metadata.full else "")
+        + _split(metadata.split),
+        f"- Classes: {', '.join(metadata.label_names)}",
+        *_profile(metadata.profile),
         "",
         "## How it was chosen",
-        f"A keras-tuner Hyperband search of {len(records)} trials over the space `{metadata['space_name']}`, "
+        f"A keras-tuner Hyperband search of {len(records)} trials over the space `{metadata.space_name}`, "
         "ranked by validation cross-entropy without the L2 term (not Keras' val_loss, which adds it). "
-        + _selection(metadata)
+        + _selection(metadata.selection)
         + (
             "Each member below was retrained from scratch for the epochs at which its validation cross-entropy was lowest"
-            if "ensemble" in metadata
-            else f"The chosen trial was retrained from scratch for the {metadata['epochs']} epoch(s) at which its "
+            if metadata.ensemble is not None
+            else f"The chosen trial was retrained from scratch for the {metadata.epochs} epoch(s) at which its "
             "validation cross-entropy was lowest"
         )
         + ", so what ships is the best epoch, not an overfit last one.",
@@ -48,28 +50,28 @@ def render(metadata: dict[str, Any], records: list[TrialRecord]) -> str:
         "",
         leaderboard.markdown(records, top=5),
         "",
-        *_ensemble(metadata),
-        "Hyperparameters of the exported model" + (" (its best-ranked member)" if "ensemble" in metadata else "") + ":",
+        *_ensemble(metadata.ensemble),
+        "Hyperparameters of the exported model" + (" (its best-ranked member)" if metadata.ensemble is not None else "") + ":",
         "",
-        markdown_table(["name", "value"], [[k, _value(v)] for k, v in metadata["hyperparameters"].items()]),
+        markdown_table(["name", "value"], [[k, _value(v)] for k, v in metadata.hyperparameters.items()]),
         "",
         "## Test metrics",
-        f"On {test['n']:,} test texts that no search step saw:",
+        f"On {test.n:,} test texts that no search step saw:",
         "",
-        _test_table(test, metadata["label_names"]),
+        _test_table(test),
         "",
         "Confusion matrix (rows: true class, columns: predicted):",
         "",
-        markdown_table(["", *metadata["label_names"]], [[name, *row] for name, row in zip(metadata["label_names"], test["confusion_matrix"])]),
+        markdown_table(["", *metadata.label_names], [[name, *row] for name, row in zip(metadata.label_names, test.confusion_matrix)]),
         "",
         "## Learning curve of the retrain",
         "",
         markdown_table(["epoch", "cross-entropy", "accuracy", "val cross-entropy", "val_accuracy"],
                [[h["epoch"], h.get(CROSS_ENTROPY), h.get("accuracy"), h.get(OBJECTIVE), h.get("val_accuracy")] for h in curve]),
         "",
-        *usage(metadata["label_names"]),
+        *usage(metadata.label_names),
         "## Known limits",
-        _reads(metadata["hyperparameters"].get("encoder"), metadata["vectorizer"]),
+        _reads(metadata.hyperparameters.get("encoder"), metadata.vectorizer),
         ("- Trained from scratch on the data above: expect lower accuracy on other domains, languages "
          "or much shorter texts (tweets, titles)."),
         "- Probabilities are not calibrated beyond what the training loss gives.",
@@ -83,15 +85,15 @@ def _value(value: Any) -> Any:
     return cell(value, ".3g") if isinstance(value, float) else value
 
 
-def _test_table(test: dict[str, Any], label_names: list[str]) -> str:
-    """The test metrics; with two classes, precision, recall and F1 of the second, named (`metrics.classification_metrics`)."""
-    if len(label_names) != 2:
+def _test_table(test: Metrics) -> str:
+    """The test metrics; with two classes, precision, recall and F1 of the second, named (`metrics.Metrics.positive`)."""
+    positive = test.positive
+    if positive is None:
         return markdown_table(["accuracy", "macro-F1", "loss", "ROC-AUC (mean over classes)"],
-                              [[test["accuracy"], test["macro_f1"], test["loss"], test["roc_auc"]]])  # fmt: skip
-    positive = label_names[1]
+                              [[test.accuracy, test.macro_f1, test.loss, test.roc_auc]])  # fmt: skip
     return markdown_table(
-        ["accuracy", "macro-F1", "loss", f"precision ({positive})", f"recall ({positive})", f"F1 ({positive})", "ROC-AUC"],
-        [[test["accuracy"], test["macro_f1"], test["loss"], test.get("precision"), test.get("recall"), test.get("f1"), test["roc_auc"]]],
+        ["accuracy", "macro-F1", "loss", f"precision ({positive.label})", f"recall ({positive.label})", f"F1 ({positive.label})", "ROC-AUC"],
+        [[test.accuracy, test.macro_f1, test.loss, positive.precision, positive.recall, positive.f1, test.roc_auc]],
     )
 
 
@@ -166,74 +168,47 @@ def _reads(encoder: str | None, vectorizer: dict[str, Any]) -> str:
     )
 
 
-def _selection(metadata: dict[str, Any]) -> str:
-    """Which rule chose the exported trial (`autosent.selection`); exports made before it say nothing."""
-    selection = metadata.get("selection")
+def _selection(selection: Selection | None) -> str:
+    """Which rule chose the exported trial (`autosent.selection`); exports made before it, and ensembles, say nothing."""
     if selection is None:
         return ""
-    return f"Trial {selection['trial_id']} was chosen by this rule: {selection['rule']}. "
+    return f"Trial {selection.trial_id} was chosen by this rule: {selection.rule}. "
 
 
-def _split(metadata: dict[str, Any]) -> str:
+def _split(rule: SplitRule) -> str:
     """How rows were split (`data.leakage.SplitRule`); exports made before the rule split row by row."""
-    rule = SplitRule.from_json(metadata.get("split"))
     if rule.grouped_by is None:
         return ", row by row (repeated texts were not looked for)"
     overlap = "; the given val/test files share texts with the training data (--allow-overlap)" if rule.allow_overlap else ""
     return f", a text repeated within a file (the same words in `{rule.grouped_by}`) kept in one split{overlap}"
 
 
-def _profile(metadata: dict[str, Any]) -> list[str]:
-    """The data profile the search showed when it started (`autosent.profile`), as list items."""
-    if "profile" not in metadata:
+def _profile(found: DataProfile | None) -> list[str]:
+    """The data profile the search showed when it started (`autosent.profile`), as list items; runs made before it have none."""
+    if found is None:
         return []
-    found = DataProfile.from_json(metadata["profile"])
     return [f"- Profile: {fact}" for fact in found.facts()] + [f"- **Warning**: {w}" for w in found.warnings]
 
 
-def _ensemble(metadata: dict[str, Any]) -> list[str]:
+def _ensemble(ensemble: Ensemble | None) -> list[str]:
     """An ensemble's members, their weights and own test scores, and whether it beats its best member."""
-    ensemble = metadata.get("ensemble")
     if ensemble is None:
         return []
-    test = ensemble["mcnemar_against_best_member"]
+    test = ensemble.mcnemar_against_best_member
+    val = ensemble.val_against_best_member
     return [
         ("It is an ensemble: the weighted mean of these members' probabilities, chosen by greedy forward "
          "selection with replacement on the validation split (a member chosen twice weighs twice):"),
         "",
         markdown_table(
             ["trial", "encoder", "weight", "epochs", "val cross-entropy (search)", "test accuracy", "test macro-F1"],
-            [[m["trial_id"], m["encoder"], m["weight"], m["epochs"], m["search_val_cross_entropy"],
-              m["test_metrics"]["accuracy"], m["test_metrics"]["macro_f1"]] for m in ensemble["members"]],
+            [[m.trial_id, m.encoder, m.weight, m.epochs, m.search_val_cross_entropy,
+              m.test_metrics.accuracy, m.test_metrics.macro_f1] for m in ensemble.members],
         ),
         "",
-        (f"Against its best-ranked member (trial {ensemble['best_member']}) on the same test texts, the ensemble alone "
-         f"is right on {test['ensemble_only_right']} and the member alone on {test['member_only_right']} "
-         f"(McNemar's exact test: p = {test['p_value']:.3g})."),
-        *_val_comparison(ensemble),
+        (f"Against its best-ranked member (trial {ensemble.best_member}) on the same test texts, the ensemble alone "
+         f"is right on {test.ensemble_only_right} and the member alone on {test.member_only_right} "
+         f"(McNemar's exact test: p = {test.p_value:.3g})."),
+        *(["", val.sentence(ensemble.best_member)] if val is not None else []),
         "",
-    ]
-
-
-def _val_comparison(ensemble: dict[str, Any]) -> list[str]:
-    """How the ensemble compared with its best member on val, where it was chosen (`ensemble.against_best_member`).
-
-    Exports made before it have none.
-    """
-    val = ensemble.get("val_against_best_member")
-    if val is None:
-        return []
-    if val["standard_error"] is None:
-        noise = "with one validation text, no noise to measure it against"
-    else:
-        verdict = "lower beyond" if val["beyond_noise"] else "not lower beyond"
-        noise = f"{verdict} the noise ({NOISE_SE:g} standard errors, {NOISE_SE * val['standard_error']:.4f})"
-    return [
-        "",
-        (
-            f"On the validation texts that chose the members, its val cross-entropy is {val['ensemble_val_cross_entropy']:.4f} "
-            f"against {val['member_val_cross_entropy']:.4f} for trial {ensemble['best_member']} alone: a paired per-text "
-            f"difference of {val['difference']:+.4f}, {noise}. Selection chose the members on these very texts, so this "
-            "comparison favours the ensemble."
-        ),
-    ]
+    ]  # fmt: skip

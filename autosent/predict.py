@@ -13,6 +13,7 @@ from autosent import export_folder
 from autosent.errors import UsageError, first_line
 from autosent.explain import Explainer, Explanation
 from autosent.export_folder import METADATA_FILE, MODEL_FILE
+from autosent.export_metadata import ExportMetadata, read_metadata
 from autosent.inference import predict_in_batches
 from autosent.metrics import class_probabilities, predicted_classes
 from autosent.rundir import EXPORT_DIRS
@@ -43,12 +44,12 @@ def latest_export(results: Path) -> Path:
     return max(exports, key=lambda p: (p / METADATA_FILE).stat().st_mtime)
 
 
-def export_metadata(export_dir: Path) -> dict:
+def export_metadata(export_dir: Path) -> ExportMetadata:
     """The metadata of the export in `export_dir` (read without TensorFlow), or `UsageError`."""
     export_folder.recover(export_dir)
     if not export_folder.is_export(export_dir):
         raise UsageError(f"{export_dir} is not an autosent export (no {METADATA_FILE} and {MODEL_FILE})")
-    return export_folder.read_metadata(export_dir)
+    return read_metadata(export_dir)
 
 
 class Predictor:
@@ -57,8 +58,8 @@ class Predictor:
     def __init__(self, export_dir: Path):
         self.export_dir = export_dir
         self.metadata = export_metadata(export_dir)
-        self.label_names: list[str] = self.metadata["label_names"]
-        self.standardize: str = recorded_standardize(self.metadata.get("vectorizer", {}))
+        self.label_names: list[str] = self.metadata.label_names
+        self.standardize: str = recorded_standardize(self.metadata.vectorizer)
         self.model = _load_model(export_dir / MODEL_FILE)
         outputs = self.model.outputs[0].shape[-1]
         if outputs != (1 if len(self.label_names) == 2 else len(self.label_names)):

@@ -12,15 +12,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from autosent import atomic, export_folder, leaderboard
+from autosent import atomic, leaderboard
 from autosent.errors import UsageError
 from autosent.export_folder import METADATA_FILE
+from autosent.export_metadata import ExportMetadata, read_metadata
 from autosent.leaderboard import rank
 from autosent.markdown import cell
 from autosent.markdown import table as markdown_table
-from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records, upgrade_history
+from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records
 from autosent.rundir import EXPORT_DIR, EXPORT_DIRS, REPORT_DIR, REPORT_FILE, check_real_run
 from autosent.rundir import REPORT_FIGURES as FIGURES
 
@@ -82,15 +82,15 @@ def _span(values: list[float]) -> tuple[float, float]:
     return bottom, max((low + high + span) / 2, bottom + span)
 
 
-def curves_figure(ranked: list[TrialRecord], export: dict[str, Any] | None, top: int):
+def curves_figure(ranked: list[TrialRecord], export: ExportMetadata | None, top: int):
     """The learning-curves figure: train vs val cross-entropy per epoch, best trials and the exported retrain."""
     plt = _pyplot()
     panels: list[tuple[list[dict[str, float]], str, int | None]] = [
         (r.history, f"trial {r.trial_id} ({r.hyperparameters.get('encoder')}), #{i}", r.best_epoch)
         for i, r in enumerate(ranked[:top], start=1)
     ]
-    if export and export.get("retrain_history"):
-        panels.append((export["retrain_history"], f"export: trial {export['trial_id']} retrained", export.get("epochs")))
+    if export and export.retrain_history:
+        panels.append((export.retrain_history, f"export: trial {export.trial_id} retrained", export.epochs))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False, sharey=True)
     for ax, (history, title, best) in zip(axes[0], panels):
         _plot_curve(ax, history, title, best)
@@ -100,7 +100,7 @@ def curves_figure(ranked: list[TrialRecord], export: dict[str, Any] | None, top:
     return fig
 
 
-def learning_curves(ranked: list[TrialRecord], export: dict[str, Any] | None, path: Path, top: int) -> None:
+def learning_curves(ranked: list[TrialRecord], export: ExportMetadata | None, path: Path, top: int) -> None:
     """Train vs val loss per epoch for the best trials and the exported retrain."""
     _save(_pyplot(), curves_figure(ranked, export, top), path)
 
@@ -213,19 +213,13 @@ def _epochs_run(record: TrialRecord) -> str:
     return f"{first}–{last}" if first != last else f"{first}"
 
 
-def _exported_line(export: dict[str, Any]) -> str:
+def _exported_line(export: ExportMetadata) -> str:
     """report.md's line on an export: what was retrained for how many epochs (each member's, for an ensemble), and its test result."""
-    test = export["test_metrics"]
-    if "ensemble" in export:
-        what = "ensemble of " + ", ".join(
-            f"trial {m['trial_id']} x{m['weight']} retrained for {m['epochs']} epoch(s)" for m in export["ensemble"]["members"]
-        )
-    else:
-        what = f"trial {export['trial_id']}, retrained for {export['epochs']} epoch(s)"
-    return f"Exported: {what}; test accuracy {cell(test.get('accuracy'), '.4f')}, ROC-AUC {cell(test.get('roc_auc'), '.4f')}."
+    test = export.test_metrics
+    return f"Exported: {export.described(retrained=True)}; test accuracy {cell(test.accuracy, '.4f')}, ROC-AUC {cell(test.roc_auc, '.4f')}."
 
 
-def markdown(run_name: str, records: list[TrialRecord], exports: list[dict[str, Any]], top: int) -> str:
+def markdown(run_name: str, records: list[TrialRecord], exports: list[ExportMetadata], top: int) -> str:
     """report.md: the figures, the leaderboard and the overfitting table."""
     board = leaderboard.markdown(records, top)
     overfitting = markdown_table(
@@ -258,34 +252,15 @@ def markdown(run_name: str, records: list[TrialRecord], exports: list[dict[str, 
     return "\n\n".join(parts) + "\n"
 
 
-def _exported(export_dir: Path) -> dict[str, Any] | None:
-    """The metadata of the run's export as the report reads it, None if there is no export.
+#: What a report reads of an export: refused in one line, before anything is written, if it is damaged.
+REPORTED = frozenset({"trial_id", "epochs", "test_metrics", "retrain_history", "ensemble"})
 
-    Checked whole before anything is written: a damaged one is named in one line.
-    """
+
+def _exported(export_dir: Path) -> ExportMetadata | None:
+    """The metadata of the run's export as the report reads it, None if there is no export."""
     if not (export_dir / METADATA_FILE).exists():
         return None
-    path = export_dir / METADATA_FILE
-    export = export_folder.read_metadata(export_dir, needs={"trial_id": str, "epochs": int, "test_metrics": dict})
-    for name in ("accuracy", "roc_auc"):
-        if not isinstance(export["test_metrics"].get(name, 0.0), (int, float, type(None))):
-            raise UsageError(f"{path} has no valid 'test_metrics.{name}' (a number expected); export the model again")
-    history = export.get("retrain_history", [])
-    rows_valid = isinstance(history, list) and all(
-        isinstance(row, dict) and isinstance(row.get("epoch"), int) and all(isinstance(v, (int, float)) for v in row.values())
-        for row in history
-    )
-    if not rows_valid:
-        raise UsageError(f"{path} has no valid 'retrain_history' (rows of epoch numbers and losses); export the model again")
-    ensemble = export.get("ensemble", {"members": []})  # a single trial's export: no members to check
-    members = ensemble.get("members") if isinstance(ensemble, dict) else None
-    if not isinstance(members, list) or not all(
-        isinstance(m, dict) and isinstance(m.get("trial_id"), str) and all(isinstance(m.get(k), int) for k in ("weight", "epochs"))
-        for m in members
-    ):
-        raise UsageError(f"{path} has no valid 'ensemble.members' (trial ids, weights, epochs); export the model again")
-    export["retrain_history"] = upgrade_history(history)
-    return export
+    return read_metadata(export_dir, needs=REPORTED)
 
 
 def make_report(run_dir: Path, top: int = 3) -> Report:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autosent.data import Dataset, SplitRule, load_dataset
+from autosent.data import Dataset
 from autosent.data.bundled import BUNDLED
 from autosent.errors import UsageError
 from autosent.rundir import RunRecord
@@ -39,26 +39,15 @@ def load_run_data(run_dir: Path, info: RunRecord) -> Dataset:
     in; from any other folder it is missing or another file, which is said as such, not as
     "the data changed".
     """
-    given = {key: info.identity[key] for key in SOURCE_FLAGS if info.identity.get(key) is not None}
+    given = info.data_spec().sources
     recorded = info.data_paths or {}
     sources = {key: recorded.get(key, source) for key, source in given.items()}
     for key, source in sources.items():
         if is_path(source) and not Path(source).exists():
             gone = f"is not at {source} any more; put it back there" if key in recorded or Path(source).is_absolute() else f"is not found: {RELATIVE}"
             raise UsageError(f"run {run_dir.name!r} was searched on {SOURCE_FLAGS[key]} {given[key]}, which {gone}")
-    dataset = load_dataset(
-        sources["data"],
-        val_source=sources.get("val_data"),
-        test_source=sources.get("test_data"),
-        text_column=info.text_column,
-        label_column=info.label_column,
-        encoding=info.encoding,
-        delimiter=info.delimiter,
-        limit=info.limit,
-        seed=info.identity["seed"],
-        rule=SplitRule.from_json(info.identity.get("split")),
-    )
-    if dataset.fingerprint() != info.identity["fingerprint"]:
+    dataset = info.data_spec(sources).load()
+    if dataset.fingerprint() != info.identity.fingerprint:
         relative = [key for key, source in sources.items() if is_path(source) and not Path(source).is_absolute()]
         if relative:
             key = relative[0]

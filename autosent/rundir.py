@@ -23,6 +23,7 @@ from typing import Any
 
 from autosent import atomic, export_folder, removal
 from autosent.data.leakage import SplitRule
+from autosent.data.spec import DataSpec, ReadOptions
 from autosent.errors import UsageError, first_line
 from autosent.lock import LOCK_FILE, run_lock
 from autosent.profile import DataProfile
@@ -136,6 +137,49 @@ def default_run_name(data: str, space: str, results: Path) -> str:
 
 
 @dataclass(frozen=True)
+class RunIdentity:
+    """What a run was made from: a command resumes a run folder only if it gives the same identity.
+
+    The data sources as the command gave them, the data's fingerprint, the resolved space,
+    how rows were split, the most epochs and the seed. `to_json` leaves out what runs made
+    before it had not (val and test sources, the split rule), so their identity compares equal.
+    """
+
+    data: str
+    fingerprint: str
+    space: dict[str, Any]
+    max_epochs: int
+    seed: int
+    val_data: str | None = None
+    test_data: str | None = None
+    split: SplitRule = field(default_factory=SplitRule)  # runs made before the rule: row by row
+
+    #: keys every identity has had
+    REQUIRED = ("data", "fingerprint", "space", "max_epochs", "seed")
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """The data sources given, by key (`data`, `val_data`, `test_data`)."""
+        given = {"data": self.data, "val_data": self.val_data, "test_data": self.test_data}
+        return {key: source for key, source in given.items() if source is not None}
+
+    def to_json(self) -> dict[str, Any]:
+        split = self.split.to_json()
+        return {
+            **self.sources, "fingerprint": self.fingerprint, "space": self.space,
+            **({"split": split} if split is not None else {}), "max_epochs": self.max_epochs, "seed": self.seed,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunIdentity:
+        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged split rule."""
+        return cls(
+            data["data"], data["fingerprint"], data["space"], data["max_epochs"], data["seed"],
+            data.get("val_data"), data.get("test_data"), SplitRule.from_json(data.get("split")),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """What `run.json` says: what a run was made from, and how to load its data again.
 
@@ -144,7 +188,7 @@ class RunRecord:
     """
 
     run: str
-    identity: dict[str, Any]
+    identity: RunIdentity
     space_file: str
     text_column: str
     label_column: str
@@ -163,13 +207,21 @@ class RunRecord:
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     format: int = 1  # of this record; run.json files written before it had none and read as 1
 
-    #: identity keys every reader relies on
-    IDENTITY_KEYS = ("data", "fingerprint", "space", "max_epochs", "seed")
     #: fields the run.json files of earlier versions lack
     OPTIONAL = ("profile", "delimiter", "data_paths", "budget", "versions", "created", "format")
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "identity": self.identity.to_json()}
+
+    def data_spec(self, sources: dict[str, str] | None = None) -> DataSpec:
+        """The data settings the run was searched with, reading `sources` (by identity key) if given:
+        `run_data` gives the absolute paths it recorded in place of those as the command gave them."""
+        sources = {**self.identity.sources, **(sources or {})}
+        return DataSpec(
+            sources["data"], sources.get("val_data"), sources.get("test_data"),
+            ReadOptions(self.text_column, self.label_column, self.encoding, self.delimiter),
+            self.limit, self.identity.seed, self.identity.split,
+        )  # fmt: skip
 
     @classmethod
     def read(cls, run_dir: Path) -> RunRecord:
@@ -182,7 +234,7 @@ class RunRecord:
         names = [name for name in cls.__dataclass_fields__ if name not in cls.OPTIONAL]
         missing = [n for n in names if not isinstance(data, dict) or n not in data]
         if not missing and isinstance(data["identity"], dict):
-            missing = [f"identity.{k}" for k in cls.IDENTITY_KEYS if k not in data["identity"]]
+            missing = [f"identity.{k}" for k in RunIdentity.REQUIRED if k not in data["identity"]]
         elif not missing:
             missing = ["identity"]
         if missing:
@@ -190,11 +242,11 @@ class RunRecord:
         version = data.get("format", 1)
         if not isinstance(version, int) or version > cls.format:
             raise UsageError(f"{path} has format {version!r}, newer than this autosent reads; upgrade autosent")
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         try:
-            SplitRule.from_json(data["identity"].get("split"))  # export and resume remake the split by it
+            fields["identity"] = RunIdentity.from_json(data["identity"])  # export and resume remake the split by its rule
         except ValueError as e:
             raise UsageError(f"{path} is damaged: {e}; restore it, or start the run again with --overwrite") from None
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         try:
             fields["profile"] = DataProfile.from_json(data["profile"]) if data.get("profile") is not None else None
         except (KeyError, TypeError, AttributeError):  # a damaged profile describes the data; nothing depends on it
@@ -311,7 +363,7 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     old = _old_identity(run_dir, overwrite)
     differs = old is not None and old != record.identity
     if differs and not overwrite:
-        what, shown = describe_differences(old, record.identity)
+        what, shown = describe_differences(old.to_json(), record.identity.to_json())
         raise UsageError(
             f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); "
             "use another --run NAME or pass --overwrite"
@@ -344,12 +396,16 @@ def _record_budget(run_dir: Path, budget: int) -> None:
         atomic.write_json(path, {**data, "budget": budget})
 
 
-def recorded_identity(run_dir: Path) -> dict[str, Any] | None:
+def recorded_identity(run_dir: Path) -> RunIdentity | None:
     """The identity of the run already in `run_dir`, None if there is none; `UsageError` if its run.json is unreadable."""
     return RunRecord.read(run_dir).identity if (run_dir / RUN_FILE).exists() else None
 
 
-def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
+#: The identity `--overwrite` reads in an unreadable run.json: one no search has, so the run is replaced.
+_UNREADABLE = RunIdentity(data="(run.json unreadable)", fingerprint="", space={}, max_epochs=0, seed=-1)
+
+
+def _old_identity(run_dir: Path, overwrite: bool) -> RunIdentity | None:
     """The identity of the run already in `run_dir`, None if there is none.
 
     An unreadable run.json is refused, or, with `overwrite`, read as a different run.
@@ -358,11 +414,11 @@ def _old_identity(run_dir: Path, overwrite: bool) -> dict[str, Any] | None:
         return recorded_identity(run_dir)
     except UsageError:
         if overwrite:
-            return {"run.json": "unreadable"}
+            return _UNREADABLE
         raise
 
 
-def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
+def join_run(results: Path, name: str, identity: RunIdentity) -> Path:
     """The run folder a distributed search's chief created, if this worker's data and space match it."""
     run_dir = run_folder(results, name)
     if not (run_dir / RUN_FILE).exists():
@@ -372,7 +428,7 @@ def join_run(results: Path, name: str, identity: dict[str, Any]) -> Path:
         )
     chief = RunRecord.read(run_dir).identity
     if chief != identity:
-        what, shown = describe_differences(chief, identity)
+        what, shown = describe_differences(chief.to_json(), identity.to_json())
         raise UsageError(
             f"this worker's {_listed(what)} {'differs' if len(what) == 1 else 'differ'} from the chief's run {name!r} ({shown}); "
             "start the worker with the chief's --data, --space, --max-epochs, --seed and --limit"

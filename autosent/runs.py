@@ -23,7 +23,8 @@ from rich.text import Text
 
 from autosent import removal
 from autosent.errors import UsageError
-from autosent.export_folder import is_export, read_metadata
+from autosent.export_folder import is_export
+from autosent.export_metadata import read_metadata
 from autosent.leaderboard import leader
 from autosent.lock import export_busy, folder_lock, run_lock, searched_by
 from autosent.records import read_records
@@ -67,7 +68,7 @@ def summarise(run_dir: Path) -> RunSummary:
     problem = None
     try:
         record = RunRecord.read(run_dir)
-        data, space, budget = record.identity["data"], record.space_file, record.budget
+        data, space, budget = record.identity.data, record.space_file, record.budget
         records = read_records(run_dir)
     except UsageError as e:
         problem = str(e)
@@ -92,7 +93,7 @@ def _exported_trial(folder: Path) -> str | None:
     if not is_export(folder):
         return None
     try:
-        return str(read_metadata(folder).get("trial_id", "?"))
+        return read_metadata(folder).trial_id or "?"
     except UsageError:
         return "?"
 

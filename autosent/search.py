@@ -12,11 +12,12 @@ import dataclasses
 import io
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autosent.data import Dataset, SplitRule, load_dataset
+from autosent.data import Dataset, SplitRule
 from autosent.data.files import check_encoding
+from autosent.data.spec import DataSpec, ReadOptions
 from autosent.devices import distribution_strategy
 from autosent.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.errors import UsageError
@@ -28,6 +29,7 @@ from autosent.run_data import recorded_paths
 from autosent.rundir import (
     TENSORBOARD_DIR,
     TUNER_DIR,
+    RunIdentity,
     RunRecord,
     check_run_name,
     default_run_name,
@@ -112,6 +114,13 @@ class SearchConfig:
         """Every data source the search reads: `--data`, and `--val-data`/`--test-data` if given."""
         return [s for s in (self.data, self.val_data, self.test_data) if s is not None]
 
+    def data_spec(self, rule: SplitRule) -> DataSpec:
+        """The data settings the flags give, split by `rule` (which depends on the space and on the run being resumed)."""
+        return DataSpec(
+            self.data, self.val_data, self.test_data, ReadOptions(self.text_column, self.label_column, self.encoding, self.delimiter),
+            self.limit, self.seed, rule,
+        )  # fmt: skip
+
     @property
     def run_name(self) -> str:
         return self.run if self.run is not None else default_run_name(self.data, self.space, self.results)
@@ -141,7 +150,7 @@ class PreparedSearch:
     config: SearchConfig
     space: SearchSpace
     dataset: Dataset
-    split_rule: SplitRule
+    data: DataSpec  # with the split rule the run records
     profile: DataProfile
     started: float
 
@@ -149,18 +158,28 @@ class PreparedSearch:
     def max_epochs(self) -> int:
         return self.config.max_epochs or self.space.max_epochs
 
-    def identity(self) -> dict:
+    def identity(self) -> RunIdentity:
         """What a run folder must have been made from for this search to resume it."""
-        given = {"val_data": self.config.val_data, "test_data": self.config.test_data}
-        return {
-            "data": self.config.data,
-            **{key: source for key, source in given.items() if source is not None},  # runs before them had neither
-            "fingerprint": self.dataset.fingerprint(),
-            "space": self.space.as_dict(),
-            **({"split": self.split_rule.to_json()} if self.split_rule.to_json() is not None else {}),  # nor this
-            "max_epochs": self.max_epochs,
-            "seed": self.config.seed,
-        }
+        return RunIdentity(
+            self.data.source, self.dataset.fingerprint(), self.space.as_dict(), self.max_epochs, self.data.seed,
+            self.data.val_source, self.data.test_source, self.data.rule,
+        )  # fmt: skip
+
+    def run_record(self) -> RunRecord:
+        """run.json of the run this search makes: its identity, and its data settings for export to read the data again."""
+        return RunRecord(
+            run=self.config.run_name,
+            identity=self.identity(),
+            space_file=str(self.config.space),
+            **asdict(self.data.read),
+            data_paths=recorded_paths(self.data.sources),
+            limit=self.data.limit,
+            budget=self.config.budget,
+            label_names=list(self.dataset.label_names),
+            splits=self.dataset.sizes(),
+            dropped_empty_texts=self.dataset.dropped_empty,
+            profile=self.profile,
+        )
 
 
 def prepare_search(config: SearchConfig) -> PreparedSearch:
@@ -168,27 +187,16 @@ def prepare_search(config: SearchConfig) -> PreparedSearch:
     config.validate()
     started = time.monotonic()
     unresolved = load_space(config.space)
-    rule = _split_rule(config, unresolved.standardize)
-    dataset = load_dataset(
-        config.data,
-        val_source=config.val_data,
-        test_source=config.test_data,
-        text_column=config.text_column,
-        label_column=config.label_column,
-        encoding=config.encoding,
-        delimiter=config.delimiter,
-        limit=config.limit,
-        seed=config.seed,
-        rule=rule,
-    )
+    spec = config.data_spec(_split_rule(config, unresolved.standardize))
+    dataset = spec.load()
     if config.class_weight is not None:
         unresolved = unresolved.with_fixed("class_weight", config.class_weight)
     space = resolve_sizes(unresolved, dataset.train.texts)
     check_fits(space, dataset.num_classes, f"--space {config.space}")  # sizes each in range can still multiply past any memory
     found = profile(dataset, space)
-    if rule.allow_overlap and not any(found.duplicates_across.values()):  # nothing was allowed: the same run as without it
-        rule = dataclasses.replace(rule, allow_overlap=False)
-    return PreparedSearch(config, space, dataset, rule, found, started)
+    if spec.rule.allow_overlap and not any(found.duplicates_across.values()):  # nothing was allowed: the same run as without it
+        spec = dataclasses.replace(spec, rule=dataclasses.replace(spec.rule, allow_overlap=False))
+    return PreparedSearch(config, space, dataset, spec, found, started)
 
 
 def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
@@ -199,7 +207,7 @@ def _split_rule(config: SearchConfig, standardize: str) -> SplitRule:
             made = recorded_identity(run_folder(config.results, config.run_name))
         except UsageError:  # an unreadable run.json is reported, with its fix, when the run opens
             made = None
-        if made is not None and "split" not in made:
+        if made is not None and made.split.grouped_by is None:  # its identity has no split rule
             return SplitRule()
     given = config.val_data is not None or config.test_data is not None  # overlap is allowed between sources only
     return SplitRule(standardize, config.allow_overlap and given)
@@ -225,23 +233,7 @@ def run_prepared(prepared: PreparedSearch, listener: SearchListener | None = Non
         # The chief owns the run folder and its lock; a worker only checks it has the same data.
         wait_for_chief(config.cluster)
         return _search_in(join_run(config.results, config.run_name, prepared.identity()), prepared, strategy, listener)
-    record = RunRecord(
-        run=config.run_name,
-        identity=prepared.identity(),
-        space_file=str(config.space),
-        text_column=config.text_column,
-        label_column=config.label_column,
-        encoding=config.encoding,
-        delimiter=config.delimiter,
-        data_paths=recorded_paths({"data": config.data, "val_data": config.val_data, "test_data": config.test_data}),
-        limit=config.limit,
-        budget=config.budget,
-        label_names=list(dataset.label_names),
-        splits=dataset.sizes(),
-        dropped_empty_texts=dataset.dropped_empty,
-        profile=prepared.profile,
-    )
-    with open_run(config.results, record, config.overwrite) as run_dir:
+    with open_run(config.results, prepared.run_record(), config.overwrite) as run_dir:
         return _search_in(run_dir, prepared, strategy, listener)
 
 

@@ -53,7 +53,7 @@ def main() -> None:
     def keras_predict(batch: list[str]):
         return predictor.model.predict(tf.constant(batch), verbose=0, batch_size=256)
 
-    print(f"model: {export} ({predictor.metadata['hyperparameters'].get('encoder')}), threads: {os.cpu_count()} CPUs")
+    print(f"model: {export} ({predictor.metadata.hyperparameters.get('encoder')}), threads: {os.cpu_count()} CPUs")
     print(f"{'path':<26}{'p50 ms':>9}{'p95 ms':>9}{'reviews/s':>12}")
     results = {}
     for name, call in (("autosent predict", predictor.predict), ("keras model.predict", keras_predict)):

@@ -41,7 +41,7 @@ import numpy as np
 from autosent.data import Dataset, load_dataset
 from autosent.events import vectorizer_line
 from autosent.export import export_trial
-from autosent.metrics import class_probabilities, classification_metrics, mcnemar, predicted_classes
+from autosent.metrics import Metrics, class_probabilities, classification_metrics, mcnemar, predicted_classes
 from autosent.records import TrialRecord
 from autosent.search import SearchConfig, run_search
 
@@ -56,7 +56,7 @@ class Scored:
     seconds: float
     note: str = ""  # what was chosen on val, e.g. "C=8"
 
-    def metrics(self, dataset: Dataset) -> dict:
+    def metrics(self, dataset: Dataset) -> Metrics:
         one_hot = np.eye(dataset.num_classes)[self.predicted]
         return classification_metrics(dataset.test.labels, one_hot, list(dataset.label_names))
 
@@ -162,7 +162,7 @@ def main() -> None:
     seed = [] if args.no_seed_model else [("seed notebook model, 10 epochs, last kept", lambda d: seed_notebook_model(d, epochs=10))]
     for name, make in (*baselines, *seed, ("majority class", majority_class)):
         rows[name] = make(dataset)
-        print(f"{name} {rows[name].note}: test accuracy {rows[name].metrics(dataset)['accuracy']:.4f} in {rows[name].seconds / 60:.1f} m", flush=True)
+        print(f"{name} {rows[name].note}: test accuracy {rows[name].metrics(dataset).accuracy:.4f} in {rows[name].seconds / 60:.1f} m", flush=True)
 
     started_wall = time.time()
     started = time.monotonic()
@@ -178,22 +178,22 @@ def main() -> None:
     ours = Scored(exported_model(exported.out, dataset), search_s + export_s)
     reached = None if args.keep else minutes_to_target(outcome.records, started_wall)  # a kept run's trials finished before this process
     finished = sum(r.finished for r in outcome.records)
-    vectorizer = exported.metadata["vectorizer"]
+    vectorizer = exported.metadata.vectorizer
 
     print()
     print(f"{'model':<52} {'test acc':>8} {'macro-F1':>8} {'wall':>9}")
     autosent = f"autosent: search --budget {budget} + export best"
     for name, scored in {autosent: ours, **rows}.items():
         m = scored.metrics(dataset)
-        print(f"{f'{name} {scored.note}':<52} {m['accuracy']:>8.4f} {m['macro_f1']:>8.4f} {scored.seconds / 60:>7.1f} m")
+        print(f"{f'{name} {scored.note}':<52} {m.accuracy:>8.4f} {m.macro_f1:>8.4f} {scored.seconds / 60:>7.1f} m")
     print(f"{'  search / export':<52} {'':>17} {search_s / 60:>5.1f} m / {export_s / 60:.1f} m")
     cut = f", stopped by --time-limit {args.time_limit:g} m" if outcome.stopped_by_time else ""
     print(f"{'  trials finished':<52} {finished:>8} of {budget}{cut}")
-    print(f"{'  exported trial':<52} {exported.metadata['trial_id']:>8} ({exported.metadata['hyperparameters'].get('encoder')}, {exported.metadata['epochs']} epochs)")
-    print(f"{'  chosen by':<52} {exported.metadata['selection']['rule']}")
+    print(f"{'  exported trial':<52} {exported.metadata.trial_id:>8} ({exported.metadata.hyperparameters.get('encoder')}, {exported.metadata.epochs} epochs)")
+    print(f"{'  chosen by':<52} {exported.metadata.selection.rule}")
     print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {('n/a (--keep)' if args.keep else 'never') if reached is None else f'{reached:.1f} m':>9}")
     print(f"{'  vectorizer (sizes from the training split)':<52} {vectorizer_line(vectorizer)}")
-    better = max(TFIDF, key=lambda name: rows[name].metrics(dataset)["accuracy"])
+    better = max(TFIDF, key=lambda name: rows[name].metrics(dataset).accuracy)
     test = mcnemar(ours.predicted == dataset.test.labels, rows[better].predicted == dataset.test.labels)
     print(
         f"  paired with the better tf-idf ({better.split(' +')[0]}) on the {len(dataset.test):,} test texts: autosent alone "
@@ -213,8 +213,8 @@ def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single:
     exported = export_ensemble(args.results, run, args.ensemble)  # into the run's own export-ensemble/
     ensemble = Scored(exported_model(exported.out, dataset), time.monotonic() - started)
     m = ensemble.metrics(dataset)
-    members = ", ".join(f"{x['trial_id']} {x['encoder']} x{x['weight']} ({x['test_metrics']['accuracy']:.4f})" for x in exported.metadata["ensemble"]["members"])
-    print(f"{f'autosent: export --ensemble {args.ensemble}':<52} {m['accuracy']:>8.4f} {m['macro_f1']:>8.4f} {ensemble.seconds / 60:>7.1f} m")
+    members = ", ".join(f"{x.trial_id} {x.encoder} x{x.weight} ({x.test_metrics.accuracy:.4f})" for x in exported.metadata.ensemble.members)
+    print(f"{f'autosent: export --ensemble {args.ensemble}':<52} {m.accuracy:>8.4f} {m.macro_f1:>8.4f} {ensemble.seconds / 60:>7.1f} m")
     print(f"  members (trial, encoder, weight, own test accuracy): {members}")
     test = mcnemar(ensemble.predicted == dataset.test.labels, single.predicted == dataset.test.labels)
     print(

@@ -44,13 +44,13 @@ def test_an_old_export_predicts_and_explains_exactly_as_it_did(old, expected):
 def test_an_old_run_ranks_and_exports_its_trial_exactly_as_it_did(old, expected, cli, monkeypatch):
     monkeypatch.chdir(old)  # the run names its data as reviews.csv
     info = RunRecord.read(old / "results" / "old")
-    assert info.profile is None and info.identity["space"]["vectorizer"]["standardize"] == "split_at_punctuation"
+    assert info.profile is None and info.identity.space["vectorizer"]["standardize"] == "split_at_punctuation"
     board = cli("leaderboard", "--run", "old", "--json")
     assert board.code == 0, board.err
     assert {row["trial"] for row in json.loads(board.out)} == {"0", "1"}
     # Into the run's own export folder: an export made before metadata.json had autosent's marker is replaced
     result = export_trial(old / "results", "old", trial=expected["trial_id"])
-    assert "char_ngrams" not in result.metadata["vectorizer"] and "profile" not in result.metadata
+    assert "char_ngrams" not in result.metadata.vectorizer and result.metadata.profile is None
     assert json.loads((result.out / "metadata.json").read_text())["producer"] == "autosent"
     np.testing.assert_allclose(Predictor(result.out).probabilities(expected["texts"]), expected["probabilities"], atol=1e-6)
 

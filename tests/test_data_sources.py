@@ -426,10 +426,10 @@ def _export_check_from(monkeypatch, folder, root):
 def test_export_reads_a_runs_data_as_its_search_did_from_any_folder(relative_run, monkeypatch, tmp_path):
     """The delimiter and the data's absolute path are in run.json; the identity keeps the path as given."""
     info = RunRecord.read(relative_run / "results" / "rel")
-    assert info.identity["data"] == "s.csv" and info.delimiter == ";"
+    assert info.identity.data == "s.csv" and info.delimiter == ";"
     assert info.data_paths == {"data": str(relative_run / "searched_here" / "s.csv")}
     job = _export_check_from(monkeypatch, tmp_path, relative_run)
-    assert job.dataset.fingerprint() == info.identity["fingerprint"]
+    assert job.dataset.fingerprint() == info.identity.fingerprint
 
 
 def test_an_older_runs_relative_data_path_is_said_to_be_relative_not_changed(relative_run, monkeypatch, tmp_path):

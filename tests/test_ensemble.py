@@ -14,12 +14,13 @@ from conftest import copy_finished_run
 from test_hypermodel import SIZES, _inputs
 
 from autosent.cli import main as cli_main
-from autosent.ensemble import CANDIDATES, against_best_member, candidates, noise_note, select, weighted_mean_model
+from autosent.ensemble import CANDIDATES, against_best_member, candidates, select, weighted_mean_model
 from autosent.export import export_trial
+from autosent.export_metadata import Ensemble, EnsembleMember, ValComparison, read_metadata
 from autosent.hypermodel import SentimentHyperModel
 from autosent.predict import latest_export
 from autosent.records import TrialRecord
-from autosent.report import make_report
+from autosent.report import REPORTED, make_report
 from autosent.rundir import RUN_ENTRIES
 from autosent.space import load_space
 
@@ -109,7 +110,9 @@ def test_the_ensembles_line_gives_its_best_members_own_test_result_and_the_next_
     lines = [line for line in printed.splitlines() if not line.startswith("Epoch") and "step" not in line]
     assert lines[0].startswith("exported ensemble of ") and f"test accuracy {metadata['test_metrics']['accuracy']:.4f}" in lines[0]
     assert f"trial {best['trial_id']}, its best member, alone: test accuracy {best['test_metrics']['accuracy']:.4f}" in lines[0]
-    note = noise_note(metadata)  # its wording: test_an_ensemble_is_said_to_beat_...
+    read = read_metadata(run_dir / "export-ensemble", needs=REPORTED)
+    assert read.to_json() == metadata and read.ensemble.best.trial_id == best["trial_id"]  # typed, and written back alike
+    note = read.ensemble.noise_note()  # its wording: test_an_ensemble_is_said_to_beat_...
     if note is not None:
         assert lines.pop(1) == note
     assert lines[1:] == [
@@ -125,25 +128,30 @@ def test_an_ensemble_is_said_to_beat_its_best_member_only_beyond_the_noise_of_th
     much_better[80:] = member[80:]  # ... and the same on the rest
     slightly = member.copy()
     slightly[0] = much_better[0]  # better on one text alone: within the noise
-    assert against_best_member(much_better, member, labels)["beyond_noise"]
-    assert not against_best_member(slightly, member, labels)["beyond_noise"]
-    assert not against_best_member(member, member, labels)["beyond_noise"]
+    assert against_best_member(much_better, member, labels).beyond_noise
+    assert not against_best_member(slightly, member, labels).beyond_noise
+    assert not against_best_member(member, member, labels).beyond_noise
 
-    def metadata(members: int, ensemble: np.ndarray) -> dict:
-        return {"ensemble": {"best_member": "3", "members": [{}] * members, "val_against_best_member": against_best_member(ensemble, member, labels)}}
+    def note(members: int, ensemble: np.ndarray) -> str | None:
+        return _ensemble(members, against_best_member(ensemble, member, labels)).noise_note()
 
-    assert noise_note(metadata(2, much_better)) is None
-    assert "does not beat trial 3 alone beyond the noise" in noise_note(metadata(2, slightly))
-    assert noise_note(metadata(1, member)) == "note: selection chose trial 3 alone, so this is that one model (autosent export 3 ships it too)"
+    assert note(2, much_better) is None
+    assert "does not beat trial 3 alone beyond the noise" in note(2, slightly)
+    assert note(1, member) == "note: selection chose trial 3 alone, so this is that one model (autosent export 3 ships it too)"
+
+
+def _ensemble(members: int, val: ValComparison) -> Ensemble:
+    """An ensemble of `members` members whose best is trial 3, compared with it on val by `val`."""
+    return Ensemble([EnsembleMember(str(3 + i), 1, 2) for i in range(members)], "3", val_against_best_member=val)
 
 
 def test_one_val_text_gives_no_noise_to_measure_and_its_comparison_is_still_json():
     """One text has no spread: an infinite standard error, which JSON cannot hold (`Infinity` is not JSON)."""
     labels = np.array([1])
     one = against_best_member(_probabilities(np.array([True]), confidence=0.9), _probabilities(np.array([True])), labels)
-    json.dumps(one, allow_nan=False)  # raises on inf or nan
-    assert one["standard_error"] is None and not one["beyond_noise"]
-    note = noise_note({"ensemble": {"best_member": "3", "members": [{}] * 2, "val_against_best_member": one}})
+    json.dumps(vars(one), allow_nan=False)  # raises on inf or nan
+    assert one.standard_error is None and not one.beyond_noise
+    note = _ensemble(2, one).noise_note()
     assert note is not None and "inf" not in note and "one val text" in note, note
 
 

@@ -132,7 +132,7 @@ def test_evaluate_on_data_without_some_classes_names_them_and_averages_f1_over_t
 
 def test_a_perfect_model_on_one_class_has_a_macro_f1_of_one():
     metrics = classification_metrics(np.array([1, 1, 1]), np.array([[0.1], [0.2], [0.3]]) * -1 + 1, ["neg", "pos"])
-    assert metrics["accuracy"] == 1.0 and metrics["macro_f1"] == 1.0 and metrics["absent_classes"] == ["neg"]
+    assert metrics.accuracy == 1.0 and metrics.macro_f1 == 1.0 and metrics.absent_classes == ["neg"]
 
 
 @pytest.mark.parametrize(

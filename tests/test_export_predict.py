@@ -1,5 +1,6 @@
 """Export of a real tiny search's best trial, and predicting with it."""
 
+import dataclasses
 import io
 import json
 import re
@@ -15,12 +16,15 @@ import tensorflow as tf
 from conftest import TINY_SPACE, copy_finished_run, run_cli, write_reviews_csv
 
 from autosent import model_card
+from autosent.data import SplitRule
 from autosent.errors import UsageError
 from autosent.export import export_trial
 from autosent.export_folder import recover
+from autosent.export_metadata import read_metadata
 from autosent.metrics import class_probabilities
 from autosent.predict import Predictor
 from autosent.records import epochs_trained, read_records
+from autosent.report import REPORTED
 from autosent.search import SearchConfig, run_search
 
 TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
@@ -65,11 +69,19 @@ def test_export_writes_all_four_artefacts_from_the_best_trials_best_epoch(search
     assert "- Profile: scripts: Latin 100%" in card
 
 
+def test_metadata_json_reads_back_as_the_export_wrote_it(exported):
+    """`ExportMetadata.to_json` writes what `from_json` reads: a reader sees the very record the export made."""
+    written = json.loads((exported.out / "metadata.json").read_text())
+    read = read_metadata(exported.out, needs=REPORTED)
+    assert read == exported.metadata and read.to_json() == written
+    assert [c.label for c in read.test_metrics.per_class] == read.label_names == ["neg", "pos"]
+
+
 def test_the_export_records_how_its_rows_were_split_and_its_card_says_so(exported):
-    assert exported.metadata["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": False}
+    assert exported.metadata.split == SplitRule("split_at_punctuation", allow_overlap=False)
     card = (exported.out / "MODEL_CARD.md").read_text()
     assert "a text repeated within a file (the same words in `split_at_punctuation`) kept in one split" in card
-    allowed = model_card.render({**exported.metadata, "split": {"grouped_by": "unicode_words", "allow_overlap": True}}, [])
+    allowed = model_card.render(dataclasses.replace(exported.metadata, split=SplitRule("unicode_words", allow_overlap=True)), [])
     assert "the given val/test files share texts with the training data (--allow-overlap)" in allowed
 
 
@@ -87,7 +99,7 @@ def test_the_exported_model_takes_a_list_a_numpy_array_or_a_tensor_and_names_its
     import autosent.layers
 
     model = keras.saving.load_model(exported.out / "model.keras")
-    assert isinstance(model, autosent.layers.TextClassifier) and model.label_names == exported.metadata["label_names"]
+    assert isinstance(model, autosent.layers.TextClassifier) and model.label_names == exported.metadata.label_names
     from_tensor = model.predict(tf.constant(TEXTS), verbose=0)
     np.testing.assert_allclose(model.predict(TEXTS, verbose=0), from_tensor, atol=1e-6)  # Keras alone: "Unrecognized data type"
     np.testing.assert_allclose(model.predict(np.array(TEXTS), verbose=0), from_tensor, atol=1e-6)  # dtype <U31
@@ -113,7 +125,7 @@ def test_the_model_cards_python_runs_in_the_export_folder_and_the_readme_shows_t
     for snippet in snippets:
         exec(snippet, {})  # noqa: S102 (the card's own code, as a user would paste it)
         printed.append(capsys.readouterr().out)
-    names = exported.metadata["label_names"]
+    names = exported.metadata.label_names
     labels = [p.label for p in Predictor(exported.out).predict(["great", "awful"])]
     assert printed[0].startswith(str(labels)) and printed[1].startswith(str([label.encode() for label in labels]).replace(", ", " "))
     assert f"# P({names[1]}) of each text" in card
@@ -122,10 +134,12 @@ def test_the_model_cards_python_runs_in_the_export_folder_and_the_readme_shows_t
 
 
 def test_the_model_card_shows_small_floats_names_the_ranking_and_the_class_of_precision(exported):
-    card = model_card.render({**exported.metadata, "hyperparameters": {"encoder": "bag", "l2": 1.24e-06, "dropout": 0.30000000000000004}}, [])
+    card = model_card.render(
+        dataclasses.replace(exported.metadata, hyperparameters={"encoder": "bag", "l2": 1.24e-06, "dropout": 0.30000000000000004}), []
+    )
     assert "| l2 | 1.24e-06 |" in card and "| dropout | 0.3 |" in card  # l2 was 0.0000
     assert "ranked by validation cross-entropy without the L2 term" in card and "validation loss" not in card
-    positive = exported.metadata["label_names"][1]
+    positive = exported.metadata.label_names[1]
     assert f"| precision ({positive}) | recall ({positive}) | F1 ({positive}) |" in card
 
 
@@ -134,9 +148,9 @@ def test_test_metrics_are_those_of_the_exported_model(searched, exported):
 
     test = load_dataset(str(searched / "reviews.csv")).test
     predicted = [p.label for p in Predictor(exported.out).predict(test.texts)]
-    names = exported.metadata["label_names"]
+    names = exported.metadata.label_names
     accuracy = np.mean([names.index(p) == y for p, y in zip(predicted, test.labels)])
-    assert accuracy == pytest.approx(exported.metadata["test_metrics"]["accuracy"])
+    assert accuracy == pytest.approx(exported.metadata.test_metrics.accuracy)
 
 
 def test_predictions_do_not_depend_on_how_texts_are_batched(exported):
@@ -150,9 +164,9 @@ def test_predictions_do_not_depend_on_how_texts_are_batched(exported):
 
 def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, exported, tmp_path):
     full = export_trial(searched / "results", RUN, out=tmp_path / "full", full=True)
-    assert full.metadata["full"] and full.metadata["epochs"] == exported.metadata["epochs"]
-    assert len(full.metadata["retrain_history"]) == exported.metadata["epochs"]
-    assert "val_cross_entropy" not in full.metadata["retrain_history"][0]
+    assert full.metadata.full and full.metadata.epochs == exported.metadata.epochs
+    assert len(full.metadata.retrain_history) == exported.metadata.epochs
+    assert "val_cross_entropy" not in full.metadata.retrain_history[0]
 
 
 @pytest.mark.slow
@@ -254,8 +268,8 @@ def test_an_ngram_model_ships_with_its_ngram_text_layer_alone(tmp_path, encoder)
     data = write_reviews_csv(tmp_path / "reviews.csv", n=300)
     run_search(SearchConfig(data=str(data), space=str(space), budget=1, results=tmp_path / "results", run="b"))
     result = export_trial(tmp_path / "results", "b")
-    assert result.metadata["hyperparameters"]["encoder"] == encoder
-    assert result.metadata["test_metrics"]["accuracy"] > 0.9  # each class has its own words
+    assert result.metadata.hyperparameters["encoder"] == encoder
+    assert result.metadata.test_metrics.accuracy > 0.9  # each class has its own words
 
     import keras
 

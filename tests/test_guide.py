@@ -4,6 +4,7 @@ README whose commands and flags are the parser's. In-process calls, no search.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -118,7 +119,7 @@ def test_a_run_resumed_with_another_space_names_the_setting_that_differs(cli, fi
     text = TINY_SPACE.read_text()
     assert "units = { choice = [4, 8] }" in text
     space.write_text(text.replace("units = { choice = [4, 8] }", "units = { choice = [4, 16] }"))
-    data = RunRecord.read(finished_run).identity["data"]
+    data = RunRecord.read(finished_run).identity.data
     before = (finished_run / "run.json").read_bytes()
     result = cli("search", "--data", data, "--space", str(space), "--results", str(finished_run.parent), "--run", "done", "--budget", "2")
     line = result.assert_usage_error("run 'done' in ")
@@ -143,7 +144,7 @@ def test_many_differences_are_cut_to_three_and_a_count_and_long_values_are_cut()
 def test_a_worker_with_other_settings_is_told_which_differ_from_its_chief(finished_run):
     identity = RunRecord.read(finished_run).identity
     with pytest.raises(UsageError) as refused:
-        join_run(finished_run.parent, "done", {**identity, "seed": 7, "max_epochs": 9})
+        join_run(finished_run.parent, "done", dataclasses.replace(identity, seed=7, max_epochs=9))
     assert str(refused.value).startswith("this worker's max_epochs and seed differ from the chief's run 'done' (max_epochs: 2 → 9 and seed: 0 → 7); ")
 
 

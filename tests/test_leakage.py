@@ -9,7 +9,7 @@ from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 from autosent.data import SplitRule, load_dataset
 from autosent.errors import UsageError
-from autosent.export_folder import read_metadata
+from autosent.export_metadata import read_metadata
 from autosent.search import SearchConfig, prepare_search
 from autosent.standardize import UNICODE
 
@@ -49,7 +49,7 @@ def test_allow_overlap_takes_the_files_records_it_and_warns(tmp_path):
     data = write_reviews_csv(tmp_path / "train.csv", n=100)
     val = write_reviews_csv(tmp_path / "val.csv", n=20, first=90)  # 10 of its texts are training texts
     prepared = prepare_search(SearchConfig(data=str(data), val_data=str(val), space=str(TINY_SPACE), results=tmp_path / "r", allow_overlap=True))
-    assert prepared.identity()["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": True}
+    assert prepared.identity().to_json()["split"] == {"grouped_by": "split_at_punctuation", "allow_overlap": True}
     across = prepared.profile.duplicates_across
     assert across["train/val"] + across["val/test"] == 10  # the test split is cut from --data, after val was given
     assert any(w.startswith(f"texts in two splits ({across['train/val']} val also in train") for w in prepared.profile.warnings)
@@ -75,8 +75,8 @@ def test_a_run_made_before_the_split_rule_resumes_with_its_row_by_row_split(fini
     (finished_run / "run.json").write_text(json.dumps(record))
     monkeypatch.chdir(tmp_path)
     config = SearchConfig(data="reviews.csv", space=str(TINY_SPACE), budget=2, results=tmp_path / "results", run="done")
-    assert prepare_search(config).split_rule == SplitRule()
-    assert prepare_search(SearchConfig(**{**vars(config), "overwrite": True})).split_rule.grouped_by == "split_at_punctuation"
+    assert prepare_search(config).data.rule == SplitRule()
+    assert prepare_search(SearchConfig(**{**vars(config), "overwrite": True})).data.rule.grouped_by == "split_at_punctuation"
 
 
 def test_without_a_repeated_text_the_split_is_the_row_by_row_one(tmp_path):

@@ -30,7 +30,7 @@ def test_runs_lists_each_runs_data_space_trials_best_trial_and_size(cli, finishe
     [row] = json.loads(listed.out)
     record, best = RunRecord.read(finished_run), rank(read_records(finished_run))[0]
     assert row == {
-        "run": "done", "data": record.identity["data"], "space": record.space_file, "finished": 2, "failed": 0,
+        "run": "done", "data": record.identity.data, "space": record.space_file, "finished": 2, "failed": 0,
         "budget": 2, "best_trial": best.trial_id, "best_val_cross_entropy": best.val_cross_entropy,
         "exports": {}, "bytes": _size(finished_run), "searched_by": None, "problem": None,
     }  # fmt: skip

@@ -75,7 +75,7 @@ def test_an_export_of_a_character_family_serves_chinese_and_emoji_alike_from_ker
     records = read_records(chinese_run / "results" / "zh")
     tfidf = next(r for r in records if r.encoder == "tfidf")  # reads word n-grams and character n-grams
     result = export_trial(chinese_run / "results", "zh", trial=tfidf.trial_id, out=chinese_run / "export")
-    assert result.metadata["vectorizer"]["standardize"] == "unicode_words" and result.metadata["vectorizer"]["char_ngrams"] == 5
+    assert result.metadata.vectorizer["standardize"] == "unicode_words" and result.metadata.vectorizer["char_ngrams"] == 5
     texts = ["房间很好，推荐😀", "太差了，失望😞", "東京のホテル", "ok 👍🏽"]
     reloaded = keras.saving.load_model(chinese_run / "export" / "model.keras")
     saved_model = tf.saved_model.load(str(chinese_run / "export" / "saved_model"))  # kept: its variables die with it

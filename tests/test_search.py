@@ -108,6 +108,6 @@ def test_encoder_tables_reach_the_trials_records_and_export(tmp_path, tiny_space
 
     gru = by_encoder["gru"]
     result = export_trial(tmp_path, "e", trial=gru.trial_id)
-    assert result.metadata["hyperparameters"] == gru.hyperparameters
+    assert result.metadata.hyperparameters == gru.hyperparameters
     layer = keras.saving.load_model(result.out / "model.keras").get_layer("autosent_gru").get_layer("gru")
     assert layer.units == gru.hyperparameters["units"]
