@@ -47,7 +47,7 @@ class Plan:
         for bracket, rounds in _grouped(self.trials):
             parts = [f"round {r}: {len(ts)} x {_epochs(ts[0])}" for r, ts in rounds]
             out.append(f"  bracket {bracket}: " + ", ".join(parts))
-        out.append("estimate, from one timed batch per encoder (early stopping can only shorten it):")
+        out.append(f"estimate, from {TIMED_BATCHES} timed batches per encoder after an untimed one (early stopping can only shorten it):")
         for encoder, seconds in sorted(self.seconds_per_epoch.items(), key=lambda kv: kv[1]):
             out.append(f"  {encoder:<10} {seconds:8.2f} s per epoch  ~{self.minutes[encoder]:5.1f} min")
         out.append(f"  {'total':<10} ~{sum(self.minutes.values()):.1f} min")

@@ -9,7 +9,7 @@ import pytest
 from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent.allocation import FLOOR, MARGIN, FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
-from autosent.plan import hyperband_trials
+from autosent.plan import TIMED_BATCHES, hyperband_trials
 from autosent.records import TrialRecord
 
 
@@ -72,6 +72,7 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
     assert planned.code == 0, planned.err
     assert not (tmp_path / "results").exists(), "a dry run writes nothing"
     assert "plan: 6 trials of Hyperband" in planned.out and "total" in planned.out
+    assert f"estimate, from {TIMED_BATCHES} timed batches per encoder after an untimed one" in planned.out  # not "one timed batch"
     assert "profile: scripts: Latin 100%" in planned.out and "warning" not in planned.out  # the data profile first
 
     result = cli(*args)  # captured: not a terminal, so plain lines
