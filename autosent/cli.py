@@ -436,12 +436,13 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from autosent.runs import delete_run, human_size, summaries, table
+    from autosent.memory import readable
+    from autosent.runs import delete_run, summaries, table
 
     if args.delete is not None:
         gone = delete_run(args.results, args.delete)
         export = "".join(f", its {folder}/ of trial {trial}" for folder, trial in gone.exports.items()) + (" included" if gone.exports else "")
-        print(f"deleted run {gone.run} from {args.results} ({human_size(gone.bytes)}{export})")
+        print(f"deleted run {gone.run} from {args.results} ({readable(gone.bytes)}{export})")
         return 0
     found = summaries(args.results)
     if args.json:

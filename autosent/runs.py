@@ -27,6 +27,7 @@ from autosent.export_folder import is_export
 from autosent.export_metadata import read_metadata
 from autosent.leaderboard import leader
 from autosent.lock import export_busy, folder_lock, run_lock, searched_by
+from autosent.memory import readable
 from autosent.records import read_records
 from autosent.rundir import (
     EXPORT_DIRS,
@@ -149,16 +150,6 @@ def _export_idle(export: Path) -> Iterator[None]:
         yield
 
 
-def human_size(n: int) -> str:
-    """`812 B`, `4.2 kB`, `147 MB`: decimal units, as `ls -h --si` and disk makers count."""
-    size, unit = float(n), "B"
-    for bigger in ("kB", "MB", "GB", "TB"):
-        if size < 1000:
-            break
-        size, unit = size / 1000, bigger
-    return f"{size:.0f} {unit}" if unit == "B" or size >= 100 else f"{size:.1f} {unit}"
-
-
 def trials_cell(summary: RunSummary) -> str:
     """`12/50`: the trials finished of the latest search's budget (just `12` for a run made before it was recorded)."""
     return f"{summary.finished}/{summary.budget}" if summary.budget is not None else str(summary.finished)
@@ -182,7 +173,7 @@ def table(runs: list[RunSummary], results: Path) -> RenderableType:
         data = Path(r.data).name if r.data is not None else "?"
         space = Path(r.space).stem if r.space is not None else "?"
         best = (r.best_trial, f"{r.best_val_cross_entropy:.4f}") if r.best_trial is not None else ("–", "–")
-        grid.add_row(r.run, data, space, trials_cell(r), *best, ", ".join(r.exports.values()) or "–", human_size(r.bytes))
+        grid.add_row(r.run, data, space, trials_cell(r), *best, ", ".join(r.exports.values()) or "–", readable(r.bytes))
     notes = [f"{r.run}: being searched by {r.searched_by}" for r in runs if r.searched_by is not None]
     notes += [f"{r.run}: {r.problem}" for r in runs if r.problem is not None]
     return Group(grid, *(Text(note) for note in notes))

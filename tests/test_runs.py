@@ -15,6 +15,7 @@ from autosent import runs
 from autosent.export_folder import PRODUCER
 from autosent.leaderboard import rank
 from autosent.lock import folder_lock, run_lock
+from autosent.memory import readable
 from autosent.records import read_records
 from autosent.rundir import EXPORT_DIRS, RunRecord, open_run
 
@@ -37,7 +38,7 @@ def test_runs_lists_each_runs_data_space_trials_best_trial_and_size(cli, finishe
     shown = cli("runs", "--results", str(results))
     row_line = next(line for line in shown.out.splitlines() if line.strip().startswith("done"))
     assert row_line.split()[:7] == ["done", "reviews.csv", "tiny", "2/2", best.trial_id, f"{best.val_cross_entropy:.4f}", "–"]
-    assert row_line.rstrip().endswith(runs.human_size(_size(finished_run)))
+    assert row_line.rstrip().endswith(readable(_size(finished_run)))
     assert cli("runs", "--results", str(results / "none")).out == f"no runs in {results / 'none'}; start one with: autosent search\n"
 
 
@@ -71,7 +72,7 @@ def test_delete_removes_the_run_and_its_export_and_leaves_the_other_runs(cli, fi
     other.mkdir()
     (other / "run.json").write_bytes((finished_run / "run.json").read_bytes())
     kept = snapshot(other)
-    size = runs.human_size(_size(finished_run))
+    size = readable(_size(finished_run))
     result = cli("runs", "--results", str(results), "--delete", "done")
     assert (result.code, result.err) == (0, "")
     assert result.out == f"deleted run done from {results} ({size}, its export/ of trial 1 included)\n"
