@@ -179,7 +179,7 @@ def test_predict_names_the_export_it_used_on_stderr_and_follows_a_newer_one_else
     assert (quiet.code, quiet.err, quiet.out) == (0, "", switched.out)
 
 
-@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\n\r")), min_size=1), st.sampled_from(["\n", "\r\n"]), st.booleans())
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r")), min_size=1), st.sampled_from(["\n", "\r\n"]), st.booleans())
 def test_text_lines_gives_back_each_line_as_written_blank_ones_included(lines, newline, ends_with_newline):
     """Whatever a line holds (U+2028, U+0085, nothing), it is one text, in its place: line k is text k."""
     data = (newline.join(lines) + (newline if ends_with_newline else "")).encode()
