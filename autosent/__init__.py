@@ -1,7 +1,8 @@
 """autosent: AutoML for Keras sentiment classifiers.
 
-The pipeline, one module each: `data` -> `vectorize` -> `hypermodel` -> `tuner` / `search`
--> `records` -> `leaderboard`. The `cli` module only parses and renders.
+The pipeline, one package per stage: `data` -> `text` -> `models` -> `search` -> `runs` ->
+`views` / `ship`. The `cli` module only parses, calls one of them and renders; `errors` holds
+the one-line errors every stage raises, and `layers` is the import an exported model needs.
 """
 
 __version__ = "0.1.0"

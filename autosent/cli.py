@@ -17,9 +17,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from autosent import interrupts
 from autosent.errors import UsageError, io_error_line
-from autosent.records import TrialRecord
+from autosent.runs.records import TrialRecord
+from autosent.search import interrupts
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -117,7 +117,7 @@ def _add_column_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from autosent.rundir import ENSEMBLE_EXPORT_DIR, EXPORT_DIR, REPORT_DIR, REPORT_FILE  # the help names the run layout's folders
+    from autosent.runs.rundir import ENSEMBLE_EXPORT_DIR, EXPORT_DIR, REPORT_DIR, REPORT_FILE  # the help names the run layout's folders
 
     parser = _Parser(prog="autosent", description="Find, train and ship the best Keras sentiment classifier.")
     # --debug is accepted before or after the command name.
@@ -231,9 +231,9 @@ def _load_tensorflow(args: argparse.Namespace) -> None:
 
 def _search_view(args: argparse.Namespace, console, run_name: str):
     """The live view in a terminal, one plain line per trial in a log or a pipe, nothing with --quiet."""
-    from autosent.events import SearchListener
-    from autosent.live import LiveSearchView
-    from autosent.plain_view import PlainSearchView
+    from autosent.views.events import SearchListener
+    from autosent.views.live import LiveSearchView
+    from autosent.views.plain import PlainSearchView
 
     if args.quiet:
         return contextlib.nullcontext(SearchListener())
@@ -243,8 +243,8 @@ def _search_view(args: argparse.Namespace, console, run_name: str):
 
 
 def _search(args: argparse.Namespace) -> int:
-    from autosent.plain_view import best_line
-    from autosent.search import SearchConfig, prepare_search, run_prepared
+    from autosent.search.pipeline import SearchConfig, prepare_search, run_prepared
+    from autosent.views.plain import best_line
 
     # Every SearchConfig field has a search flag of the same name.
     config = SearchConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig)})
@@ -253,7 +253,7 @@ def _search(args: argparse.Namespace) -> int:
     prepared = prepare_search(config)  # bad input fails here, in a moment, before TensorFlow loads
     _load_tensorflow(args)
     if args.dry_run:
-        from autosent.plan import make_plan
+        from autosent.search.plan import make_plan
 
         print("\n".join(prepared.profile.lines()), flush=True)
         print("\n".join(make_plan(prepared).lines()))
@@ -300,7 +300,7 @@ def _export_command(args: argparse.Namespace, run_name: str) -> str:
 
 def _print_failures(failed: list[TrialRecord]) -> None:
     """The summary a search stopped by repeated failures ends with: which trials, and why."""
-    from autosent.live import describe
+    from autosent.views.events import describe
 
     print(f"autosent: stopped: the last {len(failed)} trials failed in a row:", file=sys.stderr)
     for record in failed:
@@ -312,9 +312,9 @@ def _print_failures(failed: list[TrialRecord]) -> None:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from autosent.leaderboard import rows, table
-    from autosent.records import read_records
-    from autosent.rundir import find_run
+    from autosent.runs.records import read_records
+    from autosent.runs.rundir import find_run
+    from autosent.views.leaderboard import rows, table
 
     run_dir = find_run(args.results, args.run)
     records = read_records(run_dir)
@@ -326,9 +326,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from autosent.ensemble import check_ensemble, ship_ensemble
-    from autosent.export import check_trial, ship_trial
-    from autosent.export_folder import MODEL_CARD_FILE
+    from autosent.ship.ensemble import check_ensemble, ship_ensemble
+    from autosent.ship.export import check_trial, ship_trial
+    from autosent.ship.export_folder import MODEL_CARD_FILE
 
     if args.ensemble is not None and args.trial != "best":
         raise UsageError(f"export {args.trial} --ensemble: an ensemble picks its own trials; drop the trial id")
@@ -356,7 +356,7 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
     """The texts to label: arguments, else the lines of --file, else of stdin (bytes that are
     not UTF-8 become U+FFFD, as a model reads them anyway). A blank one is kept, so output
     line k labels input line k (see `_predict`); none with any text is a usage error."""
-    from autosent.predict import text_lines
+    from autosent.ship.predict import text_lines
 
     if args.texts:
         texts, where = args.texts, "the TEXT arguments"
@@ -376,7 +376,7 @@ def _read_texts(args: argparse.Namespace) -> list[str]:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from autosent.predict import Predictor, latest_export
+    from autosent.ship.predict import Predictor, latest_export
 
     texts = _read_texts(args)
     _load_tensorflow(args)
@@ -406,9 +406,9 @@ def _term(term: str) -> str:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from autosent.data.spec import ReadOptions
-    from autosent.evaluation import check_figure_path, evaluate, reliability_diagram, render
-    from autosent.held_out import rows_to_score
-    from autosent.predict import Predictor, export_metadata, latest_export
+    from autosent.ship.evaluate import check_figure_path, evaluate, reliability_diagram, render
+    from autosent.ship.held_out import rows_to_score
+    from autosent.ship.predict import Predictor, export_metadata, latest_export
 
     if args.figure is not None:
         check_figure_path(args.figure)
@@ -427,8 +427,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from autosent.report import make_report
-    from autosent.rundir import find_run
+    from autosent.runs.rundir import find_run
+    from autosent.views.report import make_report
 
     report = make_report(find_run(args.results, args.run), top=args.top)
     print(f"report of run {report.folder.parent.name}: {report.markdown} with {len(report.figures)} figures")
@@ -436,8 +436,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from autosent.memory import readable
-    from autosent.runs import delete_run, summaries, table
+    from autosent.runs.listing import delete_run, summaries, table
+    from autosent.search.memory import readable
 
     if args.delete is not None:
         gone = delete_run(args.results, args.delete)

@@ -26,17 +26,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 
 from autosent.data import load_dataset
-from autosent.metrics import class_probabilities, mcnemar, predicted_classes
-from autosent.sizes import resolve_sizes
-from autosent.space import load_space
+from autosent.search.space import load_space
+from autosent.ship.metrics import class_probabilities, mcnemar, predicted_classes
+from autosent.text.sizes import resolve_sizes
 
 
 def main() -> None:
     import keras
     import tensorflow as tf
 
-    from autosent.hypermodel import SentimentHyperModel, early_stopping
-    from autosent.vectorize import fitted_tokenizer, vectorize
+    from autosent.models.hypermodel import SentimentHyperModel, early_stopping
+    from autosent.text.vectorize import fitted_tokenizer, vectorize
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default="imdb")

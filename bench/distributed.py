@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autosent.records import read_records
+from autosent.runs.records import read_records
 
 SPACE = Path(__file__).with_name("small_space.toml")
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from autosent.events import SearchListener
-from autosent.records import TrialRecord
-from autosent.search import SearchConfig, run_search
+from autosent.runs.records import TrialRecord
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.views.events import SearchListener
 
 SPACE = Path(__file__).with_name("small_space.toml")
 

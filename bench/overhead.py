@@ -25,10 +25,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras
 
 from autosent.data import load_dataset
-from autosent.hypermodel import SentimentHyperModel
-from autosent.search import SearchConfig, run_search
-from autosent.space import load_space
-from autosent.vectorize import fitted_tokenizer, vectorize
+from autosent.models.hypermodel import SentimentHyperModel
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.search.space import load_space
+from autosent.text.vectorize import fitted_tokenizer, vectorize
 
 
 def plain_fit_seconds(space_name: str, limit: int) -> float:

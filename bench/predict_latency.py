@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from autosent.data import load_dataset
-from autosent.predict import Predictor, latest_export
+from autosent.ship.predict import Predictor, latest_export
 
 
 def _latencies_ms(call, texts: list[str]) -> np.ndarray:

@@ -39,11 +39,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 
 from autosent.data import Dataset, load_dataset
-from autosent.events import vectorizer_line
-from autosent.export import export_trial
-from autosent.metrics import Metrics, class_probabilities, classification_metrics, mcnemar, predicted_classes
-from autosent.records import TrialRecord
-from autosent.search import SearchConfig, run_search
+from autosent.runs.records import TrialRecord
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.export import export_trial
+from autosent.ship.metrics import Metrics, class_probabilities, classification_metrics, mcnemar, predicted_classes
+from autosent.views.events import vectorizer_line
 
 TARGET_VAL_ACCURACY = 0.890
 
@@ -95,9 +95,9 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> Scored:
     """The notebook's model's test predictions, trained `epochs` and kept at the last."""
     import keras
 
-    from autosent.hypermodel import SentimentHyperModel
-    from autosent.space import load_space
-    from autosent.vectorize import WORDS, make_vectorizer
+    from autosent.models.hypermodel import SentimentHyperModel
+    from autosent.search.space import load_space
+    from autosent.text.vectorize import WORDS, make_vectorizer
 
     started = time.monotonic()
     keras.utils.set_random_seed(0)
@@ -118,7 +118,7 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> Scored:
 
 def exported_model(folder: Path, dataset: Dataset) -> np.ndarray:
     """The exported model's test predictions, from raw texts as a user's would be."""
-    from autosent.predict import Predictor
+    from autosent.ship.predict import Predictor
 
     return predicted_classes(Predictor(folder).probabilities(dataset.test.texts))
 
@@ -207,7 +207,7 @@ def main() -> None:
 
 def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single: Scored) -> None:
     """The ensemble export beside the best single export, on the same test texts."""
-    from autosent.ensemble import export_ensemble
+    from autosent.ship.ensemble import export_ensemble
 
     started = time.monotonic()
     exported = export_ensemble(args.results, run, args.ensemble)  # into the run's own export-ensemble/

@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from autosent.cli import main as cli_main
-from autosent.search import SearchConfig, run_search
+from autosent.search.pipeline import SearchConfig, run_search
 
 TESTS = Path(__file__).parent
 

@@ -19,9 +19,9 @@ import sys
 
 import tensorflow  # noqa: F401  (imported once here, before the forks, so that no child pays for it)
 
-from autosent import atomic
 from autosent.cli import main
-from autosent.tuner import RecordingHyperband
+from autosent.runs import atomic
+from autosent.search.tuner import RecordingHyperband
 
 
 def die() -> None:

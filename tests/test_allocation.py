@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from conftest import TINY_SPACE, write_reviews_csv
 
-from autosent.allocation import FLOOR, MARGIN, FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
-from autosent.plan import TIMED_BATCHES, hyperband_trials
-from autosent.records import TrialRecord
+from autosent.runs.records import TrialRecord
+from autosent.search.allocation import FLOOR, MARGIN, FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
+from autosent.search.plan import TIMED_BATCHES, hyperband_trials
 
 
 def _stats(**families: tuple[float, float | None]) -> dict[str, FamilyStats]:

@@ -6,10 +6,10 @@ import pytest
 import tensorflow as tf
 from test_hypermodel import SIZES, VOCABULARY, _counts, _inputs
 
-from autosent.hypermodel import SentimentHyperModel
-from autosent.layers import UNKNOWN_WORD, NgramDropout, SpanMask, WordDropout
-from autosent.space import load_space
-from autosent.vectorize import WORDS
+from autosent.models.hypermodel import SentimentHyperModel
+from autosent.models.layers import UNKNOWN_WORD, NgramDropout, SpanMask, WordDropout
+from autosent.search.space import load_space
+from autosent.text.vectorize import WORDS
 
 IDS = np.array([[5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 0]] * 64, dtype="int32")  # 8 words, right-padded
 

@@ -20,7 +20,7 @@ from conftest import TINY_SPACE, run_cli, snapshot, write_reviews_csv
 
 from autosent.data import tfds_source
 from autosent.errors import UsageError
-from autosent.rundir import RunIdentity, RunRecord
+from autosent.runs.rundir import RunIdentity, RunRecord
 
 
 def _write(name: str, content: str | bytes) -> Callable[[Path], None]:

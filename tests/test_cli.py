@@ -13,11 +13,11 @@ import time
 import pytest
 from conftest import RECORD_FIELDS, TESTS, write_reviews_csv
 
-from autosent import search as search_module
-from autosent.distributed import EXPOSED_WARNING
-from autosent.records import read_records
-from autosent.rundir import default_run_name
-from autosent.space import load_space
+from autosent.runs.records import read_records
+from autosent.runs.rundir import default_run_name
+from autosent.search import pipeline as search_module
+from autosent.search.distributed import EXPOSED_WARNING
+from autosent.search.space import load_space
 
 
 def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):

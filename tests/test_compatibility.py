@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from conftest import TESTS
 
-from autosent.export import export_trial
-from autosent.predict import Predictor
-from autosent.records import read_records
-from autosent.rundir import RunRecord
-from autosent.search import SearchConfig, run_search
+from autosent.runs.records import read_records
+from autosent.runs.rundir import RunRecord
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.export import export_trial
+from autosent.ship.predict import Predictor
 
 FIXTURE = TESTS / "fixtures" / "ee3e106"
 

@@ -10,10 +10,11 @@ import sys
 import pytest
 from conftest import snapshot, write_reviews_csv
 
-from autosent import atomic, keras_tuner_internals
-from autosent import tuner as tuner_module
-from autosent.records import read_records
-from autosent.search import SearchConfig, run_search
+from autosent.runs import atomic
+from autosent.runs.records import read_records
+from autosent.search import keras_tuner_internals
+from autosent.search import tuner as tuner_module
+from autosent.search.pipeline import SearchConfig, run_search
 
 
 class Crash(Exception):
@@ -138,7 +139,7 @@ def file_size_limit(size: int):
 
 @pytest.mark.parametrize("limit, unwritten", [(1_000, "run.json"), (10_000, "tuner/trial_0/checkpoint.weights.h5")])
 def test_a_write_the_disk_refuses_is_one_line_naming_the_file_and_the_same_command_resumes(tmp_path, tiny_space, cli, limit, unwritten):
-    """run.json goes through autosent.atomic; a checkpoint is written inside a trial, by Keras."""
+    """run.json goes through autosent.runs.atomic; a checkpoint is written inside a trial, by Keras."""
     write_reviews_csv(tmp_path / "reviews.csv", n=120)
     args = ["search", "--data", "reviews.csv", "--space", str(tiny_space), "--budget", "1", "--run", "f"]
     with file_size_limit(limit):

@@ -13,9 +13,9 @@ from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent.data import load_dataset, load_labelled
 from autosent.errors import UsageError
-from autosent.export import check_export
-from autosent.rundir import RunRecord
-from autosent.search import SearchConfig, run_search
+from autosent.runs.rundir import RunRecord
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.export import check_export
 
 
 def test_csv_binary_with_string_labels(tmp_path):
@@ -92,8 +92,8 @@ def test_a_latin1_file_reads_with_encoding_and_is_refused_without(tmp_path):
 
 
 def test_a_huge_single_text_is_cut_to_the_sequence_length_for_words_and_counted_whole_for_ngrams(tmp_path):
-    from autosent.space import load_space
-    from autosent.vectorize import NGRAMS, WORDS, fitted_tokenizer, vectorize
+    from autosent.search.space import load_space
+    from autosent.text.vectorize import NGRAMS, WORDS, fitted_tokenizer, vectorize
 
     path = write_reviews_csv(tmp_path / "r.csv", n=60)
     huge = " ".join(f"word{i % 5000}" for i in range(1_000_000))  # ~8 MB, a million tokens

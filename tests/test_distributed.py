@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import RECORD_FIELDS, TINY_SPACE, write_reviews_csv
 
-from autosent import search as search_module
-from autosent.devices import distribution_strategy
-from autosent.records import read_records
-from autosent.search import SearchConfig, run_search
+from autosent.runs.records import read_records
+from autosent.search import pipeline as search_module
+from autosent.search.devices import distribution_strategy
+from autosent.search.pipeline import SearchConfig, run_search
 
 pytestmark = pytest.mark.slow
 

@@ -12,15 +12,15 @@ import pytest
 import tensorflow as tf
 from conftest import TINY_SPACE, write_reviews_csv
 
-from autosent import memory
-from autosent.encoders import BUILT_IN, EncoderFamily, families, registry
 from autosent.errors import UsageError
-from autosent.export import export_trial
-from autosent.hypermodel import SentimentHyperModel
-from autosent.predict import Predictor
-from autosent.search import SearchConfig, run_search
-from autosent.space import load_space
-from autosent.vectorize import CHARS, NGRAMS, WORDS
+from autosent.models.encoders import BUILT_IN, EncoderFamily, families, registry
+from autosent.models.hypermodel import SentimentHyperModel
+from autosent.search import memory
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.search.space import load_space
+from autosent.ship.export import export_trial
+from autosent.ship.predict import Predictor
+from autosent.text.vectorize import CHARS, NGRAMS, WORDS
 
 #: What each built-in family built at commit b0005af, before the registry (at fixed hyperparameters,
 #: augmentation on, Keras' seed 0): its layers' names, classes and weight shapes, and the sums of its initial weights.

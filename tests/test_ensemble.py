@@ -14,15 +14,15 @@ from conftest import copy_finished_run
 from test_hypermodel import SIZES, _inputs
 
 from autosent.cli import main as cli_main
-from autosent.ensemble import CANDIDATES, against_best_member, candidates, select, weighted_mean_model
-from autosent.export import export_trial
-from autosent.export_metadata import Ensemble, EnsembleMember, ValComparison, read_metadata
-from autosent.hypermodel import SentimentHyperModel
-from autosent.predict import latest_export
-from autosent.records import TrialRecord
-from autosent.report import REPORTED, make_report
-from autosent.rundir import RUN_ENTRIES
-from autosent.space import load_space
+from autosent.models.hypermodel import SentimentHyperModel
+from autosent.runs.records import TrialRecord
+from autosent.runs.rundir import RUN_ENTRIES
+from autosent.search.space import load_space
+from autosent.ship.ensemble import CANDIDATES, against_best_member, candidates, select, weighted_mean_model
+from autosent.ship.export import export_trial
+from autosent.ship.export_metadata import Ensemble, EnsembleMember, ValComparison, read_metadata
+from autosent.ship.predict import latest_export
+from autosent.views.report import REPORTED, make_report
 
 LABELS = np.array([0, 1] * 50)
 

@@ -7,11 +7,11 @@ import pytest
 from conftest import TINY_SPACE, write_reviews_csv
 
 from autosent.data import GROUPED, SplitRule, load_dataset
-from autosent.evaluation import calibration_bins, expected_calibration_error
-from autosent.export import export_trial
-from autosent.held_out import in_training
-from autosent.metrics import classification_metrics
-from autosent.search import SearchConfig, run_search
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.evaluate import calibration_bins, expected_calibration_error
+from autosent.ship.export import export_trial
+from autosent.ship.held_out import in_training
+from autosent.ship.metrics import classification_metrics
 
 LABELS = ("meh", "neg", "pos")  # strings, three classes
 
@@ -169,7 +169,7 @@ def test_calibration_error_is_zero_when_confidence_matches_accuracy_and_large_wh
 def test_a_figure_that_cannot_be_written_keeps_the_evaluation_and_names_the_figure(cli, three_class_export, monkeypatch):
     import errno
 
-    from autosent import evaluation
+    from autosent.ship import evaluate as evaluation
 
     def disk_full(table, ece, path):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import TINY_SPACE
 
-from autosent.export import export_trial
-from autosent.search import SearchConfig, run_search
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.export import export_trial
 
 POOL = [f"filler{i}" for i in range(40)]
 

@@ -15,17 +15,17 @@ import pytest
 import tensorflow as tf
 from conftest import TINY_SPACE, copy_finished_run, run_cli, write_reviews_csv
 
-from autosent import model_card
 from autosent.data import SplitRule
 from autosent.errors import UsageError
-from autosent.export import export_trial
-from autosent.export_folder import recover
-from autosent.export_metadata import read_metadata
-from autosent.metrics import class_probabilities
-from autosent.predict import Predictor
-from autosent.records import epochs_trained, read_records
-from autosent.report import REPORTED
-from autosent.search import SearchConfig, run_search
+from autosent.runs.records import epochs_trained, read_records
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship import model_card
+from autosent.ship.export import export_trial
+from autosent.ship.export_folder import recover
+from autosent.ship.export_metadata import read_metadata
+from autosent.ship.metrics import class_probabilities
+from autosent.ship.predict import Predictor
+from autosent.views.report import REPORTED
 
 TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
 
@@ -235,7 +235,7 @@ def test_export_refuses_unknown_trial_and_runs_without_finished_trials(searched,
 
 
 def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
-    from autosent.report import make_report
+    from autosent.views.report import make_report
 
     run_dir = searched / "results" / RUN
     report = make_report(run_dir)
@@ -295,7 +295,7 @@ def test_an_ngram_model_ships_with_its_ngram_text_layer_alone(tmp_path, encoder)
 def test_an_export_of_texts_holding_unicode_line_breaks_loads_again(tmp_path):
     """IMDB's reviews hold U+0085 (a mis-decoded ellipsis): Keras would save "film\\x85great" as one
     vocabulary line and read it back as two, and the export would not load."""
-    from autosent.predict import Predictor
+    from autosent.ship.predict import Predictor
 
     path = write_reviews_csv(tmp_path / "reviews.csv", n=120)
     rows = path.read_text(encoding="utf-8").splitlines()

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SPACE, snapshot, unallocatable_space, write_reviews_csv
 
-from autosent import memory
-from autosent import tuner as tuner_module
-from autosent.search import SearchConfig, run_search
+from autosent.search import memory
+from autosent.search import tuner as tuner_module
+from autosent.search.pipeline import SearchConfig, run_search
 
 #: The one-line reason of a trial stopped by a non-finite loss. A learning rate of 1e30 overflows to
 #: nan or to +-inf depending on the model and the machine's arithmetic; the promise is the same.

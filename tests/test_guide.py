@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from autosent.cli import build_parser
 from autosent.data.bundled import BUNDLED
 from autosent.errors import UsageError
-from autosent.export import export_trial
-from autosent.predict import Predictor, text_lines
-from autosent.rundir import TENSORBOARD_DIR, RunRecord, describe_differences, join_run
+from autosent.runs.rundir import TENSORBOARD_DIR, RunRecord, describe_differences, join_run
+from autosent.ship.export import export_trial
+from autosent.ship.predict import Predictor, text_lines
 
 README = (TESTS.parent / "README.md").read_text(encoding="utf-8")
 
@@ -105,6 +105,14 @@ def test_every_command_and_flag_in_the_readmes_use_section_is_the_parsers_and_ev
     for name, sub in commands.items():  # each flag documented somewhere in the README
         missing = {flag for flag in _flags(sub) - {"--help"} if not re.search(rf"{flag}(?![\w-])", README)}
         assert not missing, (name, missing)
+
+
+def test_the_readmes_code_map_is_the_package_listing_one_line_per_package_in_pipeline_order():
+    listed = re.findall(r"^    ([a-z_]+)/ ", _section("Code"), re.MULTILINE)
+    packages = {path.name for path in (TESTS.parent / "autosent").iterdir() if (path / "__init__.py").is_file()}
+    assert sorted(listed) == sorted(packages), "a package the code map leaves out, or a line for one that is gone"
+    stages = ["data", "text", "models", "search", "runs"]
+    assert listed[: len(stages)] == stages, "the code map reads against the flow of the data"
 
 
 def test_the_readme_gives_the_tensorboard_command_where_it_describes_the_run_folder():

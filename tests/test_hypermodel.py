@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autosent.encoders import BUILT_IN
-from autosent.hypermodel import SentimentHyperModel, balanced_class_weights
-from autosent.naive_bayes import log_count_ratios
-from autosent.records import OBJECTIVE, epoch_row
-from autosent.space import load_space
-from autosent.vectorize import CHARS, NGRAMS, WORDS, take_rows
+from autosent.models.encoders import BUILT_IN
+from autosent.models.hypermodel import SentimentHyperModel, balanced_class_weights
+from autosent.models.objective import OBJECTIVE
+from autosent.runs.records import epoch_row
+from autosent.search.space import load_space
+from autosent.text.naive_bayes import log_count_ratios
+from autosent.text.vectorize import CHARS, NGRAMS, WORDS, take_rows
 
 ENCODERS = tuple(f.name for f in BUILT_IN)
 
@@ -127,7 +128,7 @@ def test_nbsvm_starts_as_naive_bayes_and_learns_weights_but_never_its_ratios(tin
 
 @pytest.mark.parametrize("num_classes", [2, 3])
 def test_recorded_val_loss_is_the_cross_entropy_without_the_l2_penalty(num_classes):
-    """Keras' val_loss grows with l2; trials are compared on the data term alone (records.OBJECTIVE)."""
+    """Keras' val_loss grows with l2; trials are compared on the data term alone (objective.OBJECTIVE)."""
     space = load_space("seed")
     hp = _hp("conv1d")
     hp.Fixed("l2", 0.05)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import autosent
-from autosent import keras_tuner_internals
+from autosent.search import keras_tuner_internals
 
 PACKAGE = Path(autosent.__file__).parent
 
@@ -51,7 +51,7 @@ for module in pkgutil.walk_packages(autosent.__path__, "autosent."):
 from keras_tuner.src import config, utils
 from keras_tuner.src.engine.conditions import Parent
 from keras_tuner.src.engine.tuner_utils import SaveBestEpoch
-from autosent import keras_tuner_internals
+from autosent.search import keras_tuner_internals
 def printed_by_a_condition():
     with contextlib.redirect_stdout(io.StringIO()) as out:
         Parent("encoder", ["conv1d"]).to_proto()  # as a distributed search sends each trial
@@ -76,7 +76,7 @@ def test_importing_autosent_changes_nothing_in_keras_tuner_until_install():
     imported, installed, again = json.loads(child.stdout)
     assert imported == {"save_json": "keras_tuner.src.utils", "DEBUG": True, "checkpoint": "keras_tuner.src.engine.tuner_utils",
                         "printed": "conv1d\n"}  # fmt: skip
-    fence = "autosent.keras_tuner_internals"
+    fence = "autosent.search.keras_tuner_internals"
     assert installed == again == {"save_json": fence, "DEBUG": False, "checkpoint": fence, "printed": ""}
 
 
@@ -87,11 +87,11 @@ def test_the_tuner_declares_the_space_keras_tuner_would_discover_without_buildin
     draws (and every run made before) depend on it."""
     import keras_tuner
 
-    from autosent.hypermodel import SentimentHyperModel
-    from autosent.records import OBJECTIVE
-    from autosent.space import load_space
-    from autosent.tuner import RecordingHyperband
-    from autosent.vectorize import CHARS, NGRAMS, WORDS
+    from autosent.models.hypermodel import SentimentHyperModel
+    from autosent.models.objective import OBJECTIVE
+    from autosent.search.space import load_space
+    from autosent.search.tuner import RecordingHyperband
+    from autosent.text.vectorize import CHARS, NGRAMS, WORDS
 
     space = load_space("default")
     space = space.with_sizes({"sequence_length": 16, "max_tokens": 50, "ngram_max_tokens": 50, "char_ngrams": 3, "char_max_tokens": 50})

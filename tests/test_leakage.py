@@ -9,9 +9,9 @@ from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
 from autosent.data import SplitRule, load_dataset
 from autosent.errors import UsageError
-from autosent.export_metadata import read_metadata
-from autosent.search import SearchConfig, prepare_search
-from autosent.standardize import UNICODE
+from autosent.search.pipeline import SearchConfig, prepare_search
+from autosent.ship.export_metadata import read_metadata
+from autosent.text.standardize import UNICODE
 
 SEARCH = ["search", "--space", str(TINY_SPACE), "--budget", "1", "--max-epochs", "1"]
 

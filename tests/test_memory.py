@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SPACE, snapshot, unallocatable_space, write_reviews_csv
 
-from autosent import memory
-from autosent.encoders import BUILT_IN
 from autosent.errors import UsageError
-from autosent.hypermodel import SentimentHyperModel
-from autosent.space import load_space
-from autosent.vectorize import CHARS, NGRAMS, WORDS
+from autosent.models.encoders import BUILT_IN
+from autosent.models.hypermodel import SentimentHyperModel
+from autosent.search import memory
+from autosent.search.space import load_space
+from autosent.text.vectorize import CHARS, NGRAMS, WORDS
 
 ENCODERS = tuple(f.name for f in BUILT_IN)
 

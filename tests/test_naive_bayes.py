@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autosent.naive_bayes import log_count_ratios
+from autosent.text.naive_bayes import log_count_ratios
 
 
 def _counts(dense: list[list[int]]) -> tf.SparseTensor:

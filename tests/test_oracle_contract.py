@@ -4,7 +4,7 @@ As keras-tuner's own `hyperband_test.py` does, each test drives a real oracle th
 `create_trial` / `update_trial` / `end_trial`; here a fake trainer stands in for the tuner and
 writes the trial record a real trial would, with a measured cost. They cover the cost-aware
 allocation (`tuner.CostAwareHyperbandOracle`), the resume repair (`resume.repair_oracle`) and the
-chief's liveness (`distributed`), each through `autosent.keras_tuner_internals`.
+chief's liveness (`distributed`), each through `autosent.search.keras_tuner_internals`.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ import pytest
 from conftest import TINY_SPACE
 from keras_tuner.engine.trial import Trial
 
-from autosent import distributed
-from autosent.keras_tuner_internals import hyperband_rounds
-from autosent.records import COMPLETED, FAILED, OBJECTIVE, TrialRecord, write_record
-from autosent.resume import repair_oracle
-from autosent.space import load_space
-from autosent.tuner import CostAwareHyperbandOracle, split_hyperparameters
+from autosent.models.objective import OBJECTIVE
+from autosent.runs.records import COMPLETED, FAILED, TrialRecord, write_record
+from autosent.search import distributed
+from autosent.search.keras_tuner_internals import hyperband_rounds
+from autosent.search.resume import repair_oracle
+from autosent.search.space import load_space
+from autosent.search.tuner import CostAwareHyperbandOracle, split_hyperparameters
 
 SPACE = load_space(str(TINY_SPACE))
 MAX_EPOCHS, FACTOR = 9, 3

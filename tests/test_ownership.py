@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import TESTS, snapshot
 
-from autosent import export_folder
 from autosent.errors import UsageError
-from autosent.export import check_export, writing
-from autosent.lock import export_lock
+from autosent.runs.lock import export_lock
+from autosent.ship import export_folder
+from autosent.ship.export import check_export, writing
 
 #: An export as autosent wrote them before metadata.json carried a marker (commit ee3e106).
 LEGACY_EXPORT = TESTS / "fixtures" / "ee3e106" / "results" / "old" / "export"
@@ -126,7 +126,7 @@ def test_exports_into_sibling_folders_run_side_by_side(cli, finished_run, tmp_pa
 
 
 def test_an_export_keeps_its_folder_locked_from_the_swap_until_its_backup_is_gone(tmp_path):
-    from autosent.lock import folder_lock
+    from autosent.runs.lock import folder_lock
 
     out = tmp_path / "model"
     with export_lock(out):

@@ -4,9 +4,9 @@ import json
 
 from rich.console import Console
 
-from autosent.leaderboard import rank, rows, table
-from autosent.records import TrialRecord, epochs_trained, history_rows, read_records, summarise, write_record
-from autosent.report import markdown
+from autosent.runs.records import TrialRecord, epochs_trained, history_rows, rank, read_records, summarise, write_record
+from autosent.views.leaderboard import rows, table
+from autosent.views.report import markdown
 
 
 def _record(
@@ -104,7 +104,7 @@ def test_records_written_before_the_rename_read_with_todays_names(tmp_path):
 def test_a_run_with_three_classes_logs_macro_f1_and_its_leaderboard_shows_it(tmp_path):
     from conftest import TINY_SPACE, write_reviews_csv
 
-    from autosent.search import SearchConfig, run_search
+    from autosent.search.pipeline import SearchConfig, run_search
 
     write_reviews_csv(tmp_path / "r.csv", n=150, labels=("meh", "neg", "pos"))
     outcome = run_search(SearchConfig(data=str(tmp_path / "r.csv"), space=str(TINY_SPACE), budget=2, results=tmp_path / "results"))

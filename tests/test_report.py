@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from autosent.evaluation import calibration_bins, reliability_figure
-from autosent.leaderboard import rank
-from autosent.records import CROSS_ENTROPY, OBJECTIVE, TrialRecord, read_records
-from autosent.report import (
+from autosent.models.objective import CROSS_ENTROPY, OBJECTIVE
+from autosent.runs.records import TrialRecord, rank, read_records
+from autosent.ship.evaluate import calibration_bins, reliability_figure
+from autosent.views.report import (
     MIN_SPAN,
     curves_figure,
     encoder_scores,

@@ -11,13 +11,12 @@ import os
 import pytest
 from conftest import snapshot
 
-from autosent import runs
-from autosent.export_folder import PRODUCER
-from autosent.leaderboard import rank
-from autosent.lock import folder_lock, run_lock
-from autosent.memory import readable
-from autosent.records import read_records
-from autosent.rundir import EXPORT_DIRS, RunRecord, open_run
+from autosent.runs import listing as runs
+from autosent.runs.lock import folder_lock, run_lock
+from autosent.runs.records import rank, read_records
+from autosent.runs.rundir import EXPORT_DIRS, RunRecord, open_run
+from autosent.search.memory import readable
+from autosent.ship.export_folder import PRODUCER
 
 
 def _size(folder) -> int:

@@ -11,11 +11,11 @@ import pytest
 import tensorflow as tf
 
 from autosent.data import Dataset, Split
-from autosent.export import export_trial
-from autosent.profile import profile
-from autosent.records import read_records
-from autosent.search import SearchConfig, run_search
-from autosent.space import SPACES_DIR, load_space
+from autosent.data.profile import profile
+from autosent.runs.records import read_records
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.search.space import SPACES_DIR, load_space
+from autosent.ship.export import export_trial
 
 #: Everyday characters that say nothing of a review's label, and the phrases that do.
 FILLER = "我们这个酒店房间书本东西买了一次还是觉得服务前台早餐位置附近价格性能质量包装快递"
@@ -89,7 +89,7 @@ def test_an_export_computes_only_the_inputs_its_model_reads(chinese_run):
     records = read_records(chinese_run / "results" / "zh")
     nbsvm = next(r for r in records if r.encoder == "nbsvm")
     result = export_trial(chinese_run / "results", "zh", trial=nbsvm.trial_id, out=chinese_run / "export-nbsvm")
-    from autosent.predict import Predictor
+    from autosent.ship.predict import Predictor
 
     names = {layer.name for layer in Predictor(result.out).model.layers}
     assert "ngrams_vectorizer" in names and not names & {"chars_vectorizer", "words_vectorizer"}, names

@@ -7,12 +7,12 @@ import keras
 import pytest
 from conftest import RECORD_FIELDS, write_reviews_csv
 
-from autosent import tuner as tuner_module
 from autosent.errors import UsageError
-from autosent.events import SearchListener
-from autosent.export import export_trial
-from autosent.records import read_records
-from autosent.search import SearchConfig, run_search
+from autosent.runs.records import read_records
+from autosent.search import tuner as tuner_module
+from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.export import export_trial
+from autosent.views.events import SearchListener
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from autosent.records import COMPLETED, TrialRecord
-from autosent.selection import SMALL_VAL, select_best
+from autosent.runs.records import COMPLETED, TrialRecord
+from autosent.ship.selection import SMALL_VAL, select_best
 
 
 def _record(trial_id: str, encoder: str, val_cross_entropy: float, seconds_per_epoch: float) -> TrialRecord:

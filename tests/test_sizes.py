@@ -3,8 +3,8 @@
 import pytest
 
 from autosent.errors import UsageError
-from autosent.sizes import resolve_sizes
-from autosent.space import load_space
+from autosent.search.space import load_space
+from autosent.text.sizes import resolve_sizes
 
 
 def _texts(words_per_text: int, n: int = 200) -> list[str]:
@@ -55,8 +55,8 @@ def test_bad_rules_are_refused_naming_the_key(tmp_path, line, mentions):
 def test_character_ngrams_counted_by_distinct_word_are_the_counts_text_by_text():
     from collections import Counter
 
-    from autosent.sizes import REPEATED_LIST, char_counts
-    from autosent.standardize import char_ngrams
+    from autosent.text.sizes import REPEATED_LIST, char_counts
+    from autosent.text.standardize import char_ngrams
 
     texts = ["the film, the FILM!", "Straße 房间很好 :)", " ".join(["the"] * (REPEATED_LIST + 3)), "a\u3000b\x85c"]
     assert char_counts(texts, 4) == Counter(gram for text in texts for gram in char_ngrams(text, 4))

@@ -5,9 +5,9 @@ from pathlib import Path
 import keras_tuner
 import pytest
 
-from autosent.encoders import BUILT_IN
 from autosent.errors import UsageError
-from autosent.space import load_space
+from autosent.models.encoders import BUILT_IN
+from autosent.search.space import load_space
 
 ENCODERS = tuple(f.name for f in BUILT_IN)
 

@@ -6,7 +6,7 @@ from autosent.data import SplitRule, load_dataset
 from autosent.data.bundled import load_bundled
 from autosent.data.leakage import group_ids
 from autosent.data.split import stratified_split, subsample
-from autosent.standardize import UNICODE
+from autosent.text.standardize import UNICODE
 
 
 def test_imdb_row_by_row_split_is_20000_2500_2500_of_disjoint_rows():

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autosent.errors import UsageError
-from autosent.space import SearchSpace, load_space
-from autosent.standardize import (
+from autosent.search.space import SearchSpace, load_space
+from autosent.text.standardize import (
     SPLIT,
     STANDARDIZERS,
     STRIP,
@@ -17,7 +17,7 @@ from autosent.standardize import (
     char_ngrams,
     words,
 )
-from autosent.vectorize import make_char_vectorizer, make_vectorizer
+from autosent.text.vectorize import make_char_vectorizer, make_vectorizer
 
 #: ASCII, its punctuation and whitespace, letters Keras does not lower-case, and whitespace TensorFlow does not split at.
 ALPHABET = st.sampled_from([*"aZ09 \t\n.,'!/-_:", "http://", "don't", "É", "é", "\u2003", "\x85"])
@@ -115,7 +115,7 @@ def test_exports_made_with_the_former_registered_standardisation_still_load(tmp_
     import keras
     import tensorflow as tf
 
-    from autosent.layers import strip_punctuation_and_line_breaks
+    from autosent.models.layers import strip_punctuation_and_line_breaks
 
     assert keras.saving.get_registered_name(strip_punctuation_and_line_breaks) == "autosent>standardize"
     layer = keras.layers.TextVectorization(standardize=strip_punctuation_and_line_breaks, vocabulary=["a", "b", "cd"])

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from autosent.layers import TfidfScores
-from autosent.tfidf import inverse_document_frequencies
+from autosent.models.layers import TfidfScores
+from autosent.text.tfidf import inverse_document_frequencies
 
 # Id 0 counts out-of-vocabulary n-grams, which the model skips. Three texts.
 COUNTS = [[5, 2, 1, 0], [0, 0, 1, 3], [1, 1, 0, 0]]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_SPACE, snapshot, write_reviews_csv
 
-from autosent.distributed import Cluster
+from autosent.search.distributed import Cluster
 
 SEARCH = ["search", "--space", str(TINY_SPACE), "--budget", "1", "--max-epochs", "1"]
 
@@ -274,7 +274,7 @@ def test_only_a_loopback_chief_counts_as_private(host, private):
 
 
 def test_a_second_export_into_the_same_folder_is_refused_while_one_runs(cli, finished_run):
-    from autosent.lock import export_lock
+    from autosent.runs.lock import export_lock
 
     with export_lock(finished_run / "export"):  # what a running export of `done` holds
         cli("export", "--run", "done").assert_usage_error("another autosent export is writing into results/done/export right now")

@@ -10,11 +10,11 @@ from conftest import TESTS, TINY_SPACE, write_reviews_csv
 
 from autosent.data.spec import ReadOptions
 from autosent.errors import UsageError
-from autosent.export_metadata import ExportMetadata, MetadataError
-from autosent.metrics import ClassMetrics, Metrics, classification_metrics
-from autosent.report import REPORTED
-from autosent.rundir import RUN_FILE, RunIdentity, RunRecord
-from autosent.search import SearchConfig, prepare_search
+from autosent.runs.rundir import RUN_FILE, RunIdentity, RunRecord
+from autosent.search.pipeline import SearchConfig, prepare_search
+from autosent.ship.export_metadata import ExportMetadata, MetadataError
+from autosent.ship.metrics import ClassMetrics, Metrics, classification_metrics
+from autosent.views.report import REPORTED
 
 LEGACY_METADATA = TESTS / "fixtures" / "ee3e106" / "results" / "old" / "export" / "metadata.json"
 

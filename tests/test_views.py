@@ -9,14 +9,14 @@ import pytest
 from rich.console import Console
 
 from autosent import cli as cli_module
-from autosent import search as search_module
-from autosent.leaderboard import markdown, rank, rows, table
-from autosent.live import LiveSearchView
-from autosent.pace import TrialPace
-from autosent.plain_view import PlainSearchView, best_line
-from autosent.records import TrialRecord, write_record
-from autosent.rundir import RUN_FILE
-from autosent.search import SearchOutcome
+from autosent.runs.records import TrialRecord, rank, write_record
+from autosent.runs.rundir import RUN_FILE
+from autosent.search import pipeline as search_module
+from autosent.search.pipeline import SearchOutcome
+from autosent.views.leaderboard import markdown, rows, table
+from autosent.views.live import LiveSearchView
+from autosent.views.pace import TrialPace
+from autosent.views.plain import PlainSearchView, best_line
 
 #: Hyperparameters as the default space draws them, binary noise included.
 HPS = {"encoder": "bigru", "units": 64, "embedding_dim": 128, "dropout": 0.30000000000000004, "l2": 1.24e-06, "learning_rate": 0.00071}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autosent.encoders import EncoderFamily, register
-from autosent.encoders.registry import WORDS, Context, Cost, Param, builtin
+from autosent.models.encoders import EncoderFamily, register
+from autosent.models.encoders.registry import WORDS, Context, Cost, Param, builtin
 
 
 def _build(context: Context, inputs: dict[str, Any], values: dict[str, Any]):

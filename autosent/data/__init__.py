@@ -25,12 +25,12 @@ from autosent.data.leakage import SplitRule, check_no_overlap, group_ids
 from autosent.data.split import stratified_split, subsample
 from autosent.data.tfds_source import load_tfds
 from autosent.errors import UsageError
-from autosent.standardize import UNICODE
+from autosent.text.standardize import UNICODE
 
 __all__ = ["Dataset", "Split", "SplitRule", "load_dataset", "load_labelled", "stratified_split"]
 
 #: The split rule of a caller that names none: rows with the same Unicode-aware words are one text.
-#: A search names its space's standardisation instead (`search.prepare_search`).
+#: A search names its space's standardisation instead (`search.pipeline.prepare_search`).
 GROUPED = SplitRule(grouped_by=UNICODE)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autosent.errors import UsageError
-from autosent.standardize import STANDARDIZERS, words
+from autosent.text.standardize import STANDARDIZERS, words
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The data settings of a search, a run and an evaluation, as one record: `DataSpec`.
 
-A search is given them as flags (`search.SearchConfig`), a run keeps them in `run.json`
+A search is given them as flags (`search.pipeline.SearchConfig`), a run keeps them in `run.json`
 (`rundir.RunRecord`) so that export reads its very rows again (`run_data`), and evaluate
 reads a file with the same column flags (`ReadOptions`). Each builds a `DataSpec`, and
 `DataSpec.load` is the one place they become `load_dataset`'s arguments.

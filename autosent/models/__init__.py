@@ -1,0 +1,6 @@
+"""Models: the keras-tuner hypermodel, the encoder families it builds from, and autosent's Keras layers.
+
+`hypermodel` (named inputs -> an encoder family -> dropout -> dense head with L2), `encoders/`
+(one module per family, read through its registry), `layers` (the text, n-gram and tf-idf layers
+an export holds), `keras_internals` (every use of Keras' private API).
+"""
