@@ -26,8 +26,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 
 from autosent.data import load_dataset
+from autosent.models.outputs import class_probabilities, predicted_classes
 from autosent.search.space import load_space
-from autosent.ship.metrics import class_probabilities, mcnemar, predicted_classes
+from autosent.ship.metrics import mcnemar
 from autosent.text.sizes import resolve_sizes
 
 
@@ -54,7 +55,7 @@ def main() -> None:
     hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, 0, data)
     train = tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
     val = tf.data.Dataset.from_tensor_slices((data.x_val, data.y_val))
-    test_inputs = tf.data.Dataset.from_tensor_slices(data.x_test).batch(512)
+    test_inputs = tf.data.Dataset.from_tensor_slices(dataset.test.texts).batch(512).map(tokenizer)  # the search never tokenises test
     settings = {"none": (0.0, 0.0), f"word_dropout {args.word_dropout:g}": (args.word_dropout, 0.0),
                 f"span_mask {args.span_mask:g}": (0.0, args.span_mask)}  # fmt: skip
     print(f"{args.data}: train {len(dataset.train):,} / val {len(dataset.val):,} / test {len(dataset.test):,}; {os.cpu_count()} CPU cores", flush=True)
@@ -72,7 +73,7 @@ def main() -> None:
                                      callbacks=[early_stopping(space.patience)], verbose=0)  # fmt: skip
             minutes = (time.monotonic() - started) / 60
             best = int(np.argmin(history.history["val_cross_entropy"]))
-            correct = predicted_classes(class_probabilities(model.predict(test_inputs, verbose=0))) == data.y_test
+            correct = predicted_classes(class_probabilities(model.predict(test_inputs, verbose=0))) == dataset.test.labels
             paired = ""
             if plain_correct is None:
                 plain_correct = correct

@@ -39,10 +39,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 
 from autosent.data import Dataset, load_dataset
+from autosent.models.outputs import class_probabilities, predicted_classes
 from autosent.runs.records import TrialRecord
 from autosent.search.pipeline import SearchConfig, run_search
 from autosent.ship.export import export_trial
-from autosent.ship.metrics import Metrics, class_probabilities, classification_metrics, mcnemar, predicted_classes
+from autosent.ship.metrics import Metrics, classification_metrics, mcnemar
 from autosent.views.events import vectorizer_line
 
 TARGET_VAL_ACCURACY = 0.890
@@ -97,7 +98,8 @@ def seed_notebook_model(dataset: Dataset, epochs: int) -> Scored:
 
     from autosent.models.hypermodel import SentimentHyperModel
     from autosent.search.space import load_space
-    from autosent.text.vectorize import WORDS, make_vectorizer
+    from autosent.text.inputs import WORDS
+    from autosent.text.vectorize import make_vectorizer
 
     started = time.monotonic()
     keras.utils.set_random_seed(0)

@@ -9,7 +9,7 @@ from test_hypermodel import SIZES, VOCABULARY, _counts, _inputs
 from autosent.models.hypermodel import SentimentHyperModel
 from autosent.models.layers import UNKNOWN_WORD, NgramDropout, SpanMask, WordDropout
 from autosent.search.space import load_space
-from autosent.text.vectorize import WORDS
+from autosent.text.inputs import WORDS
 
 IDS = np.array([[5, 6, 7, 8, 9, 10, 11, 12, 0, 0, 0, 0]] * 64, dtype="int32")  # 8 words, right-padded
 

@@ -170,7 +170,7 @@ def test_a_figure_in_a_read_only_folder_is_refused_before_the_model_runs(workdir
 
 def test_a_failed_atomic_write_names_the_file_not_its_temp_file(workdir):
     _read_only_folder(workdir)
-    code = "from autosent import atomic\ntry:\n    atomic.write_bytes('locked/fig.png', b'x')\nexcept OSError as e:\n    print(e.filename)"
+    code = "from autosent.runs import atomic\ntry:\n    atomic.write_bytes('locked/fig.png', b'x')\nexcept OSError as e:\n    print(e.filename)"
     command = [*_without_root_override(), sys.executable, "-c", code]
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, check=False)
     assert result.stdout.strip() == "locked/fig.png", result.stdout + result.stderr

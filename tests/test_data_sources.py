@@ -93,7 +93,8 @@ def test_a_latin1_file_reads_with_encoding_and_is_refused_without(tmp_path):
 
 def test_a_huge_single_text_is_cut_to_the_sequence_length_for_words_and_counted_whole_for_ngrams(tmp_path):
     from autosent.search.space import load_space
-    from autosent.text.vectorize import NGRAMS, WORDS, fitted_tokenizer, vectorize
+    from autosent.text.inputs import NGRAMS, WORDS
+    from autosent.text.vectorize import fitted_tokenizer, vectorize
 
     path = write_reviews_csv(tmp_path / "r.csv", n=60)
     huge = " ".join(f"word{i % 5000}" for i in range(1_000_000))  # ~8 MB, a million tokens
@@ -104,7 +105,7 @@ def test_a_huge_single_text_is_cut_to_the_sequence_length_for_words_and_counted_
     data = vectorize(dataset, tokenizer)
     assert data.x_train[WORDS].shape == (len(dataset.train), space.sequence_length)
     assert tuple(data.x_train[NGRAMS].dense_shape) == (len(dataset.train), tokenizer.vocabulary_sizes[NGRAMS])
-    split, x = next((s, x) for s, x in ((dataset.train, data.x_train), (dataset.val, data.x_val), (dataset.test, data.x_test)) if huge in s.texts)
+    split, x = next((s, x) for s, x in ((dataset.train, data.x_train), (dataset.val, data.x_val)) if huge in s.texts)
     row = next(i for i, text in enumerate(split.texts) if text == huge)
     counted = x[NGRAMS].values.numpy()[x[NGRAMS].indices.numpy()[:, 0] == row].sum()
     assert counted == 2 * 1_000_000 - 1  # every unigram and bigram, known or not

@@ -20,7 +20,7 @@ from autosent.search.pipeline import SearchConfig, run_search
 from autosent.search.space import load_space
 from autosent.ship.export import export_trial
 from autosent.ship.predict import Predictor
-from autosent.text.vectorize import CHARS, NGRAMS, WORDS
+from autosent.text.inputs import CHARS, NGRAMS, WORDS
 
 #: What each built-in family built at commit b0005af, before the registry (at fixed hyperparameters,
 #: augmentation on, Keras' seed 0): its layers' names, classes and weight shapes, and the sums of its initial weights.

@@ -17,13 +17,13 @@ from conftest import TINY_SPACE, copy_finished_run, run_cli, write_reviews_csv
 
 from autosent.data import SplitRule
 from autosent.errors import UsageError
+from autosent.models.outputs import class_probabilities
 from autosent.runs.records import epochs_trained, read_records
 from autosent.search.pipeline import SearchConfig, run_search
 from autosent.ship import model_card
 from autosent.ship.export import export_trial
 from autosent.ship.export_folder import recover
 from autosent.ship.export_metadata import read_metadata
-from autosent.ship.metrics import class_probabilities
 from autosent.ship.predict import Predictor
 from autosent.views.report import REPORTED
 

@@ -10,8 +10,9 @@ from autosent.models.hypermodel import SentimentHyperModel, balanced_class_weigh
 from autosent.models.objective import OBJECTIVE
 from autosent.runs.records import epoch_row
 from autosent.search.space import load_space
+from autosent.text.inputs import CHARS, NGRAMS, WORDS
 from autosent.text.naive_bayes import log_count_ratios
-from autosent.text.vectorize import CHARS, NGRAMS, WORDS, take_rows
+from autosent.text.vectorize import take_rows
 
 ENCODERS = tuple(f.name for f in BUILT_IN)
 

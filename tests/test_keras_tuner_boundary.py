@@ -91,7 +91,7 @@ def test_the_tuner_declares_the_space_keras_tuner_would_discover_without_buildin
     from autosent.models.objective import OBJECTIVE
     from autosent.search.space import load_space
     from autosent.search.tuner import RecordingHyperband
-    from autosent.text.vectorize import CHARS, NGRAMS, WORDS
+    from autosent.text.inputs import CHARS, NGRAMS, WORDS
 
     space = load_space("default")
     space = space.with_sizes({"sequence_length": 16, "max_tokens": 50, "ngram_max_tokens": 50, "char_ngrams": 3, "char_max_tokens": 50})

@@ -12,7 +12,7 @@ from autosent.models.encoders import BUILT_IN
 from autosent.models.hypermodel import SentimentHyperModel
 from autosent.search import memory
 from autosent.search.space import load_space
-from autosent.text.vectorize import CHARS, NGRAMS, WORDS
+from autosent.text.inputs import CHARS, NGRAMS, WORDS
 
 ENCODERS = tuple(f.name for f in BUILT_IN)
 

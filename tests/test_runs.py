@@ -11,7 +11,7 @@ import os
 import pytest
 from conftest import snapshot
 
-from autosent.runs import listing as runs
+from autosent.runs import listing
 from autosent.runs.lock import folder_lock, run_lock
 from autosent.runs.records import rank, read_records
 from autosent.runs.rundir import EXPORT_DIRS, RunRecord, open_run
@@ -132,7 +132,7 @@ def test_delete_is_refused_while_an_export_writes_into_the_run(cli, finished_run
 
 def test_a_deletion_cut_short_leaves_a_run_that_is_listed_and_deleted_again(cli, finished_run, monkeypatch):
     removed = []
-    real_remove = runs.removal.remove
+    real_remove = listing.removal.remove
 
     def remove_then_die(path):
         if len(removed) == 2:
@@ -140,10 +140,10 @@ def test_a_deletion_cut_short_leaves_a_run_that_is_listed_and_deleted_again(cli,
         removed.append(path.name)
         real_remove(path)
 
-    monkeypatch.setattr(runs.removal, "remove", remove_then_die)
+    monkeypatch.setattr(listing.removal, "remove", remove_then_die)
     assert cli("runs", "--results", str(finished_run.parent), "--delete", "done").code == 130
     assert (finished_run / "run.json").exists() and "run.json" not in removed
-    monkeypatch.setattr(runs.removal, "remove", real_remove)
+    monkeypatch.setattr(listing.removal, "remove", real_remove)
     assert [row["run"] for row in json.loads(cli("runs", "--results", str(finished_run.parent), "--json").out)] == ["done"]
     assert cli("runs", "--results", str(finished_run.parent), "--delete", "done").code == 0
     assert not finished_run.exists()

@@ -11,9 +11,9 @@ import pytest
 import tensorflow as tf
 
 from autosent.data import Dataset, Split
-from autosent.data.profile import profile
 from autosent.runs.records import read_records
 from autosent.search.pipeline import SearchConfig, run_search
+from autosent.search.profile import profile
 from autosent.search.space import SPACES_DIR, load_space
 from autosent.ship.export import export_trial
 

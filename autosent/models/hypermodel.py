@@ -19,13 +19,13 @@ from autosent.models.encoders import family
 from autosent.models.encoders.registry import Context
 from autosent.models.keras_internals import build_before_fit
 from autosent.models.layers import MacroF1
-from autosent.models.objective import CROSS_ENTROPY, OBJECTIVE
+from autosent.models.objective import CROSS_ENTROPY, OBJECTIVE, needs_macro_f1
 from autosent.search import keras_tuner_internals
 from autosent.search.space import SearchSpace
-from autosent.ship.metrics import needs_macro_f1
+from autosent.text.inputs import COUNTS
 from autosent.text.naive_bayes import log_count_ratios
 from autosent.text.tfidf import inverse_document_frequencies
-from autosent.text.vectorize import COUNTS, Vectorized
+from autosent.text.vectorize import Vectorized
 
 
 def reads(encoder: str) -> tuple[str, ...]:
@@ -96,7 +96,7 @@ class SentimentHyperModel(keras_tuner.HyperModel):
         values = space.declare_all(hp)  # None for what this trial's encoder does not read
         encoder = family(values["encoder"])
 
-        # Every model of a run takes the run's inputs (vectorize.WORDS, NGRAMS, CHARS: those its
+        # Every model of a run takes the run's inputs (inputs.WORDS, NGRAMS, CHARS: those its
         # tokenizer makes), so one dataset feeds every trial; each family reads one or two.
         inputs = {
             name: keras.Input(shape=(size,), sparse=True, name=name) if name in COUNTS else

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from autosent.ship.metrics import class_probabilities, predicted_classes
+from autosent.models.outputs import class_probabilities, predicted_classes
 from autosent.text import standardize
 
 PACKAGE = "autosent"
@@ -361,7 +361,7 @@ class TextClassifier(keras.Model):
         return super().predict(_text_batch(x), *args, **kwargs)
 
     def predict_labels(self, texts, batch_size: int | None = None) -> list[str]:
-        """Each text's class name (ties as `metrics.predicted_classes`: exactly 0.5 is label_names[1])."""
+        """Each text's class name (ties as `outputs.predicted_classes`: exactly 0.5 is label_names[1])."""
         probabilities = class_probabilities(self.predict(texts, batch_size=batch_size, verbose=0))
         return [self.label_names[k] for k in predicted_classes(probabilities)]
 
@@ -370,7 +370,7 @@ class TextClassifier(keras.Model):
         probabilities = self(texts, training=False)
         if probabilities.shape[-1] == 1:  # a sigmoid head: P(label_names[1])
             probabilities = tf.concat([1.0 - probabilities, probabilities], axis=1)
-            chosen = tf.cast(probabilities[:, 1] >= 0.5, tf.int32)  # the tie rule of metrics.predicted_classes
+            chosen = tf.cast(probabilities[:, 1] >= 0.5, tf.int32)  # the tie rule of outputs.predicted_classes
         else:
             chosen = tf.argmax(probabilities, axis=1, output_type=tf.int32)
         return {"probabilities": probabilities, "label": tf.gather(tf.constant(self.label_names), chosen)}

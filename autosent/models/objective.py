@@ -1,4 +1,7 @@
-"""The metric names the hypermodel logs and everything after it reads: records, views, selection."""
+"""The metric names the hypermodel logs and everything after it reads (records, views, selection),
+and when macro-F1 is one of them."""
+
+import numpy as np
 
 # What trials are ranked, early-stopped and picked by: the validation cross-entropy alone.
 # Keras' val_loss adds the L2 penalty (`model.losses`) even when evaluating, so it grows
@@ -7,5 +10,18 @@
 # it (and nothing called loss) under the same name.
 CROSS_ENTROPY = "cross_entropy"
 OBJECTIVE = f"val_{CROSS_ENTROPY}"
-#: Logged only where accuracy alone misleads (`ship.metrics.needs_macro_f1`): many or imbalanced classes.
+#: Logged only where accuracy alone misleads (`needs_macro_f1`): many or imbalanced classes.
 MACRO_F1 = "macro_f1"
+
+#: Classes are imbalanced when the smallest has under this share of the largest's texts.
+IMBALANCE_RATIO = 0.5
+
+
+def needs_macro_f1(class_counts) -> bool:
+    """Whether accuracy alone misleads: more than two classes, or imbalanced ones.
+
+    Then a model that ignores a small class still scores a high accuracy; macro-F1 (each
+    class's F1, averaged) does not let it.
+    """
+    counts = np.asarray(class_counts)
+    return len(counts) > 2 or counts.min() < IMBALANCE_RATIO * counts.max()

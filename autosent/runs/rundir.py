@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from autosent.data.leakage import SplitRule
-from autosent.data.profile import DataProfile
 from autosent.data.spec import DataSpec, ReadOptions
 from autosent.errors import UsageError, first_line
 from autosent.runs import atomic, removal
 from autosent.runs.lock import LOCK_FILE, run_lock
+from autosent.search.profile import DataProfile
 from autosent.ship import export_folder
 
 # The layout of a run folder; every module that writes into one takes its names from here.

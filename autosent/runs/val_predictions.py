@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from autosent.errors import UsageError
+from autosent.models.outputs import class_probabilities
 from autosent.runs import atomic
 from autosent.runs.records import TrialRecord
 from autosent.runs.rundir import TUNER_DIR, VAL_PREDICTIONS_DIR
-from autosent.ship.metrics import class_probabilities
 
 
 def _path(run_dir: Path, trial_id: str) -> Path:

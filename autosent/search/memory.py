@@ -1,6 +1,6 @@
 """Whether one model of a space fits in this machine's memory, decided before a run is written.
 
-Each size of a space is validated on its own (`space.MAX_SIZE`), but together sizes multiply:
+Each size of a space is validated on its own (`encoders.registry.MAX_SIZE`), but together sizes multiply:
 a Conv1D of 65,536 units over a 65,536-wide embedding holds 86 GB of kernel, and keras-tuner
 would allocate it long after the run folder was written. `check_fits` estimates, for each
 encoder family a space can pick, the memory its largest model needs to train (every size at

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from autosent.data import Dataset, SplitRule
 from autosent.data.files import check_encoding
-from autosent.data.profile import DataProfile, profile
 from autosent.data.spec import DataSpec, ReadOptions
 from autosent.errors import UsageError
 from autosent.models.objective import OBJECTIVE
@@ -38,6 +37,7 @@ from autosent.runs.rundir import (
 from autosent.search.devices import distribution_strategy
 from autosent.search.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
 from autosent.search.memory import check_fits
+from autosent.search.profile import DataProfile, profile
 from autosent.search.space import SearchSpace, load_space
 from autosent.text.sizes import resolve_sizes
 from autosent.views.events import SearchListener

@@ -41,8 +41,9 @@ else:  # pragma: no cover
 
 from autosent.errors import UsageError
 from autosent.models.encoders import registry
-from autosent.models.encoders.registry import CHARS, NGRAMS, Param
+from autosent.models.encoders.registry import Param
 from autosent.text import standardize
+from autosent.text.inputs import CHARS, NGRAMS
 
 #: Where the bundled spaces live: package data, so that a wheel carries them, and plain
 #: files in the source tree, so that an editable install reads the edited ones.

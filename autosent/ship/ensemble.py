@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from autosent.errors import UsageError
+from autosent.models.outputs import predicted_classes
 from autosent.runs import val_predictions
 from autosent.runs.records import TrialRecord, rank
 from autosent.runs.rundir import ENSEMBLE_EXPORT_DIR
@@ -46,7 +47,7 @@ from autosent.ship.export import (
     writing,
 )  # fmt: skip
 from autosent.ship.export_metadata import Ensemble, EnsembleMember, McNemarComparison, ValComparison
-from autosent.ship.metrics import classification_metrics, mcnemar, predicted_classes
+from autosent.ship.metrics import classification_metrics, mcnemar
 from autosent.ship.selection import NOISE_SE, family_leaders, paired_difference
 
 #: The most members an ensemble may have, and how many of the best trials by val cross-entropy

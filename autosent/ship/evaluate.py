@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from autosent.errors import UsageError
+from autosent.models.outputs import predicted_classes
 from autosent.runs import atomic
 from autosent.ship.held_out import ScoredRows
-from autosent.ship.metrics import Metrics, classification_metrics, predicted_classes
+from autosent.ship.metrics import Metrics, classification_metrics
 from autosent.views.markdown import table
 
 #: Equal-width confidence bins of the calibration error and the reliability diagram.

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autosent.models.outputs import class_probabilities, predicted_classes
 from autosent.ship.inference import predict_in_batches
-from autosent.ship.metrics import class_probabilities, predicted_classes
 from autosent.text.standardize import words
 
 #: Distinct words occlusion tries per text: one forward pass each, so the cost stays bounded.

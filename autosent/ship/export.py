@@ -1,7 +1,7 @@
 """Export: retrain a trial to its best epoch, test it, and ship a raw-text-in model.
 
 Three steps, each its own function: `Trainer.retrain` rebuilds a trial's model from its
-hyperparameters and trains it from scratch; `evaluate` scores the end-to-end model on the
+hyperparameters and trains it from scratch; `test_split_metrics` scores the end-to-end model on the
 test split, which no search step touched; `export_folder.write` ships it. `check_trial`
 checks everything that can be refused first, without TensorFlow, so that a refusal is quick
 and quiet (importing this module loads none either); `ship_trial` then trains and writes
@@ -245,7 +245,7 @@ def test_probabilities(model, dataset: Dataset):
     """(n, K) test-split probabilities of an end-to-end model, read from raw texts as a user's would be."""
     import tensorflow as tf
 
-    from autosent.ship.metrics import class_probabilities
+    from autosent.models.outputs import class_probabilities
 
     return class_probabilities(model.predict(tf.constant(dataset.test.texts), batch_size=512, verbose=0))
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from autosent.data.leakage import SplitRule
-from autosent.data.profile import DataProfile
 from autosent.errors import UsageError, first_line
 from autosent.runs.records import upgrade_history
+from autosent.search.profile import DataProfile
 from autosent.ship.export_folder import FORMAT, METADATA_FILE, PRODUCER
 from autosent.ship.metrics import Metrics
 from autosent.ship.selection import NOISE_SE, Selection

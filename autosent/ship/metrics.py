@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from autosent.models.outputs import class_probabilities, predicted_classes
+
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
     """Probability that a random positive scores above a random negative (ties count half)."""
@@ -109,34 +111,6 @@ class Metrics:
     def headline(self) -> str:
         """`test accuracy 0.8125, loss 0.4210, ROC-AUC 0.9001`: the result a command prints."""
         return f"test accuracy {self.accuracy:.4f}, loss {self.loss:.4f}, ROC-AUC {self.roc_auc:.4f}"
-
-
-#: Classes are imbalanced when the smallest has under this share of the largest's texts.
-IMBALANCE_RATIO = 0.5
-
-
-def needs_macro_f1(class_counts) -> bool:
-    """Whether accuracy alone misleads: more than two classes, or imbalanced ones.
-
-    Then a model that ignores a small class still scores a high accuracy; macro-F1 (each
-    class's F1, averaged) does not let it.
-    """
-    counts = np.asarray(class_counts)
-    return len(counts) > 2 or counts.min() < IMBALANCE_RATIO * counts.max()
-
-
-def class_probabilities(probabilities: np.ndarray) -> np.ndarray:
-    """(n, K) probabilities from a sigmoid head's (n, 1) output or a softmax head's (n, K)."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    if p.ndim == 1 or p.shape[1] == 1:
-        p = p.reshape(-1)
-        return np.stack([1 - p, p], axis=1)
-    return p
-
-
-def predicted_classes(p: np.ndarray) -> np.ndarray:
-    """Argmax, except that a binary probability of exactly 0.5 counts as the positive class."""
-    return (p[:, 1] >= 0.5).astype(np.int64) if p.shape[1] == 2 else p.argmax(axis=1)
 
 
 def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_names: list[str]) -> Metrics:

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from autosent.data.leakage import SplitRule
-from autosent.data.profile import DataProfile
-from autosent.models.encoders.registry import CHARS, NGRAMS, WORDS, family
+from autosent.models.encoders.registry import family
 from autosent.models.objective import CROSS_ENTROPY, OBJECTIVE
 from autosent.runs.records import TrialRecord
+from autosent.search.profile import DataProfile
 from autosent.ship.export_folder import MODEL_FILE, SAVED_MODEL_DIR
 from autosent.ship.export_metadata import Ensemble, ExportMetadata
 from autosent.ship.metrics import Metrics
 from autosent.ship.selection import Selection
+from autosent.text.inputs import CHARS, NGRAMS, WORDS
 from autosent.text.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 from autosent.views import leaderboard
 from autosent.views.markdown import cell
@@ -185,7 +186,7 @@ def _split(rule: SplitRule) -> str:
 
 
 def _profile(found: DataProfile | None) -> list[str]:
-    """The data profile the search showed when it started (`autosent.data.profile`), as list items; runs made before it have none."""
+    """The data profile the search showed when it started (`autosent.search.profile`), as list items; runs made before it have none."""
     if found is None:
         return []
     return [f"- Profile: {fact}" for fact in found.facts()] + [f"- **Warning**: {w}" for w in found.warnings]

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 
 from autosent.errors import UsageError, first_line
+from autosent.models.outputs import class_probabilities, predicted_classes
 from autosent.runs.rundir import EXPORT_DIRS
 from autosent.ship import export_folder
 from autosent.ship.explain import Explainer, Explanation
 from autosent.ship.export_folder import METADATA_FILE, MODEL_FILE
 from autosent.ship.export_metadata import ExportMetadata, read_metadata
 from autosent.ship.inference import predict_in_batches
-from autosent.ship.metrics import class_probabilities, predicted_classes
 from autosent.text.standardize import recorded_standardize
 
 

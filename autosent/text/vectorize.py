@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from autosent.data import Dataset, Split
-from autosent.models.encoders.registry import CHARS, COUNTS, NGRAMS, WORDS
 from autosent.runs import atomic
 from autosent.runs.rundir import CHAR_VOCABULARY_FILE, NGRAM_VOCABULARY_FILE, VOCABULARY_FILE
 from autosent.search.space import SearchSpace
+from autosent.text.inputs import CHARS, COUNTS, NGRAMS, WORDS
 from autosent.text.sizes import RESERVED, char_counts
 
 #: A split's named model inputs: WORDS an int32 array (right-padded with 0), each of COUNTS a tf.SparseTensor.
@@ -52,14 +52,16 @@ def concat_rows(first: Inputs, second: Inputs) -> Inputs:
 
 @dataclass(frozen=True)
 class Vectorized:
-    """Each split's named model inputs and class indices."""
+    """The training and validation splits' named model inputs and class indices.
+
+    The test split has none: nothing a search or an export trains or chooses on may read it, and
+    export tests the end-to-end model on the raw test texts, as a user's texts reach it.
+    """
 
     x_train: Inputs
     y_train: np.ndarray
     x_val: Inputs
     y_val: np.ndarray
-    x_test: Inputs
-    y_test: np.ndarray
 
 
 def make_vectorizer(
@@ -189,12 +191,12 @@ def _ids(tokenizer: Tokenizer, split: Split, advance: Callable[[int], None]) -> 
 
 
 def vectorize(dataset: Dataset, tokenizer: Tokenizer, progress: Callable[[int, int], None] | None = None) -> Vectorized:
-    """Tokenise all three splits with the run's tokenizer (see `fitted_tokenizer`).
+    """Tokenise the training and validation splits with the run's tokenizer (see `fitted_tokenizer`).
 
     `progress(done, total)` is called after each batch of texts: on the full data set
     this takes long enough to deserve a progress bar.
     """
-    total, done = sum(dataset.sizes().values()), 0
+    total, done = len(dataset.train) + len(dataset.val), 0
 
     def advance(n: int) -> None:
         nonlocal done
@@ -205,5 +207,4 @@ def vectorize(dataset: Dataset, tokenizer: Tokenizer, progress: Callable[[int, i
     return Vectorized(
         _ids(tokenizer, dataset.train, advance), dataset.train.labels,
         _ids(tokenizer, dataset.val, advance), dataset.val.labels,
-        _ids(tokenizer, dataset.test, advance), dataset.test.labels,
     )  # fmt: skip

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from autosent.data.profile import DataProfile
 from autosent.runs.records import TrialRecord
+from autosent.search.profile import DataProfile
 
 
 class SearchListener:

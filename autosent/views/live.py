@@ -16,9 +16,9 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from autosent.data.profile import DataProfile
 from autosent.models.objective import OBJECTIVE
 from autosent.runs.records import TrialRecord
+from autosent.search.profile import DataProfile
 from autosent.views.events import SearchListener, describe, vectorizer_line
 from autosent.views.leaderboard import table
 from autosent.views.pace import TrialPace

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from autosent.data.profile import DataProfile
 from autosent.runs.records import TrialRecord, leader
+from autosent.search.profile import DataProfile
 from autosent.views.events import SearchListener, describe, vectorizer_line
 from autosent.views.pace import TrialPace, short_duration
 

@@ -1,5 +1,6 @@
 """The encoder families, one module each (the recurrent ones and the two NBSVMs share one):
-what each reads, how it builds, what it costs, how it is explained (`registry`).
+what each reads, how it builds, what it costs, how it is explained (`registry`); `sequence` holds
+what conv1d, gru and bigru share.
 
 Importing this package registers the built-in families, in the order spaces and messages list them.
 """

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autosent.models.encoders.registry import NGRAMS, Context, Cost, EncoderFamily, builtin
+from autosent.models.encoders.registry import Context, Cost, EncoderFamily, builtin
+from autosent.text.inputs import NGRAMS
 
 
 def _build(context: Context, inputs: dict[str, Any], values: dict[str, Any]):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from autosent.models.encoders import sequence
-from autosent.models.encoders.registry import WORDS, Context, Cost, EncoderFamily, builtin
+from autosent.models.encoders.registry import Context, Cost, EncoderFamily, builtin
+from autosent.text.inputs import WORDS
 
 
 def _build(context: Context, inputs: dict[str, Any], values: dict[str, Any]):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autosent.models.encoders.registry import CHARS, NGRAMS, VOCABULARY_SIZES, Context, Cost, EncoderFamily
+from autosent.models.encoders.registry import Context, Cost, EncoderFamily
+from autosent.text.inputs import CHARS, NGRAMS, VOCABULARY_SIZES
 
 #: NBSVM starts as Naive Bayes: every n-gram weighs INITIAL_WEIGHT, and the output reads
 #: OUTPUT_GAIN x each class's score. A small gain lets it learn slower and further before it

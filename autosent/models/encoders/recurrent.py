@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from autosent.models.encoders import sequence
-from autosent.models.encoders.registry import WORDS, Context, Cost, EncoderFamily
+from autosent.models.encoders.registry import Context, Cost, EncoderFamily
+from autosent.text.inputs import WORDS
 
 
 def _family(name: str, directions: int) -> EncoderFamily:

@@ -18,16 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from autosent.errors import UsageError
-
-#: The models' named inputs (`vectorize` makes them): a text's first words as ids, in order;
-#: the counts of its word uni- to n-grams; the counts of the character n-grams inside its words.
-WORDS = "words"
-NGRAMS = "ngrams"
-CHARS = "chars"
-#: The inputs that are sparse (texts x vocabulary) count matrices.
-COUNTS = (NGRAMS, CHARS)
-#: The [vectorizer] setting that sizes each input's vocabulary.
-VOCABULARY_SIZES = {WORDS: "max_tokens", NGRAMS: "ngram_max_tokens", CHARS: "char_max_tokens"}
+from autosent.text.inputs import COUNTS, WORDS
 
 #: Largest layer width, embedding size or batch a space may ask for: far above anything that
 #: trains on one machine, low enough that a typo (units = 1e9) is refused, not run out of memory.
@@ -60,7 +51,7 @@ HYPERPARAMETERS: dict[str, Param] = {
     "pooling": Param(str, "average", allowed=("average", "max")),
     "dense_units": _size(64),
     "dropout": Param(float, 0.0, minimum=0.0, below=1.0),  # 1 would drop everything
-    # Augmentation, while training only (layers.py): words made unknown, one by one or a span
+    # Augmentation, while training only (models/layers.py): words made unknown, one by one or a span
     "word_dropout": Param(float, 0.0, minimum=0.0, below=1.0),
     "span_mask": Param(float, 0.0, minimum=0.0, below=1.0),
     "l2": Param(float, 0.0, minimum=0.0, maximum=1.0),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autosent.models.encoders.registry import WORDS, Context, Cost, builtin
+from autosent.models.encoders.registry import Context, Cost, builtin
+from autosent.text.inputs import WORDS
 
 #: The hyperparameters every sequence family reads, besides its own.
 HYPERPARAMETERS = builtin("embedding_dim", "units", "word_dropout", "span_mask")

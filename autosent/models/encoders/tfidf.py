@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autosent.models.encoders.registry import COUNTS, VOCABULARY_SIZES, Context, Cost, EncoderFamily
+from autosent.models.encoders.registry import Context, Cost, EncoderFamily
+from autosent.text.inputs import COUNTS, VOCABULARY_SIZES
 
 
 def _build(context: Context, inputs: dict[str, Any], values: dict[str, Any]):

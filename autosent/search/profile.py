@@ -22,8 +22,9 @@ import numpy as np
 import regex
 
 from autosent.data.leakage import SPLIT_PAIRS, text_key
-from autosent.models.encoders.registry import CHARS, families
+from autosent.models.encoders.registry import families
 from autosent.search.space import SearchSpace
+from autosent.text.inputs import CHARS
 from autosent.text.standardize import NO_SPACE_SCRIPTS, UNICODE, words
 
 #: The scripts the profile names; letters of any other script count as "other".
