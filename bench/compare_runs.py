@@ -1,21 +1,67 @@
-"""Trial by trial: the same configurations, epochs and val cross-entropy in two runs?"""
-import json, sys
+"""Do two runs hold the same trials? Trial by trial: configuration, epochs trained, val cross-entropy.
+
+    python bench/compare_runs.py results/a/bench-quality-imdb results/b/bench-quality-imdb
+
+For checking that a change left the search's behaviour alone: the same seed on the same data
+gives the same configurations and the same val cross-entropy to the last digit, up to the first
+trial whose cost-aware allocation (`search.allocation`: encoder draws and epochs from measured
+seconds) read a different time. Prints one line per trial and a count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
 from pathlib import Path
-def trials(run):
-    out = {}
-    for p in sorted(Path(run).glob("trials/trial_*.json")):
-        r = json.loads(p.read_text())
-        hp = {k: v for k, v in r["hyperparameters"].items() if not k.startswith("tuner/")}
-        out[r["trial_id"]] = (hp.get("encoder"), json.dumps(hp, sort_keys=True), len(r.get("history") or []), r.get("val_cross_entropy"), r.get("status"))
-    return out
-a, b = trials(sys.argv[1]), trials(sys.argv[2])
-same = 0
-for t in sorted(set(a) | set(b)):
-    x, y = a.get(t), b.get(t)
-    if x and y and x[1] == y[1] and x[2] == y[2]:
-        same += 1
-        flag = "same" if x[3] == y[3] else f"same config, val_ce {x[3]:.4f} vs {y[3]:.4f}"
-    else:
-        flag = "DIFFERENT"
-    print(t, (x or ("-",))[0], (x or (0,0,"-"))[2], (y or ("-",))[0], (y or (0,0,"-"))[2], flag)
-print(f"{same} of {max(len(a), len(b))} trials: same configuration and epochs")
+
+from autosent.runs.records import TrialRecord, read_records
+
+
+@dataclass(frozen=True)
+class Trial:
+    """What must match between two runs for a trial to be the same one."""
+
+    encoder: str
+    configuration: str  # its hyperparameters as sorted JSON, keras-tuner's own bookkeeping left out
+    epochs: int
+    val_cross_entropy: float | None
+    seconds: float
+
+    @classmethod
+    def of(cls, record: TrialRecord) -> Trial:
+        chosen = {k: v for k, v in record.hyperparameters.items() if not k.startswith("tuner/")}
+        return cls(record.encoder, json.dumps(chosen, sort_keys=True), len(record.history), record.val_cross_entropy, record.seconds)
+
+
+def compare(first: Path, second: Path) -> list[str]:
+    """One line per trial id of either run, then the count of trials that match."""
+    a = {r.trial_id: Trial.of(r) for r in read_records(first)}
+    b = {r.trial_id: Trial.of(r) for r in read_records(second)}
+    lines, same = [], 0
+    for trial_id in sorted(set(a) | set(b), key=int):
+        x, y = a.get(trial_id), b.get(trial_id)
+        if x is None or y is None:
+            verdict = "in one run only"
+        elif (x.configuration, x.epochs) != (y.configuration, y.epochs):
+            verdict = "DIFFERENT"
+        else:
+            same += 1
+            verdict = "same" if x.val_cross_entropy == y.val_cross_entropy else "same configuration, other val_ce"
+        left = f"{x.encoder} {x.epochs} ep {x.seconds:5.1f} s" if x else "-"
+        right = f"{y.encoder} {y.epochs} ep {y.seconds:5.1f} s" if y else "-"
+        lines.append(f"{trial_id:>3}  {left:<26} {right:<26} {verdict}")
+    lines.append(f"{same} of {len(set(a) | set(b))} trials: the same configuration and epochs")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("first", type=Path, help="a run folder (results/<run>)")
+    parser.add_argument("second", type=Path)
+    args = parser.parse_args()
+    print("\n".join(compare(args.first, args.second)))
+
+
+if __name__ == "__main__":
+    main()
