@@ -18,6 +18,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # out-of-memory tests provoke on purpose; TensorFlow's own allocator reports it at once. What autosent
 # does with the error is the same either way, and no test depends on oneDNN's arithmetic.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# One thread per TensorFlow op: pytest's two workers already keep both cores busy, and a pool as wide as
+# the machine in every test process (TensorFlow's default) has them spin against each other for the same cores.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 from autosent.cli import main as cli_main
 from autosent.search.pipeline import SearchConfig, run_search

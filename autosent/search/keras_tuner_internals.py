@@ -227,6 +227,15 @@ def checkpoint_path(tuner_dir: Path, trial_id: str) -> Path:
     return tuner_dir / f"trial_{trial_id}" / CHECKPOINT_FILE
 
 
+def oracle_seed(tuner_dir: Path) -> int:
+    """The seed a run's oracle drew with, from its saved state (`oracle.json`).
+
+    Not always the run's `--seed`: keras-tuner takes a seed of 0 as none and picks its own from
+    Python's `random` (which the search seeded), so only its state file says which.
+    """
+    return json.loads((tuner_dir / "oracle.json").read_text(encoding="utf-8"))["seed"]
+
+
 # --- The oracle's state: resume repair ---------------------------------------------------------
 
 
