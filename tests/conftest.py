@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -148,13 +149,25 @@ def snapshot(folder: Path) -> dict[str, bytes | str | None]:
 
 
 @pytest.fixture(scope="session")
-def _finished_run_template(tmp_path_factory) -> Path:
-    """One tiny search, run once per test session: results/done with two finished trials."""
-    folder = tmp_path_factory.mktemp("finished")
-    data = write_reviews_csv(folder / "reviews.csv", n=120)
-    config = SearchConfig(data=str(data), space=str(TINY_SPACE), budget=2, results=folder / "results", run="done")
-    outcome = run_search(config)
-    assert [r.status for r in outcome.records] == ["COMPLETED", "COMPLETED"], [r.message for r in outcome.records]
+def _finished_run_template(tmp_path_factory, worker_id) -> Path:
+    """One tiny search, run once per test session: results/done with two finished trials.
+
+    Once for all of pytest-xdist's workers: the first to need it searches, under a lock, in the
+    folder the workers' temporary folders share, and the others wait and read it (every user of
+    the template copies it first, so it is never written after).
+    """
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    folder = shared / "finished"
+    with open(shared / "finished.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "finished.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed mid-search left
+            folder.mkdir()
+            data = write_reviews_csv(folder / "reviews.csv", n=120)
+            config = SearchConfig(data=str(data), space=str(TINY_SPACE), budget=2, results=folder / "results", run="done")
+            outcome = run_search(config)
+            assert [r.status for r in outcome.records] == ["COMPLETED", "COMPLETED"], [r.message for r in outcome.records]
+            (shared / "finished.done").touch()
     return folder
 
 

@@ -21,7 +21,7 @@ from autosent.search.space import load_space
 
 
 def test_readme_search_on_bundled_imdb_then_leaderboard_json(tmp_path, cli):
-    result = cli("search", "--budget", "2", "--limit", "500", "--max-epochs", "2")
+    result = cli("search", "--budget", "2", "--limit", "500", "--max-epochs", "1")
     assert result.code == 0, result.err
     assert "search finished: 2 trial(s)" in result.out
     run_dir = tmp_path / "results" / "imdb-default"
