@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from conftest import TINY_SPACE, write_reviews_csv
@@ -96,6 +98,20 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
     assert [(r["hyperband"]["bracket"], r["hyperband"]["round"]) for r in records] == [(t.bracket, t.round) for t in plan]
     new_configurations = [r["hyperparameters"]["encoder"] for r in records if r["hyperband"]["round"] == 0]
     assert set(new_configurations[:5]) == {"conv1d", "gru", "bigru", "bag", "nbsvm"}, new_configurations
+
+    # Every decision is a function of the records before it (and the oracle's seed): replayed from
+    # them, the run's encoders and epochs come back exactly, as bench/replay_allocation.py claims.
+    replayed = _replay_bench().replay(tmp_path / "results" / "r-tiny")
+    assert replayed[-1] == "6 of 6 trials: the same encoder and epochs as the run decided", replayed
+
+
+def _replay_bench():
+    """bench/replay_allocation.py, imported from its file (bench/ is no package)."""
+    path = Path(__file__).parent.parent / "bench" / "replay_allocation.py"
+    spec = importlib.util.spec_from_file_location("replay_allocation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_quiet_prints_only_the_closing_summary_the_best_trial_and_the_next_command(cli, tmp_path):
