@@ -36,7 +36,7 @@ def replay(run_dir: Path) -> list[str]:
     for number, (record, planned) in enumerate(zip(records, plan, strict=True)):
         stats = family_stats(space.encoders, records[:number])
         # A continuation keeps its configuration: only a new one (round 0) draws its encoder.
-        drawn = draw_encoder(encoder_weights(stats), seed=f"{seed}:{number}") if planned.round == 0 else record.encoder
+        drawn = draw_encoder(encoder_weights(stats), seed, number) if planned.round == 0 else record.encoder
         epochs = epochs_for(record.encoder, planned.epochs, planned.initial_epoch, stats)
         same = (drawn, epochs) == (record.encoder, record.hyperband["epochs"])
         exact += same

@@ -59,8 +59,8 @@ def test_costs_and_promise_come_from_the_records():
 
 def test_draws_follow_the_weights_and_repeat_for_the_same_seed():
     weights = {"nbsvm": 0.7, "bag": 0.2, "gru": 0.1}
-    draws = Counter(draw_encoder(weights, f"0:{n}") for n in range(2000))
-    assert [draw_encoder(weights, "0:7") for _ in range(3)] == [draw_encoder(weights, "0:7")] * 3
+    draws = Counter(draw_encoder(weights, 0, n) for n in range(2000))
+    assert [draw_encoder(weights, 0, 7) for _ in range(3)] == [draw_encoder(weights, 0, 7)] * 3
     for encoder, share in weights.items():
         assert draws[encoder] / 2000 == pytest.approx(share, abs=0.04)
 

@@ -93,10 +93,10 @@ def encoder_weights(stats: dict[str, FamilyStats], margin: float = MARGIN, floor
     return {encoder: floor + (1 - floor * len(stats)) * value / total for encoder, value in raw.items()}
 
 
-def draw_encoder(weights: dict[str, float], seed: str) -> str:
-    """One encoder by `weights`, the same for the same `seed` (a run's seed and trial number), so a resumed run draws alike."""
+def draw_encoder(weights: dict[str, float], seed: int, trial_number: int) -> str:
+    """One encoder by `weights`, the same for the same run `seed` and `trial_number`, so a resumed run draws alike."""
     names = sorted(weights)
-    return random.Random(seed).choices(names, weights=[weights[n] for n in names])[0]
+    return random.Random(f"{seed}:{trial_number}").choices(names, weights=[weights[n] for n in names])[0]
 
 
 def epochs_for(encoder: str, epochs: int, initial_epoch: int, stats: dict[str, FamilyStats]) -> int:

@@ -116,7 +116,7 @@ class CostAwareHyperbandOracle(keras_tuner_internals.HookedHyperbandOracle):
         values = draw()
         if len(self.encoders) < 2 or values is None:
             return values
-        wanted = draw_encoder(encoder_weights(self._stats), seed=f"{self.seed}:{len(self.trials)}")
+        wanted = draw_encoder(encoder_weights(self._stats), self.seed, len(self.trials))
         for _ in range(MAX_DRAWS):
             if values is None or values.get("encoder") == wanted:
                 break
