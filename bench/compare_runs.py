@@ -23,15 +23,15 @@ class Trial:
     """What must match between two runs for a trial to be the same one."""
 
     encoder: str
-    configuration: str  # its hyperparameters as sorted JSON, keras-tuner's own bookkeeping left out
+    configuration: str  # its hyperparameters as sorted JSON (records hold no keras-tuner bookkeeping)
     epochs: int
     val_cross_entropy: float | None
     seconds: float
 
     @classmethod
     def of(cls, record: TrialRecord) -> Trial:
-        chosen = {k: v for k, v in record.hyperparameters.items() if not k.startswith("tuner/")}
-        return cls(record.encoder, json.dumps(chosen, sort_keys=True), len(record.history), record.val_cross_entropy, record.seconds)
+        configuration = json.dumps(record.hyperparameters, sort_keys=True)
+        return cls(record.encoder, configuration, len(record.history), record.val_cross_entropy, record.seconds)
 
 
 def compare(first: Path, second: Path) -> list[str]:

@@ -147,7 +147,7 @@ def install() -> None:
     _conditions.print = _silent
 
 
-# --- The oracle and tuner autosent.search.tuner subclasses -------------------------------------------
+# --- The oracle and tuner autosent.search.tuner subclasses ------------------------------------
 
 
 class HookedHyperbandOracle(HyperbandOracle):
