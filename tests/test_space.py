@@ -42,6 +42,10 @@ def test_seed_space_pins_the_notebook_model():
         ("[vectorizer]\nmax_tokens = 0", "vectorizer.max_tokens"),
         ("[model]\nx = 1", r"unknown table \[model\]"),
         ("[hyperparameters\n", "not valid TOML"),
+        ("[hyperparameters]\nbatch_size = { steps_per_epoch = 300, max = 64 }", r"must be \{ steps_per_epoch = S, min = A, max = B \}"),
+        ("[hyperparameters]\nbatch_size = { steps_per_epoch = 0, min = 16, max = 64 }", "batch_size.steps_per_epoch: 0 must be at least 1"),
+        ("[hyperparameters]\nbatch_size = { steps_per_epoch = 300, min = 64, max = 16 }", "min = 64 is above max = 16"),
+        ("[hyperparameters]\nunits = { steps_per_epoch = 300, min = 16, max = 64 }", "give exactly one of"),
     ],
 )
 def test_invalid_space_files_name_the_key(tmp_path, body, expected):
@@ -89,7 +93,7 @@ def test_encoder_tables_replace_entries_for_that_encoder_only(tmp_path):
 
 
 def test_default_space_keeps_recurrent_trials_cheap_and_gives_ngram_encoders_only_what_they_read():
-    space = load_space("default")
+    space = load_space("default").with_batch_sizes(train_size=20_000)
     for encoder in ("gru", "bigru"):
         _, values = _declared(space, encoder)
         assert values["batch_size"] > 64 and values["units"] <= 64
@@ -98,6 +102,21 @@ def test_default_space_keeps_recurrent_trials_cheap_and_gives_ngram_encoders_onl
     _, nbsvm = _declared(space, "nbsvm")
     assert [nbsvm[name] for name in ("embedding_dim", "dense_units", "units")] == [None, None, None]
     assert nbsvm["l2"] == 0.0 and nbsvm["dropout"] is not None
+
+
+LINEAR = ("nbsvm", "char_nbsvm", "tfidf")
+
+
+@pytest.mark.parametrize("train_size, batch", [(19_998, 64), (200_000, 64), (13_890, 46), (6_825, 22), (240, 16)])
+def test_the_linear_families_train_at_the_batch_that_makes_an_epoch_300_steps(train_size, batch):
+    """IMDB's 20,000 reviews at 64 (where their learning rates were measured) keep their batch;
+    fewer texts get a smaller one, so that an epoch is still enough Adam steps for a first rung."""
+    unresolved = load_space("default")
+    with pytest.raises(TypeError, match="resolve the space"):
+        _declared(unresolved, "tfidf")
+    space = unresolved.with_batch_sizes(train_size)
+    assert {encoder: _declared(space, encoder)[1]["batch_size"] for encoder in LINEAR} == dict.fromkeys(LINEAR, batch)
+    assert _declared(space, "conv1d")[1]["batch_size"] == 64 and _declared(space, "gru")[1]["batch_size"] == 128
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ A space file has up to five tables:
                       { choice = [a, b, ...] }        -> one of these
                       { int = [lo, hi], step = s }    -> integer range
                       { float = [lo, hi], sampling = "log" }  -> float range
+                      batch_size may also be { steps_per_epoch = S, min = A, max = B }: the
+                      training split decides it (see BATCH_RULE)
     [encoders.NAME]   entries that replace [hyperparameters] ones when a trial picks
                       encoder NAME (a recurrent encoder is cheaper at a larger batch)
 
@@ -87,6 +89,12 @@ SIZE_RULES = {
     "char_ngrams": "grams_per_text", "char_max_tokens": "min_count",
 }  # fmt: skip
 
+#: The rule `batch_size` may be given as: the batch that makes an epoch `steps_per_epoch`
+#: optimiser steps on the training split, kept within [min, max]. An epoch is what Hyperband
+#: counts, and a family whose learning rates were measured at some number of steps per epoch
+#: needs about that many to converge within a rung, whatever the data's size.
+BATCH_RULE = ("steps_per_epoch", "min", "max")
+
 SETTINGS: dict[str, dict[str, Setting]] = {
     "vectorizer": {
         # 3: padding and out-of-vocabulary come first, and a vocabulary needs a word
@@ -147,6 +155,18 @@ class SearchSpace:
         """This space with its vectorizer size rules replaced by resolved `sizes`."""
         vectorizer = {**self.settings["vectorizer"], **sizes}
         return SearchSpace(self.name, {**self.settings, "vectorizer": vectorizer}, self.hyperparameters, self.encoder_overrides)
+
+    def with_batch_sizes(self, train_size: int) -> SearchSpace:
+        """This space with each `batch_size` rule (`BATCH_RULE`) replaced by its batch for `train_size` training texts."""
+
+        def resolved(entries: dict[str, Any]) -> dict[str, Any]:
+            rule = entries.get("batch_size")
+            if not _is_batch_rule(rule):
+                return entries
+            return {**entries, "batch_size": min(max(train_size // rule["steps_per_epoch"], rule["min"]), rule["max"])}
+
+        overrides = {encoder: resolved(entries) for encoder, entries in self.encoder_overrides.items()}
+        return SearchSpace(self.name, self.settings, resolved(self.hyperparameters), overrides)
 
     @property
     def encoders(self) -> list[str]:
@@ -279,6 +299,8 @@ class SearchSpace:
 
 def _declare_spec(hp, name: str, spec: Any):
     """One keras-tuner hyperparameter from one validated spec; None inside an inactive scope."""
+    if _is_batch_rule(spec):
+        raise TypeError(f"{name} is the rule {spec}: resolve the space on its data first (sizes.resolve_sizes)")
     if not isinstance(spec, dict):
         return hp.Fixed(name, spec)
     if "choice" in spec:
@@ -444,6 +466,8 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
         raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(params())})")
     if not isinstance(spec, dict):
         return _check_value(where, name, spec)
+    if name == "batch_size" and "steps_per_epoch" in spec:
+        return _check_batch_rule(where, spec)
     kinds = [k for k in ("choice", "int", "float") if k in spec]
     if len(kinds) != 1:
         raise UsageError(f"{where}: give exactly one of choice = [...], int = [lo, hi], float = [lo, hi]")
@@ -483,6 +507,20 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
     return checked
 
 
+def _is_batch_rule(spec: Any) -> bool:
+    return isinstance(spec, dict) and "steps_per_epoch" in spec
+
+
+def _check_batch_rule(where: str, spec: dict[str, Any]) -> dict[str, int]:
+    """A `BATCH_RULE`: three positive integers, min <= max, each a valid batch size."""
+    if set(spec) != set(BATCH_RULE):
+        raise UsageError(f"{where} = {spec!r} must be {{ steps_per_epoch = S, min = A, max = B }}")
+    checked = {key: _check_value(f"{where}.{key}", "batch_size", spec[key]) for key in BATCH_RULE}
+    if checked["min"] > checked["max"]:
+        raise UsageError(f"{where}: min = {checked['min']} is above max = {checked['max']}")
+    return checked
+
+
 def _check_step(where: str, kind: str, step: Any, sampling: str) -> Any:
     """A range's step: a positive number (an integer for `int`), a factor above 1 under log sampling."""
     if not (_is_int(step) if kind == "int" else _is_number(step)) or step <= 0:
@@ -497,4 +535,6 @@ def _largest(spec: Any) -> Any:
     """The largest value a validated spec can take."""
     if not isinstance(spec, dict):
         return spec
+    if _is_batch_rule(spec):
+        return spec["max"]
     return max(spec["choice"]) if "choice" in spec else spec["int" if "int" in spec else "float"][1]

@@ -1,4 +1,4 @@
-"""Vectorizer sizes the data decides: how many words a text keeps, how large the vocabularies are.
+"""Sizes the data decides: how many words a text keeps, how large the vocabularies are, and batches.
 
 A space may pin `sequence_length` and the vocabulary sizes (`max_tokens`, `ngram_max_tokens`,
 `char_max_tokens`), or give each a rule (`space.SIZE_RULES`), which is what the default space
@@ -6,7 +6,8 @@ does: tweets then get short sequences and small vocabularies, long reviews long 
 the caps. The rules are read off the training split only (val and test must not shape the
 model), in the words and character n-grams the text layers will see (`standardize.words`,
 `standardize.char_ngrams`), and resolved once, before the run is written: the resolved space
-is what `run.json` records.
+is what `run.json` records. A family's `batch_size` may be a rule too (`space.BATCH_RULE`):
+the batch that gives an epoch as many steps as the data its learning rates were measured on.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
     A vocabulary the run never builds (word or character n-grams, when no encoder that reads
     them can be picked) takes its cap.
     """
+    space = space.with_batch_sizes(len(train_texts))
     rules = space.size_rules
     if not rules:
         return space
