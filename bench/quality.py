@@ -50,6 +50,7 @@ from autosent.models.outputs import class_probabilities, predicted_classes
 from autosent.runs.records import TrialRecord
 from autosent.search.pipeline import SearchConfig, run_search
 from autosent.ship.export import export_trial
+from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics, mcnemar
 from autosent.views.events import vectorizer_line
 
@@ -159,6 +160,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, metavar="K", help="also compare autosent's exported configuration with the tf-idf rows on K held-out folds of train")
     parser.add_argument("--no-seed-model", action="store_true", help="leave out the seed notebook model's row (10 epochs of a Conv1D: long on large data)")
     args = parser.parse_args()
+    if args.folds is not None and args.folds < 2:
+        parser.error(f"--folds {args.folds}: give 2 folds or more")  # refused now, not after an hour of search
     limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
     run = f"bench-quality-{Path(args.data).stem}{'-quick' if args.quick else ''}"
     data = {"val_data": args.val_data, "test_data": args.test_data, "text_column": args.text_column, "label_column": args.label_column}
@@ -203,37 +206,37 @@ def main() -> None:
     print(f"{'  chosen by':<52} {exported.metadata.selection.rule}")
     print(f"{f'  first val accuracy >= {TARGET_VAL_ACCURACY}':<52} {'':>8} {('n/a (--keep)' if args.keep else 'never') if reached is None else f'{reached:.1f} m':>9}")
     print(f"{'  vectorizer (sizes from the training split)':<52} {vectorizer_line(vectorizer)}")
-    better = max(TFIDF, key=lambda name: rows[name].metrics(dataset).accuracy)
-    test = mcnemar(ours.predicted == dataset.test.labels, rows[better].predicted == dataset.test.labels)
-    print(
-        f"  paired with the better tf-idf ({better.split(' +')[0]}) on the {len(dataset.test):,} test texts: autosent alone "
-        f"right on {test['first_only']}, tf-idf alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
-    )
+    print_paired_with_better_tfidf("test", dataset.test.labels, ours.predicted, {name: rows[name].predicted for name in TFIDF})
     if args.folds:
-        print_folds(args, run, exported.metadata, dataset)
+        print_folds(args, run, exported.metadata)
     if args.ensemble:
         print_ensemble(args, run, dataset, ours)
     print()
     print(encoder_table(outcome.records))
 
 
-def print_folds(args: argparse.Namespace, run: str, exported, dataset: Dataset) -> None:
+def print_paired_with_better_tfidf(texts: str, labels: np.ndarray, ours: np.ndarray, tfidf: dict[str, np.ndarray]) -> None:
+    """autosent against the tf-idf row more often right on these `texts`, text by text (McNemar's exact test)."""
+    better = max(tfidf, key=lambda name: (tfidf[name] == labels).mean())
+    test = mcnemar(ours == labels, tfidf[better] == labels)
+    print(
+        f"  paired with the better tf-idf ({better.split(' +')[0]}) on the {len(labels):,} {texts} texts: autosent alone "
+        f"right on {test['first_only']}, tf-idf alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
+    )
+
+
+def print_folds(args: argparse.Namespace, run: str, exported: ExportMetadata) -> None:
     """The exported trial's configuration and the tf-idf rows on held-out folds of the training split, paired."""
     started = time.monotonic()
     baselines = {name: lambda d, settings=settings: tfidf_baseline(d, settings).predicted for name, settings in TFIDF.items()}
-    predicted = predictions_on_folds(args.results, run, exported.trial_id, dataset, baselines, args.folds)
+    dataset, predicted = predictions_on_folds(args.results, run, exported.trial_id, baselines, args.folds)
     labels = dataset.train.labels
     names = {"autosent": f"autosent: trial {exported.trial_id} ({exported.hyperparameters.get('encoder')}), retrained per fold", **{n: n for n in TFIDF}}
     print(f"held-out folds: {args.folds} folds of the {len(labels):,} training texts, each predicted by models that never saw it ({(time.monotonic() - started) / 60:.1f} m)")
     for name, shown in names.items():
         m = classification_metrics(labels, np.eye(dataset.num_classes)[predicted[name]], list(dataset.label_names))
         print(f"  {shown:<60} {m.accuracy:>8.4f} {m.macro_f1:>8.4f}")
-    better = max(TFIDF, key=lambda name: (predicted[name] == labels).mean())
-    test = mcnemar(predicted["autosent"] == labels, predicted[better] == labels)
-    print(
-        f"  paired with the better tf-idf ({better.split(' +')[0]}) on the {len(labels):,} training texts: autosent alone "
-        f"right on {test['first_only']}, tf-idf alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
-    )
+    print_paired_with_better_tfidf("training", labels, predicted["autosent"], {name: predicted[name] for name in TFIDF})
 
 
 def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single: Scored) -> None:

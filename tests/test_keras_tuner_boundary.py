@@ -92,10 +92,11 @@ def test_the_tuner_declares_the_space_keras_tuner_would_discover_without_buildin
     from autosent.search.space import load_space
     from autosent.search.tuner import RecordingHyperband
     from autosent.text.inputs import CHARS, NGRAMS, WORDS
+    from autosent.text.sizes import resolve_batch_sizes
 
     space = load_space("default")
     sizes = {"sequence_length": 16, "max_tokens": 50, "ngram_max_tokens": 50, "char_ngrams": 3, "char_max_tokens": 50}
-    space = space.with_sizes(sizes).with_batch_sizes(train_size=10)
+    space = resolve_batch_sizes(space.with_sizes(sizes), train_size=10)
     hypermodel = SentimentHyperModel(space, {WORDS: 50, NGRAMS: 50, CHARS: 50}, 2)
     objective = keras_tuner.Objective(OBJECTIVE, "min")
     stock_oracle = keras_tuner.oracles.HyperbandOracle(objective=objective, max_epochs=2)

@@ -18,6 +18,13 @@ def test_short_texts_get_short_sequences_and_small_vocabularies():
     assert vectorizer["ngram_max_tokens"] < 200_000
 
 
+def test_the_training_split_decides_the_linear_families_batch_too():
+    """resolve_sizes, which every search calls, resolves the batch rules along with the vectorizer sizes."""
+    few, many = (resolve_sizes(load_space("default"), _texts(12, n=n)) for n in (6_825, 19_998))
+    assert few.batch_rules == {} and few.encoder_overrides["tfidf"]["batch_size"] == 22
+    assert "batch_size" not in many.encoder_overrides["tfidf"] and many.hyperparameters["batch_size"] == 64
+
+
 def test_long_texts_are_capped():
     vectorizer = resolve_sizes(load_space("default"), _texts(1000, n=40)).settings["vectorizer"]
     assert vectorizer["sequence_length"] == 300  # default.toml's cap

@@ -8,6 +8,7 @@ import pytest
 from autosent.errors import UsageError
 from autosent.models.encoders import BUILT_IN
 from autosent.search.space import load_space
+from autosent.text.sizes import resolve_batch_sizes
 
 ENCODERS = tuple(f.name for f in BUILT_IN)
 
@@ -45,7 +46,13 @@ def test_seed_space_pins_the_notebook_model():
         ("[hyperparameters]\nbatch_size = { steps_per_epoch = 300, max = 64 }", r"must be \{ steps_per_epoch = S, min = A, max = B \}"),
         ("[hyperparameters]\nbatch_size = { steps_per_epoch = 0, min = 16, max = 64 }", "batch_size.steps_per_epoch: 0 must be at least 1"),
         ("[hyperparameters]\nbatch_size = { steps_per_epoch = 300, min = 64, max = 16 }", "min = 64 is above max = 16"),
-        ("[hyperparameters]\nunits = { steps_per_epoch = 300, min = 16, max = 64 }", "give exactly one of"),
+        ("[hyperparameters]\nunits = { steps_per_epoch = 300, min = 16, max = 64 }", "units: only batch_size takes"),
+        ("[hyperparameters]\nbatch_size = { min = 16, max = 64 }", r"batch_size = .* must be \{ steps_per_epoch"),
+        ("[hyperparameters]\nbatch_size = { steps_per_epoch = 300, min = 16, max = 64, default = 32 }", r"must be \{ steps_per_epoch"),
+        ("[hyperparameters]\nbatch_size = { steps_per_epoch = true, min = 16, max = 64 }", "steps_per_epoch: True must be an integer"),
+        ("[hyperparameters]\nbatch_size = { steps_per_epoch = 300.0, min = 16, max = 64 }", "steps_per_epoch: 300.0 must be an integer"),
+        ("[encoders.nbsvm]\nbatch_size = { steps_per_epoch = 300, min = 0, max = 64 }", "encoders.nbsvm.batch_size.min: 0 must be at least 1"),
+        ("[hyperparameters]\nbatch_size = { choice = [{ steps_per_epoch = 300, min = 16, max = 64 }] }", "must be an integer"),
     ],
 )
 def test_invalid_space_files_name_the_key(tmp_path, body, expected):
@@ -93,7 +100,7 @@ def test_encoder_tables_replace_entries_for_that_encoder_only(tmp_path):
 
 
 def test_default_space_keeps_recurrent_trials_cheap_and_gives_ngram_encoders_only_what_they_read():
-    space = load_space("default").with_batch_sizes(train_size=20_000)
+    space = resolve_batch_sizes(load_space("default"), train_size=20_000)
     for encoder in ("gru", "bigru"):
         _, values = _declared(space, encoder)
         assert values["batch_size"] > 64 and values["units"] <= 64
@@ -114,9 +121,11 @@ def test_the_linear_families_train_at_the_batch_that_makes_an_epoch_300_steps(tr
     unresolved = load_space("default")
     with pytest.raises(TypeError, match="resolve the space"):
         _declared(unresolved, "tfidf")
-    space = unresolved.with_batch_sizes(train_size)
+    space = resolve_batch_sizes(unresolved, train_size)
     assert {encoder: _declared(space, encoder)[1]["batch_size"] for encoder in LINEAR} == dict.fromkeys(LINEAR, batch)
     assert _declared(space, "conv1d")[1]["batch_size"] == 64 and _declared(space, "gru")[1]["batch_size"] == 128
+    # at the common batch, no override is left: the space a run made before the rule recorded, so it resumes
+    assert any("batch_size" in space.encoder_overrides[encoder] for encoder in LINEAR) == (batch != 64)
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,8 @@ SIZE_RULES = {
     "char_ngrams": "grams_per_text", "char_max_tokens": "min_count",
 }  # fmt: skip
 
-#: The rule `batch_size` may be given as: the batch that makes an epoch `steps_per_epoch`
-#: optimiser steps on the training split, kept within [min, max]. An epoch is what Hyperband
+#: The rule `batch_size` may be given as: the largest batch that makes an epoch at least
+#: `steps_per_epoch` optimiser steps on the training split, kept within [min, max]. An epoch is what Hyperband
 #: counts, and a family whose learning rates were measured at some number of steps per epoch
 #: needs about that many to converge within a rung, whatever the data's size.
 BATCH_RULE = ("steps_per_epoch", "min", "max")
@@ -156,17 +156,31 @@ class SearchSpace:
         vectorizer = {**self.settings["vectorizer"], **sizes}
         return SearchSpace(self.name, {**self.settings, "vectorizer": vectorizer}, self.hyperparameters, self.encoder_overrides)
 
-    def with_batch_sizes(self, train_size: int) -> SearchSpace:
-        """This space with each `batch_size` rule (`BATCH_RULE`) replaced by its batch for `train_size` training texts."""
+    @property
+    def batch_rules(self) -> dict[str | None, dict[str, int]]:
+        """The `batch_size` rules the training split decides (`BATCH_RULE`): {encoder: rule}, None for [hyperparameters]."""
+        tables = {None: self.hyperparameters, **self.encoder_overrides}
+        return {encoder: entries["batch_size"] for encoder, entries in tables.items() if _is_batch_rule(entries.get("batch_size"))}
 
-        def resolved(entries: dict[str, Any]) -> dict[str, Any]:
-            rule = entries.get("batch_size")
-            if not _is_batch_rule(rule):
-                return entries
-            return {**entries, "batch_size": min(max(train_size // rule["steps_per_epoch"], rule["min"]), rule["max"])}
+    def with_batch_sizes(self, batches: dict[str | None, int]) -> SearchSpace:
+        """This space with its `batch_size` rules replaced by resolved `batches` ({encoder: batch}, as `batch_rules`).
 
-        overrides = {encoder: resolved(entries) for encoder, entries in self.encoder_overrides.items()}
-        return SearchSpace(self.name, self.settings, resolved(self.hyperparameters), overrides)
+        An encoder's batch equal to the common fixed one is no override: the space is then the
+        one a file with no rule would give, so a run made before the rule existed, at that
+        batch (IMDB's 64), still compares equal and resumes.
+        """
+        common = batches.get(None, self.hyperparameters.get("batch_size"))
+        hyperparameters = {**self.hyperparameters, "batch_size": common} if None in batches else self.hyperparameters
+        overrides = {}
+        for encoder, entries in self.encoder_overrides.items():
+            rest = {k: v for k, v in entries.items() if k != "batch_size"}
+            if encoder not in batches:
+                overrides[encoder] = entries
+            elif batches[encoder] == common:
+                overrides[encoder] = rest
+            else:
+                overrides[encoder] = {**entries, "batch_size": batches[encoder]}
+        return SearchSpace(self.name, self.settings, hyperparameters, overrides)
 
     @property
     def encoders(self) -> list[str]:
@@ -466,7 +480,9 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
         raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(params())})")
     if not isinstance(spec, dict):
         return _check_value(where, name, spec)
-    if name == "batch_size" and "steps_per_epoch" in spec:
+    if set(spec) & set(BATCH_RULE):
+        if name != "batch_size":
+            raise UsageError(f"{where}: only batch_size takes {{ steps_per_epoch = S, min = A, max = B }}")
         return _check_batch_rule(where, spec)
     kinds = [k for k in ("choice", "int", "float") if k in spec]
     if len(kinds) != 1:

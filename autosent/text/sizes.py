@@ -40,7 +40,7 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
     A vocabulary the run never builds (word or character n-grams, when no encoder that reads
     them can be picked) takes its cap.
     """
-    space = space.with_batch_sizes(len(train_texts))
+    space = resolve_batch_sizes(space, len(train_texts))
     rules = space.size_rules
     if not rules:
         return space
@@ -64,6 +64,16 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
         seen = sum(1 for count in counts.values() if count >= rules["char_max_tokens"]["min_count"])
         sizes["char_max_tokens"] = min(max(seen, 1) + RESERVED["char_max_tokens"], rules["char_max_tokens"]["max"])
     return space.with_sizes(sizes)
+
+
+def batch_for(rule: dict[str, int], train_size: int) -> int:
+    """The batch of a `space.BATCH_RULE`: an epoch of `train_size` texts is at least `steps_per_epoch` steps, within [min, max]."""
+    return min(max(train_size // rule["steps_per_epoch"], rule["min"]), rule["max"])
+
+
+def resolve_batch_sizes(space: SearchSpace, train_size: int) -> SearchSpace:
+    """`space` with each `batch_size` rule replaced by its batch for `train_size` training texts."""
+    return space.with_batch_sizes({encoder: batch_for(rule, train_size) for encoder, rule in space.batch_rules.items()})
 
 
 def char_counts(texts: list[str], width: int) -> Counter:
