@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -169,6 +170,14 @@ def _finished_run_template(tmp_path_factory, worker_id) -> Path:
             assert [r.status for r in outcome.records] == ["COMPLETED", "COMPLETED"], [r.message for r in outcome.records]
             (shared / "finished.done").touch()
     return folder
+
+
+def bench_module(name: str):
+    """bench/NAME.py, imported from its file (bench/ is no package), for the tests of what a bench claims."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent.parent / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def copy_finished_run(template: Path, folder: Path) -> Path:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from conftest import TINY_SPACE, write_reviews_csv
+from conftest import TINY_SPACE, bench_module, write_reviews_csv
 
 from autosent.runs.records import TrialRecord
 from autosent.search.allocation import FLOOR, MARGIN, FamilyStats, draw_encoder, encoder_weights, epochs_for, family_stats
@@ -101,17 +99,8 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
 
     # Every decision is a function of the records before it (and the oracle's seed): replayed from
     # them, the run's encoders and epochs come back exactly, as bench/replay_allocation.py claims.
-    replayed = _replay_bench().replay(tmp_path / "results" / "r-tiny")
+    replayed = bench_module("replay_allocation").replay(tmp_path / "results" / "r-tiny")
     assert replayed[-1] == "6 of 6 trials: the same encoder and epochs as the run decided", replayed
-
-
-def _replay_bench():
-    """bench/replay_allocation.py, imported from its file (bench/ is no package)."""
-    path = Path(__file__).parent.parent / "bench" / "replay_allocation.py"
-    spec = importlib.util.spec_from_file_location("replay_allocation", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_quiet_prints_only_the_closing_summary_the_best_trial_and_the_next_command(cli, tmp_path):

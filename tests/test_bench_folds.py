@@ -1,11 +1,9 @@
 """bench/folds.py: nothing of a held-out fold shapes the model that predicts it, and the run is left as it was."""
 
 import dataclasses
-import importlib.util
-from pathlib import Path
 
 import numpy as np
-from conftest import snapshot
+from conftest import bench_module, snapshot
 
 from autosent.data import Split
 from autosent.runs.records import read_records
@@ -16,17 +14,8 @@ from autosent.ship.export import check_export
 MARK = "heldoutonly"
 
 
-def _folds_bench():
-    """bench/folds.py, imported from its file (bench/ is no package)."""
-    path = Path(__file__).parent.parent / "bench" / "folds.py"
-    spec = importlib.util.spec_from_file_location("folds", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_held_out_folds_words_reach_no_vocabulary_of_the_model_that_predicts_it(finished_run, tmp_path):
-    folds = _folds_bench()
+    folds = bench_module("folds")
     dataset = load_run_data(finished_run, RunRecord.read(finished_run))
     first, second = folds.held_out_folds(dataset.train.texts, dataset.train.labels, 4, same_text=None)[:2]
     # a word found only in the first fold's texts, twice or more: any vocabulary adapted on them would hold it
@@ -57,10 +46,10 @@ def test_texts_with_the_same_words_are_held_out_together():
     texts = [f"review {i % 30} plot" if i % 3 else f"Review {i % 30}, plot!" for i in range(90)]  # 30 texts, 3 spellings each
     labels = np.array([(i % 30) % 2 for i in range(90)])
     same_text = SplitRule("unicode_words").same_text()
-    held_out = _folds_bench().held_out_folds(texts, labels, 3, same_text)
+    held_out = bench_module("folds").held_out_folds(texts, labels, 3, same_text)
     fold_of = {same_text(texts[row]): number for number, rows in enumerate(held_out) for row in rows}
     assert len(fold_of) == 30 and all(fold_of[same_text(texts[row])] == number for number, rows in enumerate(held_out) for row in rows)
     assert sorted(np.concatenate(held_out).tolist()) == list(range(90))
     # without the rule, the copies fall apart: the check above can fail
-    apart = {row: number for number, rows in enumerate(_folds_bench().held_out_folds(texts, labels, 3, None)) for row in rows}
+    apart = {row: number for number, rows in enumerate(bench_module("folds").held_out_folds(texts, labels, 3, None)) for row in rows}
     assert any(len({apart[row] for row in range(90) if same_text(texts[row]) == key}) > 1 for key in fold_of)
