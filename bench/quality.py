@@ -162,6 +162,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.folds is not None and args.folds < 2:
         parser.error(f"--folds {args.folds}: give 2 folds or more")  # refused now, not after an hour of search
+    if args.budget is not None and args.budget < 1:
+        parser.error(f"--budget {args.budget}: give 1 trial or more")
     limit, budget = (2000, args.budget or 10) if args.quick else (None, args.budget or 50)
     run = f"bench-quality-{Path(args.data).stem}{'-quick' if args.quick else ''}"
     data = {"val_data": args.val_data, "test_data": args.test_data, "text_column": args.text_column, "label_column": args.label_column}
@@ -169,6 +171,8 @@ def main() -> None:
     # The baselines first: they take minutes, so their rows exist even if the search is cut short.
     dataset = load_dataset(args.data, **{k.replace("_data", "_source"): v for k, v in data.items()}, limit=limit)
     sizes = dataset.sizes()
+    if args.folds is not None and args.folds > np.bincount(dataset.train.labels).min():
+        parser.error(f"--folds {args.folds}: the rarest class has {np.bincount(dataset.train.labels).min()} training texts, too few for a text in each fold")
     print(f"{args.data}: {dataset.num_classes} classes, train {sizes['train']:,} / val {sizes['val']:,} / test {sizes['test']:,}; {os.cpu_count()} CPU cores", flush=True)
     rows: dict[str, Scored] = {}
     baselines = [(name, lambda d, settings=settings: tfidf_baseline(d, settings)) for name, settings in TFIDF.items()]
@@ -231,11 +235,12 @@ def print_folds(args: argparse.Namespace, run: str, exported: ExportMetadata) ->
     baselines = {name: lambda d, settings=settings: tfidf_baseline(d, settings).predicted for name, settings in TFIDF.items()}
     dataset, predicted = predictions_on_folds(args.results, run, exported.trial_id, baselines, args.folds)
     labels = dataset.train.labels
-    names = {"autosent": f"autosent: trial {exported.trial_id} ({exported.hyperparameters.get('encoder')}), retrained per fold", **{n: n for n in TFIDF}}
+    names = {"autosent": f"autosent: trial {exported.trial_id} ({exported.hyperparameters.get('encoder')}), per fold", **{n: n for n in TFIDF}}
     print(f"held-out folds: {args.folds} folds of the {len(labels):,} training texts, each predicted by models that never saw it ({(time.monotonic() - started) / 60:.1f} m)")
+    print(f"{'':<52} {'fold acc':>8} {'macro-F1':>8}")
     for name, shown in names.items():
         m = classification_metrics(labels, np.eye(dataset.num_classes)[predicted[name]], list(dataset.label_names))
-        print(f"  {shown:<60} {m.accuracy:>8.4f} {m.macro_f1:>8.4f}")
+        print(f"{f'  {shown}':<52} {m.accuracy:>8.4f} {m.macro_f1:>8.4f}")
     print_paired_with_better_tfidf("training", labels, predicted["autosent"], {name: predicted[name] for name in TFIDF})
 
 

@@ -89,8 +89,8 @@ SIZE_RULES = {
     "char_ngrams": "grams_per_text", "char_max_tokens": "min_count",
 }  # fmt: skip
 
-#: The rule `batch_size` may be given as: the largest batch that makes an epoch at least
-#: `steps_per_epoch` optimiser steps on the training split, kept within [min, max]. An epoch is what Hyperband
+#: The rule `batch_size` may be given as: the training texts over `steps_per_epoch`, rounded
+#: down and kept within [min, max], so that an epoch is at least that many optimiser steps. An epoch is what Hyperband
 #: counts, and a family whose learning rates were measured at some number of steps per epoch
 #: needs about that many to converge within a rung, whatever the data's size.
 BATCH_RULE = ("steps_per_epoch", "min", "max")

@@ -67,7 +67,7 @@ def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
 
 
 def batch_for(rule: dict[str, int], train_size: int) -> int:
-    """The batch of a `space.BATCH_RULE`: an epoch of `train_size` texts is at least `steps_per_epoch` steps, within [min, max]."""
+    """The batch of a `space.BATCH_RULE`: `train_size` over `steps_per_epoch`, rounded down (an epoch of at least that many steps), within [min, max]."""
     return min(max(train_size // rule["steps_per_epoch"], rule["min"]), rule["max"])
 
 
