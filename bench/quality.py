@@ -171,8 +171,9 @@ def main() -> None:
     # The baselines first: they take minutes, so their rows exist even if the search is cut short.
     dataset = load_dataset(args.data, **{k.replace("_data", "_source"): v for k, v in data.items()}, limit=limit)
     sizes = dataset.sizes()
-    if args.folds is not None and args.folds > np.bincount(dataset.train.labels).min():
-        parser.error(f"--folds {args.folds}: the rarest class has {np.bincount(dataset.train.labels).min()} training texts, too few for a text in each fold")
+    rarest = int(np.bincount(dataset.train.labels).min())
+    if args.folds is not None and args.folds > rarest:
+        parser.error(f"--folds {args.folds}: the rarest class has {rarest} training texts, too few for a text in each fold")
     print(f"{args.data}: {dataset.num_classes} classes, train {sizes['train']:,} / val {sizes['val']:,} / test {sizes['test']:,}; {os.cpu_count()} CPU cores", flush=True)
     rows: dict[str, Scored] = {}
     baselines = [(name, lambda d, settings=settings: tfidf_baseline(d, settings)) for name, settings in TFIDF.items()]

@@ -90,9 +90,10 @@ SIZE_RULES = {
 }  # fmt: skip
 
 #: The rule `batch_size` may be given as: the training texts over `steps_per_epoch`, rounded
-#: down and kept within [min, max], so that an epoch is at least that many optimiser steps. An epoch is what Hyperband
-#: counts, and a family whose learning rates were measured at some number of steps per epoch
-#: needs about that many to converge within a rung, whatever the data's size.
+#: down and kept within [min, max], so that an epoch is at least that many optimiser steps. An
+#: epoch is what Hyperband counts, and a family whose learning rates were measured at some
+#: number of steps per epoch needs about that many to converge within a rung, whatever the
+#: data's size.
 BATCH_RULE = ("steps_per_epoch", "min", "max")
 
 SETTINGS: dict[str, dict[str, Setting]] = {
@@ -173,13 +174,11 @@ class SearchSpace:
         hyperparameters = {**self.hyperparameters, "batch_size": common} if None in batches else self.hyperparameters
         overrides = {}
         for encoder, entries in self.encoder_overrides.items():
-            rest = {k: v for k, v in entries.items() if k != "batch_size"}
-            if encoder not in batches:
-                overrides[encoder] = entries
-            elif batches[encoder] == common:
-                overrides[encoder] = rest
-            else:
-                overrides[encoder] = {**entries, "batch_size": batches[encoder]}
+            if encoder in batches and batches[encoder] == common:
+                entries = {k: v for k, v in entries.items() if k != "batch_size"}
+            elif encoder in batches:
+                entries = {**entries, "batch_size": batches[encoder]}
+            overrides[encoder] = entries
         return SearchSpace(self.name, self.settings, hyperparameters, overrides)
 
     @property

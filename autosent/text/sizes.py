@@ -7,7 +7,7 @@ the caps. The rules are read off the training split only (val and test must not 
 model), in the words and character n-grams the text layers will see (`standardize.words`,
 `standardize.char_ngrams`), and resolved once, before the run is written: the resolved space
 is what `run.json` records. A family's `batch_size` may be a rule too (`space.BATCH_RULE`):
-the batch that gives an epoch as many steps as the data its learning rates were measured on.
+the batch that gives an epoch at least a given number of steps, whatever the data's size.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _ngrams(tokens: list[str], n: int) -> Iterable[str]:
 
 
 def resolve_sizes(space: SearchSpace, train_texts: list[str]) -> SearchSpace:
-    """`space` with each size rule replaced by its value on `train_texts`; a pinned space as it is.
+    """`space` with each size rule (its batch rules too) replaced by its value on `train_texts`; a pinned space as it is.
 
     A vocabulary the run never builds (word or character n-grams, when no encoder that reads
     them can be picked) takes its cap.
