@@ -118,6 +118,7 @@ def _add_column_arguments(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from autosent.runs.rundir import ENSEMBLE_EXPORT_DIR, EXPORT_DIR, REPORT_DIR, REPORT_FILE  # the help names the run layout's folders
+    from autosent.ship.selection import SMALL_VAL  # and the small val split's bound
 
     parser = _Parser(prog="autosent", description="Find, train and ship the best Keras sentiment classifier.")
     # --debug is accepted before or after the command name.
@@ -163,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("trial", nargs="?", default="best", help="best (default) or a trial id")
     _add_run_arguments(ex)
     ex.add_argument("--out", type=Path, help=f"export folder (default: results/RUN/{EXPORT_DIR}; with --ensemble, results/RUN/{ENSEMBLE_EXPORT_DIR})")
-    ex.add_argument("--full", action="store_true", help="retrain on train + val for the best epoch count")
+    ex.add_argument(
+        "--full", action=argparse.BooleanOptionalAction,
+        help=f"retrain on train + val for the best epoch count; --no-full: on train, early stopping on val (default: --full where the val split is under {SMALL_VAL:,} texts)",
+    )  # fmt: skip
     ex.add_argument("--ensemble", type=positive_int, metavar="K", help="ship a weighted average of up to K trials, chosen on val (Caruana's greedy selection)")
 
     rp = _command(sub, "report", f"figures and {REPORT_FILE} of a run in results/RUN/{REPORT_DIR}/", [common])
@@ -329,6 +333,7 @@ def _export(args: argparse.Namespace) -> int:
     from autosent.ship.ensemble import check_ensemble, ship_ensemble
     from autosent.ship.export import check_trial, ship_trial
     from autosent.ship.export_folder import MODEL_CARD_FILE
+    from autosent.ship.selection import SMALL_VAL
 
     if args.ensemble is not None and args.trial != "best":
         raise UsageError(f"export {args.trial} --ensemble: an ensemble picks its own trials; drop the trial id")
@@ -347,6 +352,9 @@ def _export(args: argparse.Namespace) -> int:
     note = None if result.metadata.ensemble is None else result.metadata.ensemble.noise_note()
     if note is not None:
         print(note)
+    if args.full is None and result.metadata.full:
+        val = result.metadata.splits["val"]
+        print(f"trained on train + val: the val split is small ({val:,} texts, under {SMALL_VAL:,}); --no-full keeps it out, for early stopping")
     print(f'next: autosent predict --model {shlex.quote(str(result.out))} "a text to label"')
     print(f'      or in Python, as {result.out / MODEL_CARD_FILE} shows under "Use it"')
     return 0

@@ -3,8 +3,8 @@
 A test split of a few hundred texts decides a one-point difference by chance (Rotten
 Tomatoes' 853 test sentences: about +-2.8 points at 95%). Here the training split is cut into K
 stratified folds; for each, the exported trial's configuration (its hyperparameters and epochs,
-early stopping on val as `export` does) and each baseline (C chosen on val) are trained on the
-other K-1 folds and predict the held-out one. Every training text is then predicted once by a
+trained as `export` trains it) and each baseline (C chosen on val) are trained on the other K-1
+folds (and on val, where `export` would be) and predict the held-out one. Every training text is then predicted once by a
 model that never saw it, and the two are compared text by text on all of them.
 
 No text of a held-out fold reaches what predicts it: each fold adapts its own text layers
@@ -48,16 +48,17 @@ def fold_dataset(dataset: Dataset, held_out: np.ndarray) -> Dataset:
 
 
 def trial_on_fold(job, trial_id: str, fold: Dataset, scratch: Path) -> np.ndarray:
-    """Predicted classes of `fold`'s test split by trial `trial_id`'s configuration, retrained as `export` would on `fold`'s train split.
+    """Predicted classes of `fold`'s test split by trial `trial_id`'s configuration, retrained as `export` would on `fold`'s train split (and its val, where `export` would).
 
     `job` is the run's (`export.check_export`); its text layers are adapted anew in `scratch`.
     """
     from autosent.ship.export import Trainer, end_to_end_model, reading_only_its_inputs, test_probabilities
+    from autosent.ship.selection import trains_on_val
 
     scratch.mkdir(parents=True, exist_ok=True)
     trainer = Trainer.for_run(dataclasses.replace(job, dataset=fold, run_dir=scratch))
     record = trainer.records[trial_id]
-    retrained = trainer.retrain(record, full=False)
+    retrained = trainer.retrain(record, full=trains_on_val(None, len(fold.val)))
     model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(fold.label_names))
     return predicted_classes(test_probabilities(model, fold))
 

@@ -115,6 +115,8 @@ def test_the_ensembles_line_gives_its_best_members_own_test_result_and_the_next_
     note = read.ensemble.noise_note()  # its wording: test_an_ensemble_is_said_to_beat_...
     if note is not None:
         assert lines.pop(1) == note
+    val = metadata["splits"]["val"]  # a small val split: the members trained on train + val
+    assert metadata["full"] and lines.pop(1) == f"trained on train + val: the val split is small ({val} texts, under 2,000); --no-full keeps it out, for early stopping"
     assert lines[1:] == [
         f'next: autosent predict --model {run_dir / "export-ensemble"} "a text to label"',
         f'      or in Python, as {run_dir / "export-ensemble" / "MODEL_CARD.md"} shows under "Use it"',

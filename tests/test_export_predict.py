@@ -162,11 +162,14 @@ def test_predictions_do_not_depend_on_how_texts_are_batched(exported):
     np.testing.assert_allclose(in_threes, class_probabilities(predictor.model.predict(tf.constant(texts), verbose=0)), atol=1e-6)
 
 
-def test_full_retrains_on_train_and_val_for_exactly_the_best_epochs(searched, exported, tmp_path):
-    full = export_trial(searched / "results", RUN, out=tmp_path / "full", full=True)
-    assert full.metadata.full and full.metadata.epochs == exported.metadata.epochs
-    assert len(full.metadata.retrain_history) == exported.metadata.epochs
-    assert "val_cross_entropy" not in full.metadata.retrain_history[0]
+def test_on_a_small_val_split_export_retrains_on_train_and_val_unless_told_no_full(searched, exported, tmp_path):
+    assert exported.metadata.full  # 12 val texts, under selection.SMALL_VAL: train + val, for exactly the best epochs
+    assert len(exported.metadata.retrain_history) == exported.metadata.epochs
+    assert "val_cross_entropy" not in exported.metadata.retrain_history[0]
+    assert "(retrained on train + val: `--full`, the default where the val split is under 2,000 texts)" in (exported.out / "MODEL_CARD.md").read_text()
+    held_back = export_trial(searched / "results", RUN, out=tmp_path / "no-full", full=False)
+    assert not held_back.metadata.full and held_back.metadata.epochs == exported.metadata.epochs
+    assert "val_cross_entropy" in held_back.metadata.retrain_history[0]  # early stopping on val, as a guard
 
 
 @pytest.mark.slow

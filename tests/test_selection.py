@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autosent.runs.records import COMPLETED, TrialRecord
-from autosent.ship.selection import SMALL_VAL, select_best
+from autosent.ship.selection import SMALL_VAL, select_best, trains_on_val
 
 
 def _record(trial_id: str, encoder: str, val_cross_entropy: float, seconds_per_epoch: float) -> TrialRecord:
@@ -47,3 +47,9 @@ def test_a_large_val_split_takes_the_lowest_val_cross_entropy(trials):
     chosen, selection = select_best(trials, labels, probabilities)
     assert chosen.trial_id == "0" == selection.trial_id
     assert selection.rule == "the lowest val cross-entropy of 3 finished trials"
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_an_export_trains_on_val_as_told_and_by_default_only_where_the_val_split_is_small(full):
+    assert trains_on_val(None, SMALL_VAL - 1) and not trains_on_val(None, SMALL_VAL)
+    assert trains_on_val(full, SMALL_VAL - 1) == full and trains_on_val(full, SMALL_VAL) == full

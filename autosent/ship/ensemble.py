@@ -48,7 +48,7 @@ from autosent.ship.export import (
 )  # fmt: skip
 from autosent.ship.export_metadata import Ensemble, EnsembleMember, McNemarComparison, ValComparison
 from autosent.ship.metrics import classification_metrics, mcnemar
-from autosent.ship.selection import NOISE_SE, family_leaders, paired_difference
+from autosent.ship.selection import NOISE_SE, family_leaders, paired_difference, trains_on_val
 
 #: The most members an ensemble may have, and how many of the best trials by val cross-entropy
 #: are candidates (with the best of each encoder family: `candidates`).
@@ -132,16 +132,17 @@ def check_ensemble(results: Path, run: str | None = None, *, size: int = 5, out:
 
 
 def export_ensemble(
-    results: Path, run: str | None = None, size: int = 5, out: Path | None = None, full: bool = False, verbose: str | int = 0
+    results: Path, run: str | None = None, size: int = 5, out: Path | None = None, full: bool | None = None, verbose: str | int = 0
 ) -> ExportResult:
-    """Select up to `size` members, retrain them, and write one export of their weighted mean."""
+    """Select up to `size` members, retrain them, and write one export of their weighted mean (`full`: as `export.export_trial`)."""
     return ship_ensemble(check_ensemble(results, run, size=size, out=out), full, verbose)
 
 
-def ship_ensemble(job: ExportJob, full: bool = False, verbose: str | int = 0) -> ExportResult:
+def ship_ensemble(job: ExportJob, full: bool | None = None, verbose: str | int = 0) -> ExportResult:
     """The export of a checked job (`check_ensemble`): select up to `job.size` members, retrain them, test, write."""
     if job.size is None:
         raise ValueError("ship_ensemble takes the job check_ensemble returns, which holds the ensemble's size")
+    full = trains_on_val(full, len(job.dataset.val))
     pool = candidates(job.records)
     labels, names = job.dataset.test.labels, list(job.dataset.label_names)
     with writing(job):

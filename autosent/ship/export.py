@@ -28,7 +28,7 @@ from autosent.search.space import SearchSpace
 from autosent.ship import export_folder, model_card
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics
-from autosent.ship.selection import Selection, reads, select_best
+from autosent.ship.selection import Selection, reads, select_best, trains_on_val
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,13 @@ def export_trial(
     run: str | None = None,
     trial: str = "best",
     out: Path | None = None,
-    full: bool = False,
+    full: bool | None = None,
     verbose: str | int = 0,
 ) -> ExportResult:
     """Retrain `trial` of a run, evaluate it on test, and write the export folder.
+
+    `full`: retrain on train + val (True), on train with early stopping on val (False), or as
+    the data decides (None: `selection.trains_on_val`).
 
     Everything that can be refused (the run, the trial, the destination, the data) is
     checked before training (`check_trial`); the destination's folder is locked from then until the swap.
@@ -160,8 +163,9 @@ def export_trial(
     return ship_trial(check_trial(results, run, trial=trial, out=out), full, verbose)
 
 
-def ship_trial(job: ExportJob, full: bool = False, verbose: str | int = 0) -> ExportResult:
-    """Retrain the trial of a checked job (`check_trial`), evaluate it on test, and write its export folder."""
+def ship_trial(job: ExportJob, full: bool | None = None, verbose: str | int = 0) -> ExportResult:
+    """Retrain the trial of a checked job (`check_trial`), evaluate it on test, and write its export folder (`full`: as `export_trial`)."""
+    full = trains_on_val(full, len(job.dataset.val))
     with writing(job):
         trainer = Trainer.for_run(job)
         record, selection = trainer.select(job, job.trial)

@@ -12,7 +12,7 @@ from autosent.search.profile import DataProfile
 from autosent.ship.export_folder import MODEL_FILE, SAVED_MODEL_DIR
 from autosent.ship.export_metadata import Ensemble, ExportMetadata
 from autosent.ship.metrics import Metrics
-from autosent.ship.selection import Selection
+from autosent.ship.selection import SMALL_VAL, Selection
 from autosent.text.inputs import CHARS, NGRAMS, WORDS
 from autosent.text.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 from autosent.views import leaderboard
@@ -31,7 +31,7 @@ def render(metadata: ExportMetadata, records: list[TrialRecord]) -> str:
         "## Training data",
         f"- Source: `{metadata.data}` (fingerprint `{metadata.data_fingerprint[:16]}…`)",
         f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test"
-        + (" (retrained on train + val)" if metadata.full else "")
+        + (f" (retrained on train + val: `--full`, the default where the val split is under {SMALL_VAL:,} texts)" if metadata.full else "")
         + _split(metadata.split),
         f"- Classes: {', '.join(metadata.label_names)}",
         *_profile(metadata.profile),

@@ -1,4 +1,4 @@
-"""Which trial `export best` ships, and the rule that chose it.
+"""Which trial `export best` ships, the rule that chose it, and what it is retrained on.
 
 On a validation split of thousands of texts, the trial with the lowest val cross-entropy is
 the best estimate of the best model. On a few hundred, it often is not: the leaders differ
@@ -10,6 +10,11 @@ cannot tell apart, the simplest. "Within the noise" is paired, text by text on t
 split: the mean per-text cross-entropy difference is under two of its standard errors.
 Each family's cost is its measured seconds per epoch (`allocation.family_stats`).
 The rule that chose is recorded in `metadata.json` and said in the model card.
+
+A small val split also decides what the shipped model trains on (`trains_on_val`): where it is
+small, the data is scarce, its texts are worth more as training data than as an early-stopping
+guard, and the search has already said how many epochs to train; keras-tuner's own guide
+retrains the best hyperparameters on train + val the same way.
 """
 
 from __future__ import annotations
@@ -56,6 +61,15 @@ def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarra
     if len(difference) < 2:
         return float(np.mean(difference)) if len(difference) else 0.0, math.inf
     return float(np.mean(difference)), float(np.std(difference, ddof=1)) / math.sqrt(len(difference))
+
+
+def trains_on_val(full: bool | None, val_size: int) -> bool:
+    """Whether an export retrains on train + val (for the trial's best epoch count) rather than on train with early stopping on val.
+
+    `full` is the user's choice (`--full` / `--no-full`); None leaves it to the data: train +
+    val where the val split is small (under SMALL_VAL texts).
+    """
+    return val_size < SMALL_VAL if full is None else full
 
 
 def within_noise(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> bool:
