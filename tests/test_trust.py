@@ -175,6 +175,25 @@ def test_a_damaged_run_json_is_named_by_export_and_search(cli, finished_run, tmp
     assert snapshot(tmp_path / "results") == before
 
 
+@pytest.mark.parametrize(
+    "edit, mentions",
+    [
+        (lambda space: space["encoders"].setdefault("nbsvm", {}).update(batch_size={"steps_per_epoch": 300, "min": 16, "max": 64}), "its space's encoders.nbsvm.batch_size is a rule"),
+        (lambda space: space["vectorizer"].update(max_tokens={"min_count": 2, "max": 100}), "its space's vectorizer.max_tokens is a rule"),
+        (lambda space: space.pop("hyperparameters"), "its space is incomplete"),
+    ],
+)
+def test_a_hand_edited_space_in_run_json_is_named_by_export_and_search(cli, finished_run, tmp_path, edit, mentions):
+    """A rule is resolved on the data before run.json records the space: one there was written by hand."""
+    record = json.loads((finished_run / "run.json").read_text())
+    edit(record["identity"]["space"])
+    (finished_run / "run.json").write_text(json.dumps(record))
+    before = snapshot(tmp_path / "results")
+    cli("export", "--run", "done").assert_usage_error(f"run.json is damaged: {mentions}")
+    cli(*SEARCH, "--data", "reviews.csv", "--run", "done").assert_usage_error(f"run.json is damaged: {mentions}")
+    assert snapshot(tmp_path / "results") == before
+
+
 @pytest.mark.parametrize("command", ["report", "leaderboard"])
 def test_top_zero_is_refused_before_the_report_folder_is_made(cli, finished_run, tmp_path, command):
     before = snapshot(tmp_path / "results")

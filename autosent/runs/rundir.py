@@ -27,6 +27,7 @@ from autosent.errors import UsageError, first_line
 from autosent.runs import atomic, removal
 from autosent.runs.lock import LOCK_FILE, run_lock
 from autosent.search.profile import DataProfile
+from autosent.search.space import SearchSpace
 from autosent.ship import export_folder
 
 # The layout of a run folder; every module that writes into one takes its names from here.
@@ -173,7 +174,8 @@ class RunIdentity:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunIdentity:
-        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged split rule."""
+        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged split rule or space."""
+        SearchSpace.from_dict("recorded", data["space"])  # checked here, before any command builds on it
         return cls(
             data["data"], data["fingerprint"], data["space"], data["max_epochs"], data["seed"],
             data.get("val_data"), data.get("test_data"), SplitRule.from_json(data.get("split")),

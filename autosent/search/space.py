@@ -252,13 +252,25 @@ class SearchSpace:
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
-        """The inverse of `as_dict`: a run's space as it was, even if its file changed since."""
-        # Keys added to the format since the run was made take their defaults.
-        settings = {
-            table: {key: data[table].get(key, setting.default) for key, setting in schema.items()}
-            for table, schema in SETTINGS.items()
-        }
-        return cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
+        """The inverse of `as_dict`: a run's space as it was, even if its file changed since.
+
+        `ValueError` for what no run records (a hand-edited run.json): a missing table, or a
+        rule, which a search resolves on its data before it writes the space.
+        """
+        try:
+            # Keys added to the format since the run was made take their defaults.
+            settings = {
+                table: {key: data[table].get(key, setting.default) for key, setting in schema.items()}
+                for table, schema in SETTINGS.items()
+            }
+            space = cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
+            rules = [f"vectorizer.{key}" for key, value in space.vectorizer_settings.items() if isinstance(value, dict)]  # those it reads
+            rules += [f"encoders.{e}.batch_size" if e else "hyperparameters.batch_size" for e in space.batch_rules]
+        except (KeyError, TypeError, AttributeError, ValueError) as e:
+            raise ValueError(f"its space is incomplete ({type(e).__name__}: {e})") from None
+        if rules:
+            raise ValueError(f"its space's {rules[0]} is a rule, which a search resolves on its data before it records the space")
+        return space
 
     def spec(self, name: str, encoder: str) -> Any:
         """What the file says `name` is for trials of `encoder`: its [encoders] entry, else the common one."""
