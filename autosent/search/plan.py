@@ -40,6 +40,7 @@ class Plan:
     factor: int
     seconds_per_epoch: dict[str, float]  # each encoder's estimate on this machine
     minutes: dict[str, float]  # each encoder's expected share of the search, in minutes
+    batch_sizes: dict[str, int]  # each encoder's batch, a rule's resolved on the training split
 
     def lines(self) -> list[str]:
         """The plan as text: brackets and rounds, then the estimate per encoder."""
@@ -49,7 +50,7 @@ class Plan:
             out.append(f"  bracket {bracket}: " + ", ".join(parts))
         out.append(f"estimate, from {TIMED_BATCHES} timed batches per encoder after an untimed one (early stopping can only shorten it):")
         for encoder, seconds in sorted(self.seconds_per_epoch.items(), key=lambda kv: kv[1]):
-            out.append(f"  {encoder:<10} {seconds:8.2f} s per epoch  ~{self.minutes[encoder]:5.1f} min")
+            out.append(f"  {encoder:<10} {seconds:8.2f} s per epoch at batch {self.batch_sizes[encoder]:<4} ~{self.minutes[encoder]:5.1f} min")
         out.append(f"  {'total':<10} ~{sum(self.minutes.values()):.1f} min")
         return out
 
@@ -109,7 +110,7 @@ def time_encoders(hypermodel, space, data) -> dict[str, float]:
     estimates = {}
     for encoder in space.encoders:
         hp = hypermodel.hyperparameters_for({"encoder": encoder})
-        batch_size = space.model_values(hp.values)["batch_size"]
+        batch_size = _batch_size(space, hp)
         try:
             model = hypermodel.build(hp)
             train = _seconds_per_batch(model.train_on_batch, data.x_train, data.y_train, batch_size)
@@ -123,6 +124,11 @@ def time_encoders(hypermodel, space, data) -> dict[str, float]:
             train * math.ceil(len(data.y_train) / batch_size) + val * math.ceil(len(data.y_val) / VALIDATION_BATCH)
         )
     return estimates
+
+
+def _batch_size(space, hp) -> int:
+    """The batch a trial with `hp` trains at (`hypermodel.fit`): with an encoder's defaults, that encoder's own."""
+    return space.model_values(hp.values)["batch_size"]
 
 
 def _seconds_per_batch(step, x: dict, y, batch_size: int) -> float:
@@ -151,4 +157,5 @@ def make_plan(prepared) -> Plan:
     hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, config.seed, data)
     seconds = time_encoders(hypermodel, space, data)
     trials = hyperband_trials(prepared.max_epochs, space.factor, config.budget)
-    return Plan(trials, prepared.max_epochs, space.factor, seconds, estimate_minutes(trials, seconds))
+    batches = {e: _batch_size(space, hypermodel.hyperparameters_for({"encoder": e})) for e in space.encoders}
+    return Plan(trials, prepared.max_epochs, space.factor, seconds, estimate_minutes(trials, seconds), batches)
