@@ -21,6 +21,8 @@ from conftest import TINY_SPACE, run_cli, snapshot, write_reviews_csv
 from autosent.data import tfds_source
 from autosent.errors import UsageError
 from autosent.runs.rundir import RunIdentity, RunRecord
+from autosent.search.space import load_space
+from autosent.text.sizes import resolve_sizes
 
 
 def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
@@ -123,7 +125,7 @@ def workdir(tmp_path: Path) -> Path:
     """A user's folder with one earlier run in results/ (a failed trial only)."""
     run = tmp_path / "results" / "old"
     (run / "trials").mkdir(parents=True)
-    identity = RunIdentity("imdb", fingerprint="0", space={}, max_epochs=2, seed=0)
+    identity = RunIdentity("imdb", fingerprint="0", space=resolve_sizes(load_space("seed"), ["a text"]).as_dict(), max_epochs=2, seed=0)
     record = RunRecord("old", identity, "tiny.toml", "text", "label", "utf-8", None, ["neg", "pos"], {}, 0)
     (run / "run.json").write_text(json.dumps(record.to_json()))
     (run / "trials" / "trial_0.json").write_text('{"trial_id": "0", "status": "FAILED", "hyperparameters": {}}\n')
