@@ -333,7 +333,6 @@ def _export(args: argparse.Namespace) -> int:
     from autosent.ship.ensemble import check_ensemble, ship_ensemble
     from autosent.ship.export import check_trial, ship_trial
     from autosent.ship.export_folder import MODEL_CARD_FILE
-    from autosent.ship.selection import SMALL_VAL
 
     if args.ensemble is not None and args.trial != "best":
         raise UsageError(f"export {args.trial} --ensemble: an ensemble picks its own trials; drop the trial id")
@@ -352,9 +351,7 @@ def _export(args: argparse.Namespace) -> int:
     note = None if result.metadata.ensemble is None else result.metadata.ensemble.noise_note()
     if note is not None:
         print(note)
-    if args.full is None and result.metadata.full:
-        val = result.metadata.splits["val"]
-        print(f"trained on train + val: the val split is small ({val:,} texts, under {SMALL_VAL:,}); --no-full keeps it out, for early stopping")
+    print(result.metadata.retraining().line())
     print(f'next: autosent predict --model {shlex.quote(str(result.out))} "a text to label"')
     print(f'      or in Python, as {result.out / MODEL_CARD_FILE} shows under "Use it"')
     return 0

@@ -4,7 +4,7 @@ A test split of a few hundred texts decides a one-point difference by chance (Ro
 Tomatoes' 853 test sentences: about +-2.8 points at 95%). Here the training split is cut into K
 stratified folds; for each, the exported trial's configuration (its hyperparameters and epochs,
 trained as `export` trains it) and each baseline (C chosen on val) are trained on the other K-1
-folds (and on val, where `export` would be) and predict the held-out one. Every training text is then predicted once by a
+folds (and on val, where the export was) and predict the held-out one. Every training text is then predicted once by a
 model that never saw it, and the two are compared text by text on all of them.
 
 No text of a held-out fold reaches what predicts it: each fold adapts its own text layers
@@ -47,24 +47,26 @@ def fold_dataset(dataset: Dataset, held_out: np.ndarray) -> Dataset:
     return dataclasses.replace(dataset, train=dataset.train.take(rest), test=dataset.train.take(held_out))
 
 
-def trial_on_fold(job, trial_id: str, fold: Dataset, scratch: Path) -> np.ndarray:
-    """Predicted classes of `fold`'s test split by trial `trial_id`'s configuration, retrained as `export` would on `fold`'s train split (and its val, where `export` would).
+def trial_on_fold(job, trial_id: str, fold: Dataset, scratch: Path, full: bool) -> np.ndarray:
+    """Predicted classes of `fold`'s test split by trial `trial_id`'s configuration, retrained as `export` did on `fold`'s train split (and its val, with `full`).
 
     `job` is the run's (`export.check_export`); its text layers are adapted anew in `scratch`.
     """
     from autosent.ship.export import Trainer, end_to_end_model, reading_only_its_inputs, test_probabilities
-    from autosent.ship.selection import trains_on_val
 
     scratch.mkdir(parents=True, exist_ok=True)
     trainer = Trainer.for_run(dataclasses.replace(job, dataset=fold, run_dir=scratch))
     record = trainer.records[trial_id]
-    retrained = trainer.retrain(record, full=trains_on_val(None, len(fold.val)))
+    retrained = trainer.retrain(record, full)
     model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(fold.label_names))
     return predicted_classes(test_probabilities(model, fold))
 
 
-def predictions_on_folds(results: Path, run: str, trial_id: str, baselines: dict[str, Baseline], k: int) -> tuple[Dataset, dict[str, np.ndarray]]:
-    """The run's data, and each model's predicted class for every training text, by the model of the fold that held it out: "autosent" and `baselines`."""
+def predictions_on_folds(
+    results: Path, run: str, trial_id: str, full: bool, baselines: dict[str, Baseline], k: int
+) -> tuple[Dataset, dict[str, np.ndarray]]:
+    """The run's data, and each model's predicted class for every training text, by the model of the fold that held it out: "autosent"
+    (trial `trial_id`, on train + val with `full`, as its export) and `baselines`."""
     from autosent.ship.export import check_export
 
     with tempfile.TemporaryDirectory(prefix="autosent-folds-") as scratch:
@@ -74,7 +76,7 @@ def predictions_on_folds(results: Path, run: str, trial_id: str, baselines: dict
         folds = held_out_folds(dataset.train.texts, dataset.train.labels, k, job.info.identity.split.same_text())
         for number, held_out in enumerate(folds):
             fold = fold_dataset(dataset, held_out)
-            predicted["autosent"][held_out] = trial_on_fold(job, trial_id, fold, Path(scratch) / f"fold-{number}")
+            predicted["autosent"][held_out] = trial_on_fold(job, trial_id, fold, Path(scratch) / f"fold-{number}", full)
             for name, baseline in baselines.items():
                 predicted[name][held_out] = baseline(fold)
     return dataset, predicted

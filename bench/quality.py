@@ -19,7 +19,7 @@ accuracy and macro-F1 of:
   maxlen 512), 10 epochs, last epoch kept, as the notebook did;
 - tf-idf + logistic regression, twice: word uni+bigrams, and character 1-4-grams within word
   boundaries (min_df 2, 200k features, sublinear tf; C chosen on val; refit on train + val
-  where autosent's export trains on them, on a val split under 2,000 texts);
+  where autosent's export trains on them: on a small val split, `selection.retraining`);
 - the majority class, the floor any model must clear.
 All train on the same training split (limited the same way under --quick) and are tested on
 the same test texts; autosent and the better tf-idf row (on test) are also compared text by
@@ -53,7 +53,7 @@ from autosent.search.pipeline import SearchConfig, run_search
 from autosent.ship.export import export_trial
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics, mcnemar
-from autosent.ship.selection import trains_on_val
+from autosent.ship.selection import retraining
 from autosent.views.events import vectorizer_line
 
 TARGET_VAL_ACCURACY = 0.890
@@ -91,23 +91,25 @@ C_GRID = (0.5, 2.0, 8.0, 32.0)
 def tfidf_baseline(dataset: Dataset, settings: dict) -> Scored:
     """tf-idf (sublinear tf, min_df 2, 200k features at most) + logistic regression, C chosen on val.
 
-    Trained on the texts autosent's export trains on (`selection.trains_on_val`): where that is
-    train + val, the pipeline is refit on them with the C chosen, so both learn from the same texts.
+    Trained on the labelled texts autosent's export trains on (`selection.retraining`): where
+    that is train + val, the pipeline is refit on them with the C chosen, vocabulary and idf
+    included, as a scikit-learn user would (autosent's text layers stay as the search adapted
+    them on train).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+    from sklearn.pipeline import Pipeline, make_pipeline
 
     started = time.monotonic()
 
-    def pipeline(c: float):
+    def pipeline(c: float) -> Pipeline:
         return make_pipeline(TfidfVectorizer(min_df=2, max_features=200_000, sublinear_tf=True, **settings), LogisticRegression(C=c, max_iter=1000))
 
     fitted = [pipeline(c).fit(dataset.train.texts, dataset.train.labels) for c in C_GRID]
     best = max(zip(C_GRID, fitted), key=lambda pair: (pair[1].predict(dataset.val.texts) == dataset.val.labels).mean())
     c, model = best
     note = f"C={c:g}"
-    if trains_on_val(None, len(dataset.val)):
+    if retraining(None, len(dataset.val)).full:
         model = pipeline(c).fit(dataset.train.texts + dataset.val.texts, np.concatenate([dataset.train.labels, dataset.val.labels]))
         note += ", refit on train + val"
     return Scored(model.predict(dataset.test.texts), time.monotonic() - started, note)
@@ -247,7 +249,7 @@ def print_folds(args: argparse.Namespace, run: str, exported: ExportMetadata) ->
     """The exported trial's configuration and the tf-idf rows on held-out folds of the training split, paired."""
     started = time.monotonic()
     baselines = {name: lambda d, settings=settings: tfidf_baseline(d, settings).predicted for name, settings in TFIDF.items()}
-    dataset, predicted = predictions_on_folds(args.results, run, exported.trial_id, baselines, args.folds)
+    dataset, predicted = predictions_on_folds(args.results, run, exported.trial_id, bool(exported.full), baselines, args.folds)
     labels = dataset.train.labels
     names = {"autosent": f"autosent: trial {exported.trial_id} ({exported.hyperparameters.get('encoder')}), per fold", **{n: n for n in TFIDF}}
     print(f"held-out folds: {args.folds} folds of the {len(labels):,} training texts, each predicted by models that never saw it ({(time.monotonic() - started) / 60:.1f} m)")

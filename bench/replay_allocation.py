@@ -22,13 +22,12 @@ from autosent.runs.rundir import TUNER_DIR, RunRecord
 from autosent.search.allocation import draw_encoder, encoder_weights, epochs_for, family_stats
 from autosent.search.keras_tuner_internals import oracle_seed
 from autosent.search.plan import hyperband_trials
-from autosent.search.space import SearchSpace
 
 
 def replay(run_dir: Path) -> list[str]:
     """One line per trial: its recorded encoder and epochs against the replayed ones."""
     run = RunRecord.read(run_dir)
-    space = SearchSpace.from_dict(Path(run.space_file).stem, run.identity.space)
+    space = run.space()
     seed = oracle_seed(run_dir / TUNER_DIR)
     records = sorted(read_records(run_dir), key=lambda r: int(r.trial_id))
     plan = hyperband_trials(run.identity.max_epochs, space.factor, len(records))

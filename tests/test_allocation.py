@@ -66,7 +66,7 @@ def test_draws_follow_the_weights_and_repeat_for_the_same_seed():
 def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_line_per_trial(cli, tmp_path):
     write_reviews_csv(tmp_path / "r.csv", n=160)
     # An [encoders.NAME] table, as the default space has: the dry run times each encoder with its own values.
-    (tmp_path / "tiny.toml").write_text(TINY_SPACE.read_text() + "\n[encoders.gru]\nunits = { choice = [2, 3] }\nbatch_size = 8\n")
+    (tmp_path / "tiny.toml").write_text(TINY_SPACE.read_text() + "\n[encoders.gru]\nunits = { choice = [2, 3] }\nbatch_size = { steps_per_epoch = 4, min = 2, max = 64 }\n")
     args = ["search", "--data", "r.csv", "--space", "tiny.toml", "--budget", "6"]
     planned = cli(*args, "--dry-run")
     assert planned.code == 0, planned.err
@@ -75,7 +75,7 @@ def test_a_real_search_tries_every_family_follows_its_dry_run_plan_and_logs_a_li
     assert f"estimate, from {TIMED_BATCHES} timed batches per encoder after an untimed one" in planned.out  # not "one timed batch"
     assert "profile: scripts: Latin 100%" in planned.out and "warning" not in planned.out  # the data profile first
     batches = {line.split()[0]: line.split(" at batch ")[1].split()[0] for line in planned.out.splitlines() if " s per epoch at batch " in line}
-    assert batches == {"conv1d": "64", "gru": "8", "bigru": "64", "bag": "64", "nbsvm": "64"}  # each encoder's own
+    assert batches == {"conv1d": "64", "gru": "32", "bigru": "64", "bag": "64", "nbsvm": "64"}  # gru's rule: 128 training texts // 4 steps
 
     result = cli(*args)  # captured: not a terminal, so plain lines
     assert result.code == 0, result.err

@@ -27,7 +27,7 @@ def test_a_held_out_folds_words_reach_no_vocabulary_of_the_model_that_predicts_i
 
     fold = folds.fold_dataset(dataset, first)
     assert sorted(fold.test.texts) == sorted(texts[row] for row in first)
-    predicted = folds.trial_on_fold(job, trial, fold, tmp_path / "held-out")
+    predicted = folds.trial_on_fold(job, trial, fold, tmp_path / "held-out", full=True)
     assert predicted.shape == (len(first),)
     assert np.mean(predicted == fold.test.labels) >= 0.9  # each class has its own words: a fold learns them
     vocabularies = [tmp_path / "held-out" / name for name in (VOCABULARY_FILE, NGRAM_VOCABULARY_FILE)]
@@ -35,7 +35,7 @@ def test_a_held_out_folds_words_reach_no_vocabulary_of_the_model_that_predicts_i
     assert snapshot(finished_run) == before  # the run's own vocabularies were not rewritten
 
     # the same texts in a fold's training part do reach its vocabulary: the check above can fail
-    folds.trial_on_fold(job, trial, folds.fold_dataset(dataset, second), tmp_path / "trained")
+    folds.trial_on_fold(job, trial, folds.fold_dataset(dataset, second), tmp_path / "trained", full=True)
     assert MARK in (tmp_path / "trained" / VOCABULARY_FILE).read_text()
 
 

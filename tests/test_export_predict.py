@@ -25,6 +25,7 @@ from autosent.ship.export import export_trial
 from autosent.ship.export_folder import recover
 from autosent.ship.export_metadata import read_metadata
 from autosent.ship.predict import Predictor
+from autosent.ship.selection import SMALL_VAL
 from autosent.views.report import REPORTED
 
 TEXTS = ["what a film", "posword pos film plot, loved it", "negword neg boring", "ok"]
@@ -166,10 +167,13 @@ def test_on_a_small_val_split_export_retrains_on_train_and_val_unless_told_no_fu
     assert exported.metadata.full  # 12 val texts, under selection.SMALL_VAL: train + val, for exactly the best epochs
     assert len(exported.metadata.retrain_history) == exported.metadata.epochs
     assert "val_cross_entropy" not in exported.metadata.retrain_history[0]
-    assert "(retrained on train + val: `--full`, the default where the val split is under 2,000 texts)" in (exported.out / "MODEL_CARD.md").read_text()
+    card = (exported.out / "MODEL_CARD.md").read_text()
+    assert f"- Trained on train + val: the val split is small (12 texts, under {SMALL_VAL:,})" in card
+    assert "| epoch | cross-entropy | accuracy |\n" in card  # the retrain's curve has no val columns: it read no val
     held_back = export_trial(searched / "results", RUN, out=tmp_path / "no-full", full=False)
-    assert not held_back.metadata.full and held_back.metadata.epochs == exported.metadata.epochs
-    assert "val_cross_entropy" in held_back.metadata.retrain_history[0]  # early stopping on val, as a guard
+    assert not held_back.metadata.full and "val_cross_entropy" in held_back.metadata.retrain_history[0]  # early stopping on val
+    assert held_back.metadata.retraining_rule == "as asked (--no-full)"
+    assert "- Trained on train, early stopping on val: as asked (--no-full)" in (held_back.out / "MODEL_CARD.md").read_text()
 
 
 @pytest.mark.slow

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from autosent.cli import build_parser
 from autosent.runs.records import COMPLETED, TrialRecord
-from autosent.ship.selection import SMALL_VAL, select_best, trains_on_val
+from autosent.ship.selection import SMALL_VAL, Retraining, retraining, select_best
 
 
 def _record(trial_id: str, encoder: str, val_cross_entropy: float, seconds_per_epoch: float) -> TrialRecord:
@@ -49,7 +50,15 @@ def test_a_large_val_split_takes_the_lowest_val_cross_entropy(trials):
     assert selection.rule == "the lowest val cross-entropy of 3 finished trials"
 
 
-@pytest.mark.parametrize("full", [True, False])
-def test_an_export_trains_on_val_as_told_and_by_default_only_where_the_val_split_is_small(full):
-    assert trains_on_val(None, SMALL_VAL - 1) and not trains_on_val(None, SMALL_VAL)
-    assert trains_on_val(full, SMALL_VAL - 1) == full and trains_on_val(full, SMALL_VAL) == full
+def test_by_default_an_export_trains_on_val_only_where_the_val_split_is_small():
+    small, large = retraining(None, SMALL_VAL - 1), retraining(None, SMALL_VAL)
+    assert small.full and small.line().startswith(f"trained on train + val: the val split is small ({SMALL_VAL - 1:,} texts")
+    assert not large.full and large.line().startswith(f"trained on train, early stopping on val: the val split holds {SMALL_VAL:,} texts")
+
+
+@pytest.mark.parametrize(("flag", "full"), [("--full", True), ("--no-full", False), (None, None)])
+def test_the_export_flag_reaches_the_rule_as_asked_whatever_the_val_splits_size(flag, full):
+    args = build_parser().parse_args(["export", *([flag] if flag else [])])
+    assert args.full is full
+    if full is not None:
+        assert {retraining(args.full, n) for n in (10, SMALL_VAL, 10 * SMALL_VAL)} == {Retraining(full, f"as asked ({flag})")}

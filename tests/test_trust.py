@@ -180,7 +180,8 @@ def test_a_damaged_run_json_is_named_by_export_and_search(cli, finished_run, tmp
     [
         (lambda space: space["encoders"].setdefault("nbsvm", {}).update(batch_size={"steps_per_epoch": 300, "min": 16, "max": 64}), "its space's encoders.nbsvm.batch_size is a rule"),
         (lambda space: space["vectorizer"].update(max_tokens={"min_count": 2, "max": 100}), "its space's vectorizer.max_tokens is a rule"),
-        (lambda space: space.pop("hyperparameters"), "its space is incomplete"),
+        (lambda space: space.pop("hyperparameters"), "its space has no [hyperparameters] table"),
+        (lambda space: space["encoders"].update(gru=3), "its space's encoders is not a table of tables"),
     ],
 )
 def test_a_hand_edited_space_in_run_json_is_named_by_export_and_search(cli, finished_run, tmp_path, edit, mentions):

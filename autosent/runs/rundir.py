@@ -213,6 +213,10 @@ class RunRecord:
     #: fields the run.json files of earlier versions lack
     OPTIONAL = ("profile", "delimiter", "data_paths", "budget", "versions", "created", "format")
 
+    def space(self) -> SearchSpace:
+        """The run's space as its search recorded it (checked by `read`), even if its file changed since."""
+        return SearchSpace.from_dict(Path(self.space_file).stem, self.identity.space)
+
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "identity": self.identity.to_json()}
 

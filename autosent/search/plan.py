@@ -17,6 +17,7 @@ from pathlib import Path
 
 from autosent.errors import UsageError
 from autosent.search.allocation import FamilyStats, encoder_weights, epochs_for
+from autosent.search.space import SearchSpace
 
 #: Batches timed per encoder after one untimed batch (which traces the model's graph).
 TIMED_BATCHES = 3
@@ -40,7 +41,7 @@ class Plan:
     factor: int
     seconds_per_epoch: dict[str, float]  # each encoder's estimate on this machine
     minutes: dict[str, float]  # each encoder's expected share of the search, in minutes
-    batch_sizes: dict[str, int]  # each encoder's batch, a rule's resolved on the training split
+    batch_sizes: dict[str, int]  # the batch each encoder was timed at (`_default_batch`)
 
     def lines(self) -> list[str]:
         """The plan as text: brackets and rounds, then the estimate per encoder."""
@@ -48,7 +49,7 @@ class Plan:
         for bracket, rounds in _grouped(self.trials):
             parts = [f"round {r}: {len(ts)} x {_epochs(ts[0])}" for r, ts in rounds]
             out.append(f"  bracket {bracket}: " + ", ".join(parts))
-        out.append(f"estimate, from {TIMED_BATCHES} timed batches per encoder after an untimed one (early stopping can only shorten it):")
+        out.append(f"estimate, from {TIMED_BATCHES} timed batches per encoder after an untimed one, at the encoder's default batch (early stopping can only shorten it):")
         for encoder, seconds in sorted(self.seconds_per_epoch.items(), key=lambda kv: kv[1]):
             out.append(f"  {encoder:<10} {seconds:8.2f} s per epoch at batch {self.batch_sizes[encoder]:<4} ~{self.minutes[encoder]:5.1f} min")
         out.append(f"  {'total':<10} ~{sum(self.minutes.values()):.1f} min")
@@ -103,14 +104,14 @@ def estimate_minutes(trials: list[PlannedTrial], seconds_per_epoch: dict[str, fl
     return minutes
 
 
-def time_encoders(hypermodel, space, data) -> dict[str, float]:
-    """Seconds per epoch of each encoder of the space, from a few timed batches on the run's data."""
+def time_encoders(hypermodel, space, data, batch_sizes: dict[str, int]) -> dict[str, float]:
+    """Seconds per epoch of each encoder of the space at its batch (`batch_sizes`), from a few timed batches on the run's data."""
     import tensorflow as tf
 
     estimates = {}
     for encoder in space.encoders:
         hp = hypermodel.hyperparameters_for({"encoder": encoder})
-        batch_size = _batch_size(space, hp)
+        batch_size = batch_sizes[encoder]
         try:
             model = hypermodel.build(hp)
             train = _seconds_per_batch(model.train_on_batch, data.x_train, data.y_train, batch_size)
@@ -126,9 +127,10 @@ def time_encoders(hypermodel, space, data) -> dict[str, float]:
     return estimates
 
 
-def _batch_size(space, hp) -> int:
-    """The batch a trial with `hp` trains at (`hypermodel.fit`): with an encoder's defaults, that encoder's own."""
-    return space.model_values(hp.values)["batch_size"]
+def _default_batch(hypermodel, space: SearchSpace, encoder: str) -> int:
+    """The batch a trial of `encoder` with the space's defaults trains at (`hypermodel.fit`): its
+    [encoders] override, else the common one, a rule's as resolved on the training split."""
+    return space.model_values(hypermodel.hyperparameters_for({"encoder": encoder}).values)["batch_size"]
 
 
 def _seconds_per_batch(step, x: dict, y, batch_size: int) -> float:
@@ -155,7 +157,7 @@ def make_plan(prepared) -> Plan:
         tokenizer = fitted_tokenizer(dataset.train.texts, space, Path(scratch))
     data = vectorize(dataset, tokenizer)
     hypermodel = SentimentHyperModel.for_run(space, tokenizer, dataset.num_classes, config.seed, data)
-    seconds = time_encoders(hypermodel, space, data)
+    batches = {e: _default_batch(hypermodel, space, e) for e in space.encoders}
+    seconds = time_encoders(hypermodel, space, data, batches)
     trials = hyperband_trials(prepared.max_epochs, space.factor, config.budget)
-    batches = {e: _batch_size(space, hypermodel.hyperparameters_for({"encoder": e})) for e in space.encoders}
     return Plan(trials, prepared.max_epochs, space.factor, seconds, estimate_minutes(trials, seconds), batches)

@@ -254,23 +254,17 @@ class SearchSpace:
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
         """The inverse of `as_dict`: a run's space as it was, even if its file changed since.
 
-        `ValueError` for what no run records (a hand-edited run.json): a missing table, or a
-        rule, which a search resolves on its data before it writes the space.
+        `ValueError` for what no run records (a hand-edited run.json: `_recorded_problem`).
         """
-        try:
-            # Keys added to the format since the run was made take their defaults.
-            settings = {
-                table: {key: data[table].get(key, setting.default) for key, setting in schema.items()}
-                for table, schema in SETTINGS.items()
-            }
-            space = cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
-            rules = [f"vectorizer.{key}" for key, value in space.vectorizer_settings.items() if isinstance(value, dict)]  # those it reads
-            rules += [f"encoders.{e}.batch_size" if e else "hyperparameters.batch_size" for e in space.batch_rules]
-        except (KeyError, TypeError, AttributeError, ValueError) as e:
-            raise ValueError(f"its space is incomplete ({type(e).__name__}: {e})") from None
-        if rules:
-            raise ValueError(f"its space's {rules[0]} is a rule, which a search resolves on its data before it records the space")
-        return space
+        problem = _recorded_problem(data)
+        if problem is not None:
+            raise ValueError(problem)
+        # Keys added to the format since the run was made take their defaults.
+        settings = {
+            table: {key: data[table].get(key, setting.default) for key, setting in schema.items()}
+            for table, schema in SETTINGS.items()
+        }
+        return cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
 
     def spec(self, name: str, encoder: str) -> Any:
         """What the file says `name` is for trials of `encoder`: its [encoders] entry, else the common one."""
@@ -532,6 +526,24 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
             raise UsageError(f"{where}: default = {spec['default']!r} is not among {kind} = {spec[kind]!r}")
         checked["default"] = default
     return checked
+
+
+def _recorded_problem(data: Any) -> str | None:
+    """What makes `data` no space a run records, or None: a missing or malformed table, or a rule
+    (a search resolves each on its data before it records the space). Read from the keys recorded,
+    not from the defaults `from_dict` fills in for keys added since: those runs are whole."""
+    if not isinstance(data, dict):
+        return "its space is not a table"
+    for table in (*SETTINGS, "hyperparameters"):
+        if not isinstance(data.get(table), dict):
+            return f"its space has no [{table}] table" if table not in data else f"its space's {table} is not a table"
+    encoders = data.get("encoders", {})
+    if not isinstance(encoders, dict) or not all(isinstance(entries, dict) for entries in encoders.values()):
+        return "its space's encoders is not a table of tables"
+    rules = [f"vectorizer.{key}" for key, value in data["vectorizer"].items() if isinstance(value, dict)]
+    tables = {"hyperparameters": data["hyperparameters"], **{f"encoders.{e}": entries for e, entries in encoders.items()}}
+    rules += [f"{where}.batch_size" for where, entries in tables.items() if _is_batch_rule(entries.get("batch_size"))]
+    return None if not rules else f"its space's {rules[0]} is a rule, which a search resolves on its data before it records the space"
 
 
 def _is_batch_rule(spec: Any) -> bool:

@@ -48,7 +48,7 @@ from autosent.ship.export import (
 )  # fmt: skip
 from autosent.ship.export_metadata import Ensemble, EnsembleMember, McNemarComparison, ValComparison
 from autosent.ship.metrics import classification_metrics, mcnemar
-from autosent.ship.selection import NOISE_SE, family_leaders, paired_difference, trains_on_val
+from autosent.ship.selection import NOISE_SE, family_leaders, paired_difference, retraining
 
 #: The most members an ensemble may have, and how many of the best trials by val cross-entropy
 #: are candidates (with the best of each encoder family: `candidates`).
@@ -142,7 +142,7 @@ def ship_ensemble(job: ExportJob, full: bool | None = None, verbose: str | int =
     """The export of a checked job (`check_ensemble`): select up to `job.size` members, retrain them, test, write."""
     if job.size is None:
         raise ValueError("ship_ensemble takes the job check_ensemble returns, which holds the ensemble's size")
-    full = trains_on_val(full, len(job.dataset.val))
+    decided = retraining(full, len(job.dataset.val))
     pool = candidates(job.records)
     labels, names = job.dataset.test.labels, list(job.dataset.label_names)
     with writing(job):
@@ -153,7 +153,7 @@ def ship_ensemble(job: ExportJob, full: bool | None = None, verbose: str | int =
         members = {}
         scored: dict[str, dict[str, Any]] = {}
         for trial_id in weights:
-            retrained = trainer.retrain(by_id[trial_id], full, verbose)
+            retrained = trainer.retrain(by_id[trial_id], decided.full, verbose)
             members[trial_id] = reading_only_its_inputs(retrained.model, by_id[trial_id].encoder)
             members[trial_id].name = f"trial_{trial_id}"  # unique among the ensemble's layers
             probabilities = test_probabilities(end_to_end_model(trainer.tokenizer, members[trial_id], names), job.dataset)
@@ -176,7 +176,7 @@ def ship_ensemble(job: ExportJob, full: bool | None = None, verbose: str | int =
             against_best_member(val_mean, val[best], trainer.data.y_val),
         )  # fmt: skip
         metadata = base_metadata(
-            job, trainer.space, full, classification_metrics(labels, probabilities, names),
+            job, trainer.space, decided, classification_metrics(labels, probabilities, names),
             trial_id="+".join(weights), hyperparameters=by_id[best].hyperparameters, epochs=scored[best]["epochs"],
             search_val_cross_entropy=cross_entropy(val_mean, trainer.data.y_val), ensemble=ensemble,
         )  # fmt: skip

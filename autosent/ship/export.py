@@ -28,7 +28,7 @@ from autosent.search.space import SearchSpace
 from autosent.ship import export_folder, model_card
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics
-from autosent.ship.selection import Selection, reads, select_best, trains_on_val
+from autosent.ship.selection import Retraining, Selection, reads, retraining, select_best
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def export_trial(
     """Retrain `trial` of a run, evaluate it on test, and write the export folder.
 
     `full`: retrain on train + val (True), on train with early stopping on val (False), or as
-    the data decides (None: `selection.trains_on_val`).
+    the data decides (None: `selection.retraining`).
 
     Everything that can be refused (the run, the trial, the destination, the data) is
     checked before training (`check_trial`); the destination's folder is locked from then until the swap.
@@ -165,14 +165,14 @@ def export_trial(
 
 def ship_trial(job: ExportJob, full: bool | None = None, verbose: str | int = 0) -> ExportResult:
     """Retrain the trial of a checked job (`check_trial`), evaluate it on test, and write its export folder (`full`: as `export_trial`)."""
-    full = trains_on_val(full, len(job.dataset.val))
+    decided = retraining(full, len(job.dataset.val))
     with writing(job):
         trainer = Trainer.for_run(job)
         record, selection = trainer.select(job, job.trial)
-        retrained = trainer.retrain(record, full, verbose)
+        retrained = trainer.retrain(record, decided.full, verbose)
         model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(job.dataset.label_names))
         metadata = base_metadata(
-            job, trainer.space, full, test_split_metrics(model, job.dataset),
+            job, trainer.space, decided, test_split_metrics(model, job.dataset),
             trial_id=record.trial_id, hyperparameters=record.hyperparameters, epochs=retrained.epochs,
             retrain_history=retrained.history, search_val_cross_entropy=record.val_cross_entropy, selection=selection,
         )  # fmt: skip
@@ -197,7 +197,7 @@ class Trainer:
         from autosent.text.vectorize import fitted_tokenizer, vectorize
 
         seed = job.info.identity.seed
-        space = SearchSpace.from_dict(Path(job.info.space_file).stem, job.info.identity.space)
+        space = job.info.space()
         tokenizer = fitted_tokenizer(job.dataset.train.texts, space, job.run_dir)
         data = vectorize(job.dataset, tokenizer)
         hypermodel = SentimentHyperModel.for_run(space, tokenizer, job.dataset.num_classes, seed, data)
@@ -259,12 +259,13 @@ def test_split_metrics(model, dataset: Dataset) -> Metrics:
     return classification_metrics(dataset.test.labels, test_probabilities(model, dataset), list(dataset.label_names))
 
 
-def base_metadata(job: ExportJob, space: SearchSpace, full: bool, test_metrics: Metrics, **trial: Any) -> ExportMetadata:
+def base_metadata(job: ExportJob, space: SearchSpace, retrained_on: Retraining, test_metrics: Metrics, **trial: Any) -> ExportMetadata:
     """metadata.json of an export: what every export has (the run and data it came from, and how it
     scored), and `trial`, the fields of what it ships (`ExportMetadata`'s trial_id on)."""
     return ExportMetadata(
         run=job.run_dir.name,
-        full=full,
+        full=retrained_on.full,
+        retraining_rule=retrained_on.rule,
         label_names=list(job.dataset.label_names),
         test_metrics=test_metrics,
         data=job.info.identity.data,

@@ -26,7 +26,7 @@ from autosent.runs.records import upgrade_history
 from autosent.search.profile import DataProfile
 from autosent.ship.export_folder import FORMAT, METADATA_FILE, PRODUCER
 from autosent.ship.metrics import Metrics
-from autosent.ship.selection import NOISE_SE, Selection
+from autosent.ship.selection import NOISE_SE, Retraining, Selection
 from autosent.text.standardize import STANDARDIZERS, recorded_standardize
 
 
@@ -183,6 +183,7 @@ class ExportMetadata:
     split: SplitRule = field(default_factory=SplitRule)  # how to make the test split again
     run: str | None = None
     full: bool | None = None  # retrained on train + val
+    retraining_rule: str | None = None  # why on those texts (`selection.retraining`); exports made before it have none
     test_metrics: Metrics | None = None
     data: str | None = None
     data_fingerprint: str | None = None
@@ -208,8 +209,9 @@ class ExportMetadata:
             "ensemble": None if self.ensemble is None else self.ensemble.to_json(),
         }
         return {
-            "producer": PRODUCER, "format": self.format, "run": self.run, "full": self.full, "label_names": self.label_names,
-            "test_metrics": None if self.test_metrics is None else self.test_metrics.to_json(),
+            "producer": PRODUCER, "format": self.format, "run": self.run, "full": self.full,
+            **({"retraining_rule": self.retraining_rule} if self.retraining_rule is not None else {}),
+            "label_names": self.label_names, "test_metrics": None if self.test_metrics is None else self.test_metrics.to_json(),
             "data": self.data, "data_fingerprint": self.data_fingerprint, "splits": self.splits,
             **({"split": optional["split"]} if optional["split"] is not None else {}),
             "space_name": self.space_name, "vectorizer": self.vectorizer,
@@ -263,7 +265,7 @@ class ExportMetadata:
         test = typed("test_metrics", dict)
         return cls(
             label_names=names, format=version, vectorizer=vectorizer, split=split,
-            run=typed("run", str), full=typed("full", bool),
+            run=typed("run", str), full=typed("full", bool), retraining_rule=typed("retraining_rule", str),
             test_metrics=parsed("test_metrics", _metrics) if test is not None else None,
             data=typed("data", str), data_fingerprint=typed("data_fingerprint", str), splits=typed("splits", dict),
             space_name=typed("space_name", str), profile=parsed("profile", DataProfile.from_json),
@@ -280,6 +282,10 @@ class ExportMetadata:
         if self.ensemble is not None:
             return self.ensemble.described(retrained)
         return f"trial {self.trial_id}, retrained for {self.epochs} epoch(s)" if retrained else f"trial {self.trial_id} ({self.epochs} epochs)"
+
+    def retraining(self) -> Retraining | None:
+        """What the export retrained on and why; None for an export made before autosent recorded why."""
+        return None if self.full is None or self.retraining_rule is None else Retraining(self.full, self.retraining_rule)
 
     def headline(self) -> str:
         """`export` and `export --ensemble`'s result: its test figures, and an ensemble's against its best member's."""

@@ -12,7 +12,7 @@ from autosent.search.profile import DataProfile
 from autosent.ship.export_folder import MODEL_FILE, SAVED_MODEL_DIR
 from autosent.ship.export_metadata import Ensemble, ExportMetadata
 from autosent.ship.metrics import Metrics
-from autosent.ship.selection import SMALL_VAL, Selection
+from autosent.ship.selection import Selection
 from autosent.text.inputs import CHARS, NGRAMS, WORDS
 from autosent.text.standardize import SPLIT, STRIP, UNICODE, recorded_standardize
 from autosent.views import leaderboard
@@ -30,9 +30,8 @@ def render(metadata: ExportMetadata, records: list[TrialRecord]) -> str:
         "",
         "## Training data",
         f"- Source: `{metadata.data}` (fingerprint `{metadata.data_fingerprint[:16]}…`)",
-        f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test"
-        + (f" (retrained on train + val: `--full`, the default where the val split is under {SMALL_VAL:,} texts)" if metadata.full else "")
-        + _split(metadata.split),
+        f"- Splits: {splits['train']:,} train / {splits['val']:,} val / {splits['test']:,} test" + _split(metadata.split),
+        *_retraining(metadata),
         f"- Classes: {', '.join(metadata.label_names)}",
         *_profile(metadata.profile),
         "",
@@ -68,8 +67,7 @@ def render(metadata: ExportMetadata, records: list[TrialRecord]) -> str:
         "",
         "## Learning curve of the retrain",
         "",
-        markdown_table(["epoch", "cross-entropy", "accuracy", "val cross-entropy", "val_accuracy"],
-               [[h["epoch"], h.get(CROSS_ENTROPY), h.get("accuracy"), h.get(OBJECTIVE), h.get("val_accuracy")] for h in curve]),
+        _curve(curve, with_val=not metadata.full),
         "",
         *usage(metadata.label_names),
         "## Known limits",
@@ -175,6 +173,20 @@ def _selection(selection: Selection | None) -> str:
     if selection is None:
         return ""
     return f"Trial {selection.trial_id} was chosen by this rule: {selection.rule}. "
+
+
+def _retraining(metadata: ExportMetadata) -> list[str]:
+    """What the model was retrained on, and why (`selection.retraining`)."""
+    retraining = metadata.retraining()  # every export made since autosent records why; only they are rendered
+    return [] if retraining is None else [f"- {retraining.line()[:1].upper()}{retraining.line()[1:]}"]
+
+
+def _curve(curve: list[dict[str, float]], with_val: bool) -> str:
+    """The retrain's learning curve; its val columns only where it read val (a retrain on train + val has none)."""
+    columns = {"epoch": "epoch", CROSS_ENTROPY: "cross-entropy", "accuracy": "accuracy"}
+    if with_val:
+        columns |= {OBJECTIVE: "val cross-entropy", "val_accuracy": "val_accuracy"}
+    return markdown_table(list(columns.values()), [[h.get(key) for key in columns] for h in curve])
 
 
 def _split(rule: SplitRule) -> str:

@@ -11,7 +11,7 @@ split: the mean per-text cross-entropy difference is under two of its standard e
 Each family's cost is its measured seconds per epoch (`allocation.family_stats`).
 The rule that chose is recorded in `metadata.json` and said in the model card.
 
-A small val split also decides what the shipped model trains on (`trains_on_val`): where it is
+A small val split also decides what the shipped model trains on (`retraining`): where it is
 small, the data is scarce, its texts are worth more as training data than as an early-stopping
 guard, and the search has already said how many epochs to train; keras-tuner's own guide
 retrains the best hyperparameters on train + val the same way.
@@ -63,13 +63,26 @@ def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarra
     return float(np.mean(difference)), float(np.std(difference, ddof=1)) / math.sqrt(len(difference))
 
 
-def trains_on_val(full: bool | None, val_size: int) -> bool:
-    """Whether an export retrains on train + val (for the trial's best epoch count) rather than on train with early stopping on val.
+@dataclass(frozen=True)
+class Retraining:
+    """What an export retrains on, and the rule that decided: train + val (`full`), or train with early stopping on val."""
 
-    `full` is the user's choice (`--full` / `--no-full`); None leaves it to the data: train +
-    val where the val split is small (under SMALL_VAL texts).
-    """
-    return val_size < SMALL_VAL if full is None else full
+    full: bool
+    rule: str
+
+    def line(self) -> str:
+        """`trained on train + val: the val split is small (...)`: what `export` prints and the model card says."""
+        return f"trained on {'train + val' if self.full else 'train, early stopping on val'}: {self.rule}"
+
+
+def retraining(full: bool | None, val_size: int) -> Retraining:
+    """What an export of a run with `val_size` val texts retrains on: as asked (`full`, from
+    `--full` / `--no-full`), else, with None, train + val where the val split is small (under SMALL_VAL texts)."""
+    if full is not None:
+        return Retraining(full, f"as asked ({'--full' if full else '--no-full'})")
+    if val_size < SMALL_VAL:
+        return Retraining(True, f"the val split is small ({val_size:,} texts, under {SMALL_VAL:,}): its texts are worth more as training data; --no-full keeps them out")
+    return Retraining(False, f"the val split holds {val_size:,} texts, enough to guard the retrain; --full trains on them too")
 
 
 def within_noise(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> bool:
