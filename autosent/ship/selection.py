@@ -81,7 +81,7 @@ def retraining(full: bool | None, val_size: int) -> Retraining:
     if full is not None:
         return Retraining(full, f"as asked ({'--full' if full else '--no-full'})")
     if val_size < SMALL_VAL:
-        return Retraining(True, f"the val split is small ({val_size:,} texts, under {SMALL_VAL:,}): its texts are worth more as training data; --no-full keeps them out")
+        return Retraining(True, f"the val split is small ({val_size:,} texts, under {SMALL_VAL:,}), so its texts are worth more as training data; --no-full keeps them out")
     return Retraining(False, f"the val split holds {val_size:,} texts, enough to guard the retrain; --full trains on them too")
 
 
