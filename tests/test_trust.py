@@ -181,17 +181,20 @@ def test_a_damaged_run_json_is_named_by_export_and_search(cli, finished_run, tmp
         (lambda space: space["encoders"].setdefault("nbsvm", {}).update(batch_size={"steps_per_epoch": 300, "min": 16, "max": 64}), "its space's encoders.nbsvm.batch_size is a rule"),
         (lambda space: space["vectorizer"].update(max_tokens={"min_count": 2, "max": 100}), "its space's vectorizer.max_tokens is a rule"),
         (lambda space: space.pop("hyperparameters"), "its space has no [hyperparameters] table"),
-        (lambda space: space["encoders"].update(gru=3), "its space's encoders is not a table of tables"),
+        (lambda space: space["encoders"].update(gru=3), "its space: [encoders.gru] must be a table"),
+        (lambda space: space["vectorizer"].update(max_tokens="40"), "its space: vectorizer.max_tokens = '40' must be an integer"),
+        (lambda space: space["hyperparameters"].update(learning_rate={"float": "x"}), "its space: hyperparameters.learning_rate: float = 'x'"),
     ],
-)
-def test_a_hand_edited_space_in_run_json_is_named_by_export_and_search(cli, finished_run, tmp_path, edit, mentions):
-    """A rule is resolved on the data before run.json records the space: one there was written by hand."""
+)  # fmt: skip
+def test_a_hand_edited_space_in_run_json_is_named_in_one_line_before_any_work(cli, finished_run, tmp_path, edit, mentions):
+    """A search records its space checked and resolved: one that is not was edited by hand, and nothing may build on it."""
     record = json.loads((finished_run / "run.json").read_text())
     edit(record["identity"]["space"])
     (finished_run / "run.json").write_text(json.dumps(record))
     before = snapshot(tmp_path / "results")
-    cli("export", "--run", "done").assert_usage_error(f"run.json is damaged: {mentions}")
-    cli(*SEARCH, "--data", "reviews.csv", "--run", "done").assert_usage_error(f"run.json is damaged: {mentions}")
+    cli("export", "--run", "done").assert_usage_error(f"run.json of run 'done' is damaged: {mentions}")
+    cli("export", "--run", "done", "--ensemble", "2").assert_usage_error(f"run.json of run 'done' is damaged: {mentions}")
+    cli(*SEARCH, "--data", "reviews.csv", "--run", "done").assert_usage_error("space.")  # resuming it is refused, naming the space's edit
     assert snapshot(tmp_path / "results") == before
 
 

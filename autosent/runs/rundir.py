@@ -174,8 +174,7 @@ class RunIdentity:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunIdentity:
-        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged split rule or space."""
-        SearchSpace.from_dict("recorded", data["space"])  # checked here, before any command builds on it
+        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged split rule."""
         return cls(
             data["data"], data["fingerprint"], data["space"], data["max_epochs"], data["seed"],
             data.get("val_data"), data.get("test_data"), SplitRule.from_json(data.get("split")),
@@ -214,8 +213,15 @@ class RunRecord:
     OPTIONAL = ("profile", "delimiter", "data_paths", "budget", "versions", "created", "format")
 
     def space(self) -> SearchSpace:
-        """The run's space as its search recorded it (checked by `read`), even if its file changed since."""
-        return SearchSpace.from_dict(Path(self.space_file).stem, self.identity.space)
+        """The run's space as its search recorded it, even if its file changed since; `UsageError` if run.json's was edited wrong.
+
+        Checked here, where a command builds on it (export), not in `read`: listing a run needs
+        no space, and one of a family registered by a module not imported here is still listed.
+        """
+        try:
+            return SearchSpace.from_dict(Path(self.space_file).stem, self.identity.space)
+        except ValueError as e:
+            raise UsageError(f"{RUN_FILE} of run {self.run!r} is damaged: {e}; restore it, or start the run again with --overwrite") from None
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "identity": self.identity.to_json()}

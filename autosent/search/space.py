@@ -254,17 +254,19 @@ class SearchSpace:
     def from_dict(cls, name: str, data: dict[str, Any]) -> SearchSpace:
         """The inverse of `as_dict`: a run's space as it was, even if its file changed since.
 
-        `ValueError` for what no run records (a hand-edited run.json: `_recorded_problem`).
+        Keys added to the format since the run was made take their defaults, and keys retired
+        since are dropped. The rest is checked as a space file is, and must hold no rule (a search
+        resolves each on its data before it records the space): `ValueError` names what a
+        hand-edited run.json got wrong.
         """
         problem = _recorded_problem(data)
         if problem is not None:
             raise ValueError(problem)
-        # Keys added to the format since the run was made take their defaults.
-        settings = {
-            table: {key: data[table].get(key, setting.default) for key, setting in schema.items()}
-            for table, schema in SETTINGS.items()
-        }
-        return cls(name, settings, dict(data["hyperparameters"]), dict(data.get("encoders", {})))
+        current = {**data, "vectorizer": {k: v for k, v in data["vectorizer"].items() if k not in RETIRED}}
+        try:
+            return _validated(name, "its space", current)
+        except UsageError as e:
+            raise ValueError(str(e)) from None
 
     def spec(self, name: str, encoder: str) -> Any:
         """What the file says `name` is for trials of `encoder`: its [encoders] entry, else the common one."""
@@ -356,43 +358,48 @@ def load_space(space: str) -> SearchSpace:
         raise UsageError(f"cannot read space file {path}: it is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"space file {path} is not valid TOML: {e}") from None
+    return _validated(path.stem, str(path), raw)
+
+
+def _validated(name: str, source: str, raw: dict[str, Any]) -> SearchSpace:
+    """The space `raw` describes, every key checked; `UsageError` naming `source` and the first bad key."""
     tables = [*SETTINGS, "hyperparameters", "encoders"]
     unknown = set(raw) - set(tables)
     if unknown:
-        raise UsageError(f"{path}: unknown table [{min(unknown)}] (allowed: {', '.join(tables)})")
-    settings = {table: _settings(path, table, _table(path, table, raw.get(table, {}))) for table in SETTINGS}
+        raise UsageError(f"{source}: unknown table [{min(unknown)}] (allowed: {', '.join(tables)})")
+    settings = {table: _settings(source, table, _table(source, table, raw.get(table, {}))) for table in SETTINGS}
     hps = {
-        name: _check_param(f"{path}: hyperparameters.{name}", name, spec)
-        for name, spec in _table(path, "hyperparameters", raw.get("hyperparameters", {})).items()
+        name: _check_param(f"{source}: hyperparameters.{name}", name, spec)
+        for name, spec in _table(source, "hyperparameters", raw.get("hyperparameters", {})).items()
     }
     overrides = {
-        encoder: _check_overrides(path, encoder, entries)
-        for encoder, entries in _table(path, "encoders", raw.get("encoders", {})).items()
+        encoder: _check_overrides(source, encoder, entries)
+        for encoder, entries in _table(source, "encoders", raw.get("encoders", {})).items()
     }
-    space = SearchSpace(path.stem, settings, hps, overrides)
+    space = SearchSpace(name, settings, hps, overrides)
     length = settings["vectorizer"]["sequence_length"]
     longest = length if isinstance(length, int) else length["max"]
     if space.largest_kernel > longest:
         raise UsageError(
-            f"{path}: kernel_size {space.largest_kernel} is longer than vectorizer.sequence_length = {longest}; "
+            f"{source}: kernel_size {space.largest_kernel} is longer than vectorizer.sequence_length = {longest}; "
             "a convolution needs at least one full window"
         )
     return space
 
 
-def _table(path: Path, name: str, given: Any) -> dict[str, Any]:
+def _table(source: str, name: str, given: Any) -> dict[str, Any]:
     if not isinstance(given, dict):
-        raise UsageError(f"{path}: [{name}] must be a table")
+        raise UsageError(f"{source}: [{name}] must be a table")
     return given
 
 
-def _check_overrides(path: Path, encoder: str, entries: Any) -> dict[str, Any]:
+def _check_overrides(source: str, encoder: str, entries: Any) -> dict[str, Any]:
     """An [encoders.NAME] table: a known encoder, and only hyperparameters that encoder reads."""
     if encoder not in registry.names():
-        raise UsageError(f"{path}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(registry.names())}); {registry.IMPORT_HINT}")
+        raise UsageError(f"{source}: [encoders.{encoder}]: unknown encoder (allowed: {', '.join(registry.names())}); {registry.IMPORT_HINT}")
     checked = {}
-    for name, spec in _table(path, f"encoders.{encoder}", entries).items():
-        where = f"{path}: encoders.{encoder}.{name}"
+    for name, spec in _table(source, f"encoders.{encoder}", entries).items():
+        where = f"{source}: encoders.{encoder}.{name}"
         known = registry.hyperparameters()
         if name not in known:
             raise UsageError(f"{where}: unknown hyperparameter (allowed: {', '.join(known)})")
@@ -412,35 +419,35 @@ RETIRED = {
 }
 
 
-def _settings(path: Path, table: str, given: Any) -> dict[str, Any]:
+def _settings(source: str, table: str, given: Any) -> dict[str, Any]:
     schema = SETTINGS[table]
     for key, value in given.items():
         if key in RETIRED:
-            raise UsageError(f"{path}: {table}.{key} is no longer read: {RETIRED[key]}; remove it")
+            raise UsageError(f"{source}: {table}.{key} is no longer read: {RETIRED[key]}; remove it")
         if key not in schema:
-            raise UsageError(f"{path}: unknown key {table}.{key} (allowed: {', '.join(schema)})")
+            raise UsageError(f"{source}: unknown key {table}.{key} (allowed: {', '.join(schema)})")
         setting = schema[key]
         if setting.allowed is not None:
             if value not in setting.allowed:
-                raise UsageError(f"{path}: {table}.{key} = {value!r} must be one of {', '.join(setting.allowed)}")
+                raise UsageError(f"{source}: {table}.{key} = {value!r} must be one of {', '.join(setting.allowed)}")
         elif key in SIZE_RULES and isinstance(value, dict):
-            _check_rule(path, f"{table}.{key}", SIZE_RULES[key], value, setting)
+            _check_rule(source, f"{table}.{key}", SIZE_RULES[key], value, setting)
         elif not _is_int(value) or not setting.minimum <= value <= setting.maximum:
             raise UsageError(
-                f"{path}: {table}.{key} = {value!r} must be an integer from {setting.minimum} to {setting.maximum:,}"
+                f"{source}: {table}.{key} = {value!r} must be an integer from {setting.minimum} to {setting.maximum:,}"
             )
     return {key: given.get(key, setting.default) for key, setting in schema.items()}
 
 
-def _check_rule(path: Path, where: str, rule: str, value: dict[str, Any], setting: Setting) -> None:
+def _check_rule(source: str, where: str, rule: str, value: dict[str, Any], setting: Setting) -> None:
     """A size rule: {rule = N, max = M}, N a percentile (1-100) or a count (at least 1), M a valid size."""
     if set(value) != {rule, "max"}:
-        raise UsageError(f"{path}: {where} = {value!r} must be an integer or {{ {rule} = N, max = M }}")
+        raise UsageError(f"{source}: {where} = {value!r} must be an integer or {{ {rule} = N, max = M }}")
     low, high = (1, 100) if rule == "percentile" else (1, 1_000_000)
     if not _is_int(value[rule]) or not low <= value[rule] <= high:
-        raise UsageError(f"{path}: {where}.{rule} = {value[rule]!r} must be an integer from {low} to {high:,}")
+        raise UsageError(f"{source}: {where}.{rule} = {value[rule]!r} must be an integer from {low} to {high:,}")
     if not _is_int(value["max"]) or not setting.minimum <= value["max"] <= setting.maximum:
-        raise UsageError(f"{path}: {where}.max = {value['max']!r} must be an integer from {setting.minimum} to {setting.maximum:,}")
+        raise UsageError(f"{source}: {where}.max = {value['max']!r} must be an integer from {setting.minimum} to {setting.maximum:,}")
 
 
 def _is_int(value: Any) -> bool:
@@ -529,19 +536,16 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
 
 
 def _recorded_problem(data: Any) -> str | None:
-    """What makes `data` no space a run records, or None: a missing or malformed table, or a rule
-    (a search resolves each on its data before it records the space). Read from the keys recorded,
-    not from the defaults `from_dict` fills in for keys added since: those runs are whole."""
+    """What no recorded space has, or None: a table missing, or a rule where a search records its
+    resolved value. Read from the keys recorded, not from the defaults filled in for keys added since."""
     if not isinstance(data, dict):
         return "its space is not a table"
-    for table in (*SETTINGS, "hyperparameters"):
-        if not isinstance(data.get(table), dict):
-            return f"its space has no [{table}] table" if table not in data else f"its space's {table} is not a table"
+    missing = [table for table in (*SETTINGS, "hyperparameters") if not isinstance(data.get(table), dict)]
+    if missing:
+        return f"its space has no [{missing[0]}] table"
     encoders = data.get("encoders", {})
-    if not isinstance(encoders, dict) or not all(isinstance(entries, dict) for entries in encoders.values()):
-        return "its space's encoders is not a table of tables"
+    tables = {"hyperparameters": data["hyperparameters"], **({f"encoders.{e}": t for e, t in encoders.items() if isinstance(t, dict)} if isinstance(encoders, dict) else {})}
     rules = [f"vectorizer.{key}" for key, value in data["vectorizer"].items() if isinstance(value, dict)]
-    tables = {"hyperparameters": data["hyperparameters"], **{f"encoders.{e}": entries for e, entries in encoders.items()}}
     rules += [f"{where}.batch_size" for where, entries in tables.items() if _is_batch_rule(entries.get("batch_size"))]
     return None if not rules else f"its space's {rules[0]} is a rule, which a search resolves on its data before it records the space"
 

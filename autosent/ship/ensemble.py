@@ -108,6 +108,12 @@ def weighted_mean_model(members: dict[str, Any], weights: Counter):
     return keras.Model(inputs, outputs, name="autosent_ensemble")
 
 
+#: A paired val cross-entropy difference smaller than this is float rounding, not evidence: the
+#: mean of one trial's float32 probabilities taken three times differs from them by about 1e-8,
+#: with a standard error smaller still, on every text alike.
+ROUNDING = 1e-6
+
+
 def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.ndarray) -> ValComparison:
     """The ensemble's val cross-entropy against its best member's, paired per text, and whether it is lower beyond the noise.
 
@@ -118,7 +124,7 @@ def against_best_member(ensemble: np.ndarray, member: np.ndarray, labels: np.nda
     measured = None if math.isinf(standard_error) else standard_error
     return ValComparison(
         cross_entropy(ensemble, labels), cross_entropy(member, labels), difference, measured,
-        measured is not None and difference < -NOISE_SE * measured,
+        measured is not None and difference < -max(NOISE_SE * measured, ROUNDING),
     )  # fmt: skip
 
 

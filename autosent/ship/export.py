@@ -107,6 +107,7 @@ def check_export(results: Path, run: str | None, *, out: Path | None, trial: str
     """
     run_dir = find_run(results, run)
     info = RunRecord.read(run_dir)
+    info.space()  # a run.json edited by hand is refused here, before any work
     records = read_records(run_dir)
     choose_trial(records, trial)
     if out is None:

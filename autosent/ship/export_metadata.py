@@ -158,10 +158,10 @@ class Ensemble:
     def noise_note(self) -> str | None:
         """One line when selection did not beat the best member on val beyond the noise, else None."""
         val, best = self.val_against_best_member, self.best_member
+        if len(self.members) == 1:  # whatever rounding made of its val comparison
+            return f"note: selection chose trial {best} alone, so this is that one model (autosent export {best} ships it too)"
         if val is None or val.beyond_noise:
             return None
-        if len(self.members) == 1:
-            return f"note: selection chose trial {best} alone, so this is that one model (autosent export {best} ships it too)"
         if val.standard_error is None:
             return f"note: one val text cannot show the ensemble beating trial {best} alone: the single model is as good on this evidence"
         return (
