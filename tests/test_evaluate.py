@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import TINY_SPACE, write_reviews_csv
 
-from autosent.data import GROUPED, SplitRule, load_dataset
+from autosent.data import GROUPED, Split, SplitRule, load_dataset
 from autosent.search.pipeline import SearchConfig, run_search
-from autosent.ship.evaluate import calibration_bins, expected_calibration_error
+from autosent.ship.evaluate import calibration_bins, evaluate, expected_calibration_error, render
 from autosent.ship.export import export_trial
-from autosent.ship.held_out import in_training
+from autosent.ship.held_out import ScoredRows, in_training
 from autosent.ship.metrics import classification_metrics
 
 LABELS = ("meh", "neg", "pos")  # strings, three classes
@@ -128,6 +128,13 @@ def test_evaluate_on_data_without_some_classes_names_them_and_averages_f1_over_t
     shown = cli("evaluate", "--model", "results/three/export", "--data", "only_pos.csv", "--split", "all").out
     assert "(over the 1 class present)" in shown and "note: class meh, neg are absent from this data: its recall and F1 are not measured" in shown
     assert metrics["per_class"]["neg"]["f1"] is None and metrics["per_class"]["neg"]["recall"] is None
+
+
+def test_a_model_right_on_every_text_says_so_instead_of_an_empty_table_of_mistakes(tmp_path):
+    rows = ScoredRows(Split(["good", "bad", "fine"], np.array([1, 0, 1])), "test", 3, None, False, None)
+    result = evaluate(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), rows, ["neg", "pos"])
+    shown = render(result, tmp_path, "reviews.csv")
+    assert result.mistakes == [] and shown.splitlines()[-1] == "no text was labelled wrong" and "most confidently wrong" not in shown
 
 
 def test_a_perfect_model_on_one_class_has_a_macro_f1_of_one():

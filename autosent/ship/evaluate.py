@@ -171,11 +171,17 @@ def render(result: Evaluation, model: Path, source: str) -> str:
         table(["confidence", "texts", "mean confidence", "accuracy"],
               [[f"{b.low:.1f}-{b.high:.1f}", b.count, b.confidence, b.accuracy] for b in result.calibration if b.count]),
         "",
-        f"the {len(result.mistakes)} most confidently wrong",
-        table(["probability", "label", "predicted", "text"],
-              [[x.probability, x.label, x.predicted, _excerpt(x.text)] for x in result.mistakes]),
+        *_mistakes(result.mistakes),
     ]
     return "\n".join(lines)
+
+
+def _mistakes(mistakes: list[Mistake]) -> list[str]:
+    """The most confidently wrong texts, as a table; one line where the model got every text right."""
+    if not mistakes:
+        return ["no text was labelled wrong"]
+    rows = [[x.probability, x.label, x.predicted, _excerpt(x.text)] for x in mistakes]
+    return [f"the {len(mistakes)} most confidently wrong", table(["probability", "label", "predicted", "text"], rows)]
 
 
 def _excerpt(text: str, width: int = 100) -> str:
