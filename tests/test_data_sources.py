@@ -467,3 +467,18 @@ def test_a_recorded_data_path_that_is_gone_is_named(relative_run, monkeypatch, t
     run_json.write_text(json.dumps(record))
     with pytest.raises(UsageError, match=re.escape(f"which is not at {moved / 'searched_here' / 's.csv'} any more; put it back there")):
         _export_check_from(monkeypatch, tmp_path, moved)
+
+
+def test_a_run_resumes_whatever_spelling_names_its_data_file_and_not_for_another_file(cli, tmp_path):
+    """`en.csv`, `./en.csv` and its absolute path are one file (run.json's `data_paths`); the hint to
+    --overwrite, which deletes the run, is for data that is not the run's."""
+    write_reviews_csv(tmp_path / "reviews.csv", n=60)
+    args = ["search", "--space", str(TINY_SPACE), "--budget", "1", "--max-epochs", "1", "--run", "r"]
+    assert cli(*args, "--data", "reviews.csv").code == 0
+    for spelling in ("./reviews.csv", str(tmp_path / "reviews.csv")):
+        resumed = cli(*args, "--data", spelling)
+        assert resumed.code == 0, resumed.err
+    assert json.loads((tmp_path / "results" / "r" / "run.json").read_text())["identity"]["data"] == "reviews.csv"
+    os.mkdir(tmp_path / "elsewhere")
+    shutil.copy(tmp_path / "reviews.csv", tmp_path / "elsewhere" / "reviews.csv")  # the same name and texts, another file
+    cli(*args, "--data", "elsewhere/reviews.csv").assert_usage_error('was made with a different data (data: "reviews.csv" → "elsewhere/reviews.csv")')

@@ -9,6 +9,7 @@ refused unless the user asks to overwrite.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -373,7 +374,7 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     run_dir = run_folder(results, record.run)
     if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
         raise UsageError(f"{run_dir} is not a folder autosent made; use another --run")
-    old = _old_identity(run_dir, overwrite)
+    old = _old_identity(run_dir, overwrite, record)
     differs = old is not None and old != record.identity
     if differs and not overwrite:
         what, shown = describe_differences(old.to_json(), record.identity.to_json())
@@ -418,17 +419,24 @@ def recorded_identity(run_dir: Path) -> RunIdentity | None:
 _UNREADABLE = RunIdentity(data="(run.json unreadable)", fingerprint="", space={}, max_epochs=0, seed=-1)
 
 
-def _old_identity(run_dir: Path, overwrite: bool) -> RunIdentity | None:
-    """The identity of the run already in `run_dir`, None if there is none.
+def _old_identity(run_dir: Path, overwrite: bool, new: RunRecord) -> RunIdentity | None:
+    """The identity of the run already in `run_dir`, None if there is none; each of its data
+    sources that is the file `new` names, by another spelling (`en.csv`, `./en.csv`, its absolute
+    path: run.json's `data_paths` holds where each was), as `new` spells it.
 
     An unreadable run.json is refused, or, with `overwrite`, read as a different run.
     """
+    if not (run_dir / RUN_FILE).exists():
+        return None
     try:
-        return recorded_identity(run_dir)
+        old = RunRecord.read(run_dir)
     except UsageError:
         if overwrite:
             return _UNREADABLE
         raise
+    where = old.data_paths or {}
+    same_files = {key: new.identity.sources[key] for key, path in (new.data_paths or {}).items() if where.get(key) == path}
+    return dataclasses.replace(old.identity, **same_files)
 
 
 def join_run(results: Path, name: str, identity: RunIdentity) -> Path:
