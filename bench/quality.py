@@ -106,8 +106,7 @@ def tfidf_baseline(dataset: Dataset, settings: dict) -> Scored:
         return make_pipeline(TfidfVectorizer(min_df=2, max_features=200_000, sublinear_tf=True, **settings), LogisticRegression(C=c, max_iter=1000))
 
     fitted = [pipeline(c).fit(dataset.train.texts, dataset.train.labels) for c in C_GRID]
-    best = max(zip(C_GRID, fitted), key=lambda pair: (pair[1].predict(dataset.val.texts) == dataset.val.labels).mean())
-    c, model = best
+    c, model = max(zip(C_GRID, fitted), key=lambda pair: (pair[1].predict(dataset.val.texts) == dataset.val.labels).mean())
     note = f"C={c:g}"
     if retraining(None, len(dataset.val)).full:
         model = pipeline(c).fit(dataset.train.texts + dataset.val.texts, np.concatenate([dataset.train.labels, dataset.val.labels]))

@@ -259,14 +259,20 @@ class SearchSpace:
         resolves each on its data before it records the space): `ValueError` names what a
         hand-edited run.json got wrong.
         """
-        problem = _recorded_problem(data)
+        problem = _missing_table(data)
         if problem is not None:
             raise ValueError(problem)
         current = {**data, "vectorizer": {k: v for k, v in data["vectorizer"].items() if k not in RETIRED}}
         try:
-            return _validated(name, "its space", current)
+            space = _validated(name, "its space", current)
         except UsageError as e:
             raise ValueError(str(e)) from None
+        # A rule as recorded, not one a default filled in for a key added since the run was made.
+        rules = [f"vectorizer.{key}" for key, value in current["vectorizer"].items() if isinstance(value, dict)]
+        rules += [f"encoders.{e}.batch_size" if e else "hyperparameters.batch_size" for e in space.batch_rules]
+        if rules:
+            raise ValueError(f"its space's {rules[0]} is a rule, which a search resolves on its data before it records the space")
+        return space
 
     def spec(self, name: str, encoder: str) -> Any:
         """What the file says `name` is for trials of `encoder`: its [encoders] entry, else the common one."""
@@ -535,19 +541,12 @@ def _check_param(where: str, name: str, spec: Any) -> Any:
     return checked
 
 
-def _recorded_problem(data: Any) -> str | None:
-    """What no recorded space has, or None: a table missing, or a rule where a search records its
-    resolved value. Read from the keys recorded, not from the defaults filled in for keys added since."""
+def _missing_table(data: Any) -> str | None:
+    """The table a recorded space lacks (a search records every one), or None."""
     if not isinstance(data, dict):
         return "its space is not a table"
     missing = [table for table in (*SETTINGS, "hyperparameters") if not isinstance(data.get(table), dict)]
-    if missing:
-        return f"its space has no [{missing[0]}] table"
-    encoders = data.get("encoders", {})
-    tables = {"hyperparameters": data["hyperparameters"], **({f"encoders.{e}": t for e, t in encoders.items() if isinstance(t, dict)} if isinstance(encoders, dict) else {})}
-    rules = [f"vectorizer.{key}" for key, value in data["vectorizer"].items() if isinstance(value, dict)]
-    rules += [f"{where}.batch_size" for where, entries in tables.items() if _is_batch_rule(entries.get("batch_size"))]
-    return None if not rules else f"its space's {rules[0]} is a rule, which a search resolves on its data before it records the space"
+    return f"its space has no [{missing[0]}] table" if missing else None
 
 
 def _is_batch_rule(spec: Any) -> bool:

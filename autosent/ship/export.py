@@ -39,10 +39,11 @@ class ExportResult:
 
 @dataclass(frozen=True)
 class ExportJob:
-    """An export checked before any work: the run, its records and data, the trial asked for, and the destination."""
+    """An export checked before any work: the run, its space, records and data, the trial asked for, and the destination."""
 
     run_dir: Path
     info: RunRecord
+    space: SearchSpace  # the run's, as recorded (`RunRecord.space`, checked once here)
     records: list[TrialRecord]
     dataset: Dataset
     out: Path
@@ -107,7 +108,7 @@ def check_export(results: Path, run: str | None, *, out: Path | None, trial: str
     """
     run_dir = find_run(results, run)
     info = RunRecord.read(run_dir)
-    info.space()  # a run.json edited by hand is refused here, before any work
+    space = info.space()  # a run.json edited by hand is refused here, before any work
     records = read_records(run_dir)
     choose_trial(records, trial)
     if out is None:
@@ -117,7 +118,7 @@ def check_export(results: Path, run: str | None, *, out: Path | None, trial: str
     if holder is not None:
         raise UsageError(f"--out {out} is inside the run folder {holder}, which holds only what a run makes; give a folder outside it")
     export_folder.check_destination(out)
-    return ExportJob(run_dir, info, records, load_run_data(run_dir, info), out, trial)
+    return ExportJob(run_dir, info, space, records, load_run_data(run_dir, info), out, trial)
 
 
 def check_trial(results: Path, run: str | None = None, *, trial: str = "best", out: Path | None = None) -> ExportJob:
@@ -198,7 +199,7 @@ class Trainer:
         from autosent.text.vectorize import fitted_tokenizer, vectorize
 
         seed = job.info.identity.seed
-        space = job.info.space()
+        space = job.space
         tokenizer = fitted_tokenizer(job.dataset.train.texts, space, job.run_dir)
         data = vectorize(job.dataset, tokenizer)
         hypermodel = SentimentHyperModel.for_run(space, tokenizer, job.dataset.num_classes, seed, data)

@@ -178,7 +178,10 @@ def _selection(selection: Selection | None) -> str:
 def _retraining(metadata: ExportMetadata) -> list[str]:
     """What the model was retrained on, and why (`selection.retraining`)."""
     retraining = metadata.retraining()  # every export made since autosent records why; only they are rendered
-    return [] if retraining is None else [f"- {retraining.line()[:1].upper()}{retraining.line()[1:]}"]
+    if retraining is None:
+        return []
+    line = retraining.line()
+    return [f"- {line[:1].upper()}{line[1:]}"]
 
 
 def _curve(curve: list[dict[str, float]], with_val: bool) -> str:
