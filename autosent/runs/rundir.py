@@ -378,6 +378,10 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     differs = old is not None and old != record.identity
     if differs and not overwrite:
         what, shown = describe_differences(old.to_json(), record.identity.to_json())
+        if "space" in what:
+            # A recorded space edited by hand is no other run's: name the damage (`RunRecord.space`
+            # raises), rather than offer --overwrite alone, which deletes the run's trials.
+            RunRecord.read(run_dir).space()
         raise UsageError(
             f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); "
             "use another --run NAME or pass --overwrite"
