@@ -41,6 +41,17 @@ def test_runs_lists_each_runs_data_space_trials_best_trial_and_size(cli, finishe
     assert cli("runs", "--results", str(results / "none")).out == f"no runs in {results / 'none'}; start one with: autosent search\n"
 
 
+def test_a_run_whose_run_json_is_unreadable_is_listed_with_its_trials_and_the_problem(cli, finished_run):
+    """The trials are what restoring run.json gets back, so the listing still counts them."""
+    best = rank(read_records(finished_run))[0]
+    (finished_run / "run.json").write_text('{"run": "done", "identi')
+    listed = cli("runs", "--results", str(finished_run.parent), "--json")
+    assert listed.code == 0, listed.err
+    [row] = json.loads(listed.out)
+    assert (row["data"], row["finished"], row["best_trial"]) == (None, 2, best.trial_id)
+    assert "run.json is unreadable" in row["problem"]
+
+
 def test_a_resumed_search_records_its_budget_and_nothing_else_in_run_json(finished_run):
     before = json.loads((finished_run / "run.json").read_text())
     resumed = dataclasses.replace(RunRecord.read(finished_run), budget=9, created="now", versions={})

@@ -65,17 +65,21 @@ def summarise(run_dir: Path) -> RunSummary:
     so one damaged run does not hide the others (and can still be deleted)."""
     data = space = budget = best = best_ce = None
     finished = failed = 0
-    problem = None
+    problems = []
     try:
         record = RunRecord.read(run_dir)
         data, space, budget = record.identity.data, record.space_file, record.budget
+    except UsageError as e:
+        problems.append(str(e))
+    try:  # the trials are counted whatever run.json holds: they are what a restored run.json gets back
         records = read_records(run_dir)
     except UsageError as e:
-        problem = str(e)
+        problems.append(str(e))
     else:
         finished, failed = sum(r.finished for r in records), sum(r.failed for r in records)
         leading = leader(records)
         best, best_ce = (leading.trial_id, leading.val_cross_entropy) if leading else (None, None)
+    problem = "; ".join(problems) or None
     return RunSummary(
         run_dir.name, data, space, finished, failed, budget, best, best_ce, _exports(run_dir),
         folder_bytes(run_dir), searched_by(run_dir), problem,
