@@ -6,6 +6,7 @@ import pytest
 from autosent.models.objective import CROSS_ENTROPY, OBJECTIVE
 from autosent.runs.records import TrialRecord, rank, read_records
 from autosent.ship.evaluate import calibration_bins, reliability_figure
+from autosent.ship.export_metadata import ExportMetadata
 from autosent.views.report import (
     MIN_SPAN,
     curves_figure,
@@ -84,6 +85,17 @@ def test_a_long_curve_keeps_whole_epoch_ticks():
     ax = curves_figure([_trial("00", "bag", 0.4, 0.8, epochs=23)], None, top=1).axes[0]
     ticks = _ticks_in_view(ax.get_xticks(), ax.get_xlim())
     assert len(ticks) >= 3 and all(float(t).is_integer() for t in ticks) and ticks[0] >= 1 and ticks[-1] <= 23
+
+
+@pytest.mark.parametrize("full, trained_on", [(True, "train + val"), (False, "train")])
+def test_the_retrain_panel_names_what_the_export_trained_on(full, trained_on):
+    history = [{"epoch": e, CROSS_ENTROPY: 0.6 - 0.1 * e} for e in (1, 2)]
+    if not full:  # a retrain on train alone reads val, for its early stopping
+        history = [{**h, OBJECTIVE: 0.55} for h in history]
+    export = ExportMetadata(["neg", "pos"], full=full, trial_id="07", epochs=2, retrain_history=history)
+    retrain = curves_figure([_trial("07", "tfidf", 0.5, 0.8)], export, top=1).axes[1]
+    assert retrain.get_title() == "export: trial 07 retrained"
+    assert [t.get_text() for t in retrain.get_legend().get_texts()][:-1] == [trained_on, *([] if full else ["val"])]
 
 
 def test_the_report_of_a_finished_run_draws_the_encoders_figure_under_its_new_name(finished_run):

@@ -55,11 +55,12 @@ def _save(plt, fig, path: Path) -> None:
     atomic.write_bytes(path, buffer.getvalue())
 
 
-def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int | None) -> None:
+def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int | None, trained_on: str = "train") -> None:
+    """One panel: the cross-entropy on what the model trained on (`trained_on`), and on val where it read val."""
     from matplotlib.ticker import MaxNLocator
 
     epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h.get(CROSS_ENTROPY) for h in history], "o-", label="train")
+    ax.plot(epochs, [h.get(CROSS_ENTROPY) for h in history], "o-", label=trained_on)
     if any(OBJECTIVE in h for h in history):
         ax.plot(epochs, [h.get(OBJECTIVE) for h in history], "o-", label="val")
     if best_epoch is not None:
@@ -86,16 +87,17 @@ def _span(values: list[float]) -> tuple[float, float]:
 def curves_figure(ranked: list[TrialRecord], export: ExportMetadata | None, top: int):
     """The learning-curves figure: train vs val cross-entropy per epoch, best trials and the exported retrain."""
     plt = _pyplot()
-    panels: list[tuple[list[dict[str, float]], str, int | None]] = [
-        (r.history, f"trial {r.trial_id} ({r.hyperparameters.get('encoder')}), #{i}", r.best_epoch)
+    panels: list[tuple[list[dict[str, float]], str, int | None, str]] = [
+        (r.history, f"trial {r.trial_id} ({r.hyperparameters.get('encoder')}), #{i}", r.best_epoch, "train")
         for i, r in enumerate(ranked[:top], start=1)
     ]
     if export and export.retrain_history:
-        panels.append((export.retrain_history, f"export: trial {export.trial_id} retrained", export.epochs))
+        trained_on = "train + val" if export.full else "train"
+        panels.append((export.retrain_history, f"export: trial {export.trial_id} retrained", export.epochs, trained_on))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.2), squeeze=False, sharey=True)
-    for ax, (history, title, best) in zip(axes[0], panels):
-        _plot_curve(ax, history, title, best)
-    curves = [h.get(k, math.nan) for history, _, _ in panels for h in history for k in (CROSS_ENTROPY, OBJECTIVE)]
+    for ax, panel in zip(axes[0], panels):
+        _plot_curve(ax, *panel)
+    curves = [h.get(k, math.nan) for history, *_ in panels for h in history for k in (CROSS_ENTROPY, OBJECTIVE)]
     axes[0][0].set_ylim(*_span(curves))  # one scale for all (sharey): their heights compare
     axes[0][0].set_ylabel("cross-entropy (no L2 penalty)")
     return fig
