@@ -176,6 +176,26 @@ def test_a_damaged_run_json_is_named_by_export_and_search(cli, finished_run, tmp
 
 
 @pytest.mark.parametrize(
+    "key, value, mentions",
+    [
+        ("seed", -1, "seed = -1 must be a whole number from 0 to 4,294,967,295"),
+        ("seed", "abc", 'seed = "abc" must be a whole number'),
+        ("max_epochs", 0, "max_epochs = 0 must be a whole number from 1 or more"),
+        ("limit", "300", 'limit = "300" must be a whole number from 1 or more'),
+        ("limit", 0, "limit = 0 must be a whole number"),  # not "raise --limit 0", a flag export has not
+    ],
+)
+def test_a_hand_edited_seed_epoch_count_or_limit_in_run_json_is_named_in_one_line(cli, finished_run, tmp_path, key, value, mentions):
+    record = json.loads((finished_run / "run.json").read_text())
+    (record if key == "limit" else record["identity"])[key] = value
+    (finished_run / "run.json").write_text(json.dumps(record))
+    before = snapshot(tmp_path / "results")
+    cli("export", "--run", "done").assert_usage_error(f"run.json is damaged: {mentions}")
+    cli(*SEARCH, "--data", "reviews.csv", "--run", "done").assert_usage_error(f"run.json is damaged: {mentions}")
+    assert snapshot(tmp_path / "results") == before
+
+
+@pytest.mark.parametrize(
     "edit, mentions",
     [
         (lambda space: space["encoders"].setdefault("nbsvm", {}).update(batch_size={"steps_per_epoch": 300, "min": 16, "max": 64}), "its space's encoders.nbsvm.batch_size is a rule"),

@@ -42,6 +42,8 @@ TUNER_DIR = "tuner"
 TENSORBOARD_DIR = "tb"
 EXPORT_DIR = "export"  # `autosent export [best|TRIAL]`
 ENSEMBLE_EXPORT_DIR = "export-ensemble"  # `autosent export --ensemble K`: its own, so it never replaces export/
+MAX_SEED = 2**32 - 1  # what numpy and TensorFlow accept as a seed
+
 #: A run's own export folders, where `predict` and `report` look for exports.
 EXPORT_DIRS = (EXPORT_DIR, ENSEMBLE_EXPORT_DIR)
 REPORT_DIR = "report"
@@ -175,11 +177,21 @@ class RunIdentity:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunIdentity:
-        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged split rule."""
+        """The identity `to_json` wrote (`RunRecord.read` checks its keys first); `ValueError` for a damaged
+        split rule, seed or epoch count, which would otherwise fail deep inside numpy or Keras."""
         return cls(
-            data["data"], data["fingerprint"], data["space"], data["max_epochs"], data["seed"],
+            data["data"], data["fingerprint"], data["space"],
+            whole_number("max_epochs", data["max_epochs"], 1), whole_number("seed", data["seed"], 0, MAX_SEED),
             data.get("val_data"), data.get("test_data"), SplitRule.from_json(data.get("split")),
         )  # fmt: skip
+
+
+def whole_number(key: str, value: Any, least: int, most: int | None = None) -> int:
+    """`value`, a whole number from `least` to `most` as a search records it; `ValueError` naming `key` if it is not."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least or (most is not None and value > most):
+        upper = f" to {most:,}" if most is not None else " or more"
+        raise ValueError(f"{key} = {json.dumps(value)} must be a whole number from {least:,}{upper}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -259,6 +271,8 @@ class RunRecord:
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         try:
             fields["identity"] = RunIdentity.from_json(data["identity"])  # export and resume remake the split by its rule
+            if data["limit"] is not None:
+                whole_number("limit", data["limit"], 1)
         except ValueError as e:
             raise UsageError(f"{path} is damaged: {e}; restore it, or start the run again with --overwrite") from None
         try:
