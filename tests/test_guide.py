@@ -138,6 +138,16 @@ def test_a_run_resumed_with_another_space_names_the_setting_that_differs(cli, fi
     assert (finished_run / "run.json").read_bytes() == before
 
 
+def test_a_run_resumed_with_another_limit_names_the_limits_and_how_to_resume_it(cli, finished_run):
+    """--limit changes the data's fingerprint alone, a hash that tells the user nothing."""
+    data, results = RunRecord.read(finished_run).identity.data, str(finished_run.parent)
+    search = ("search", "--data", data, "--space", str(TINY_SPACE), "--results", results, "--run", "done", "--budget", "2")
+    before = (finished_run / "run.json").read_bytes()
+    line = cli(*search, "--limit", "60").assert_usage_error("was made with a different limit and fingerprint (limit: (none) → 60 and fingerprint: ")
+    assert line.endswith("; drop --limit to resume it, use another --run NAME or pass --overwrite"), line
+    assert (finished_run / "run.json").read_bytes() == before
+
+
 def test_many_differences_are_cut_to_three_and_a_count_and_long_values_are_cut():
     old = {"data": "a.csv", "fingerprint": "0" * 64, "space": {"hyperparameters": {"units": 8, "dropout": 0.1}}, "seed": 0}
     new = {"data": "b.csv", "fingerprint": "1" * 64, "space": {"hyperparameters": {"units": 16}}, "seed": 1, "split": {"x": 1}}

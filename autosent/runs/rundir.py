@@ -391,15 +391,7 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     old = _old_identity(run_dir, overwrite, record)
     differs = old is not None and old != record.identity
     if differs and not overwrite:
-        what, shown = describe_differences(old.to_json(), record.identity.to_json())
-        if "space" in what:
-            # A recorded space edited by hand is no other run's: name the damage (`RunRecord.space`
-            # raises), rather than offer --overwrite alone, which deletes the run's trials.
-            RunRecord.read(run_dir).space()
-        raise UsageError(
-            f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); "
-            "use another --run NAME or pass --overwrite"
-        )
+        raise UsageError(_another_run(results, RunRecord.read(run_dir), old, record))
     # A new run may start only in an empty folder or one with the lock or temp files of a run
     # killed before its run.json was written; an overwrite deletes only what autosent made.
     clearable = _check_clearable(run_dir) if run_dir.exists() and (old is None or differs) else []
@@ -417,6 +409,27 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
         elif record.budget is not None:
             _record_budget(run_dir, record.budget)
         yield run_dir
+
+
+def _another_run(results: Path, made: RunRecord, old: RunIdentity, record: RunRecord) -> str:
+    """Why `record` may not resume the run `made` (whose identity, as `record` spells its data, is `old`): what differs, and the way to resume it where a flag can give it.
+
+    `--limit` changes only the data's fingerprint, a hash that says nothing, so the limits are
+    named instead. A recorded space edited by hand is no other run's: its damage is named
+    (`RunRecord.space` raises), rather than offering --overwrite, which deletes the run's trials.
+    """
+    if made.limit != record.limit:
+        def limited(limit: int | None) -> dict[str, int]:
+            return {"limit": limit} if limit is not None else {}  # no --limit shows as (none)
+
+        what, shown = describe_differences({**limited(made.limit), **old.to_json()}, {**limited(record.limit), **record.identity.to_json()})
+        resume = f"{'pass --limit ' + str(made.limit) if made.limit is not None else 'drop --limit'} to resume it, "
+    else:
+        what, shown = describe_differences(old.to_json(), record.identity.to_json())
+        resume = ""
+    if "space" in what:
+        made.space()
+    return f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); {resume}use another --run NAME or pass --overwrite"
 
 
 def _record_budget(run_dir: Path, budget: int) -> None:
