@@ -256,6 +256,7 @@ def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
     records = read_records(run_dir)
     assert all(f"| {r.trial_id} |" in text for r in records)
     assert "Exported: trial" in text and "## Overfitting" in text
+    assert f"Trained on train + val: the val split is small (12 texts, under {SMALL_VAL:,})" in text  # as the card and metadata say
     assert not list(run_dir.rglob("*.tmp"))
 
 

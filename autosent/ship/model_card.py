@@ -178,10 +178,7 @@ def _selection(selection: Selection | None) -> str:
 def _retraining(metadata: ExportMetadata) -> list[str]:
     """What the model was retrained on, and why (`selection.retraining`)."""
     retraining = metadata.retraining()  # every export made since autosent records why; only they are rendered
-    if retraining is None:
-        return []
-    line = retraining.line()
-    return [f"- {line[:1].upper()}{line[1:]}"]
+    return [] if retraining is None else [f"- {retraining.sentence()}"]
 
 
 def _curve(curve: list[dict[str, float]], with_val: bool) -> str:

@@ -74,6 +74,11 @@ class Retraining:
         """`trained on train + val: the val split is small (...)`: what `export` prints and the model card says."""
         return f"trained on {'train + val' if self.full else 'train, early stopping on val'}: {self.rule}"
 
+    def sentence(self) -> str:
+        """`line` as a sentence of its own: the model card's and report.md's."""
+        line = self.line()
+        return f"{line[:1].upper()}{line[1:]}."
+
 
 def retraining(full: bool | None, val_size: int) -> Retraining:
     """What an export of a run with `val_size` val texts retrains on: as asked (`full`, from

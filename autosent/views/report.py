@@ -217,9 +217,11 @@ def _epochs_run(record: TrialRecord) -> str:
 
 
 def _exported_line(export: ExportMetadata) -> str:
-    """report.md's line on an export: what was retrained for how many epochs (each member's, for an ensemble), and its test result."""
+    """report.md's line on an export: what was retrained for how many epochs (each member's, for an ensemble), its test result, and on what texts it trained."""
     test = export.test_metrics
-    return f"Exported: {export.described(retrained=True)}; test accuracy {cell(test.accuracy, '.4f')}, ROC-AUC {cell(test.roc_auc, '.4f')}."
+    line = f"Exported: {export.described(retrained=True)}; test accuracy {cell(test.accuracy, '.4f')}, ROC-AUC {cell(test.roc_auc, '.4f')}."
+    retraining = export.retraining()  # exports made before autosent recorded why have none
+    return line if retraining is None else f"{line} {retraining.sentence()}"
 
 
 def markdown(run_name: str, records: list[TrialRecord], exports: list[ExportMetadata], top: int) -> str:
