@@ -195,6 +195,23 @@ def test_hidden_and_unlabelled_folders_in_a_class_folder_tree_are_no_data(tmp_pa
     assert sum(dataset.sizes().values()) == 40
 
 
+@pytest.mark.parametrize(
+    "layout, mentions",
+    [
+        ("{i}.txt", "400 file(s) lie directly in it, in no class sub-folder"),
+        ("{label}/sub/{i}.txt", "its sub-folder(s) neg/, pos/ hold no file directly (files in deeper folders are not read)"),
+    ],
+)
+def test_a_data_folder_without_class_folders_of_files_says_what_it_holds(tmp_path, layout, mentions):
+    """Not "no files found" over 400 files: the user is told where autosent looked and what it found."""
+    for i in range(400):
+        file = tmp_path / "data" / layout.format(i=i, label=("neg", "pos")[i % 2])
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(f"review {i}")
+    with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'data'}: {mentions}; a data folder needs one sub-folder per class")):
+        load_dataset(str(tmp_path / "data"))
+
+
 def test_a_csv_with_a_byte_order_mark_reads_its_first_column(tmp_path):
     path = write_reviews_csv(tmp_path / "r.csv")
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # Excel's "CSV UTF-8"
