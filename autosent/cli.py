@@ -400,13 +400,8 @@ def _predict(args: argparse.Namespace) -> int:
         print(f"{p.label}\t{p.probability:.4f}\t{p.text}")
         if p.explanation is not None:
             for side, terms in (("for", p.explanation.towards), ("against", p.explanation.against)):
-                print(f"  {side} {p.label}: " + (", ".join(f"{_term(c.term)} ({c.contribution:+.3f})" for c in terms) or "-"))
+                print(f"  {side} {p.label}: " + (", ".join(f"{c.shown()} ({c.contribution:+.3f})" for c in terms) or "-"))
     return 0
-
-
-def _term(term: str) -> str:
-    """A term as shown: a character n-gram that starts or ends a word (a space there) in quotes, so the space shows."""
-    return f"'{term}'" if term != term.strip() else term
 
 
 def _evaluate(args: argparse.Namespace) -> int:

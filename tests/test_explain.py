@@ -8,6 +8,7 @@ import pytest
 from conftest import TINY_SPACE
 
 from autosent.search.pipeline import SearchConfig, run_search
+from autosent.ship.explain import Contribution
 from autosent.ship.export import export_trial
 
 POOL = [f"filler{i}" for i in range(40)]
@@ -81,3 +82,12 @@ def test_an_export_naming_an_unknown_standardisation_is_named_in_one_line(cli, d
     cli("predict", "--model", str(damaged), "--explain", "splendid film").assert_usage_error(
         "metadata.json names an unknown vectorizer.standardize 'lower'"
     )
+
+
+@pytest.mark.parametrize(
+    "term, shown",
+    [("good", "good"), (" go", "' go'"), ("od ", "'od '"), (" ", "' '"), ("\ufe0f", "U+FE0F"), ("\u200d\ufe0f", "U+200D U+FE0F"), ("❤\ufe0f", "❤\ufe0f")],
+)
+def test_a_term_with_nothing_visible_is_shown_by_its_code_points_and_a_word_edge_in_quotes(term, shown):
+    """An emoji's variation selector, split off into an n-gram of its own, printed as nothing (found by a hostile try)."""
+    assert Contribution(term, 0.5).shown() == shown

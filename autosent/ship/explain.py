@@ -15,6 +15,7 @@ Two methods, chosen by the model's encoder family (`autosent.models.encoders`):
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,10 +28,23 @@ from autosent.text.standardize import words
 MAX_OCCLUDED = 256
 
 
+#: Unicode categories of what prints as nothing: separators, combining marks (a variation
+#: selector, which an emoji's n-grams split off), format and control characters.
+_INVISIBLE = ("Z", "M", "C")
+
+
 @dataclass(frozen=True)
 class Contribution:
     term: str  # a word, or for nbsvm a word n-gram, for char_nbsvm a character n-gram
     contribution: float  # towards the predicted label (negative: against it)
+
+    def shown(self) -> str:
+        """The term as a terminal shows it: a character n-gram that starts or ends a word (a space
+        there) in quotes, so the space shows; one with nothing visible by its code points (`U+FE0F`)."""
+        term = self.term
+        if term.strip() and all(unicodedata.category(c)[0] in _INVISIBLE for c in term):
+            return " ".join(f"U+{ord(c):04X}" for c in term)
+        return f"'{term}'" if term != term.strip() else term
 
 
 @dataclass(frozen=True)
