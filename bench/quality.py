@@ -229,17 +229,17 @@ def main() -> None:
     if args.folds:
         print_folds(args, run, exported.metadata)
     if args.ensemble:
-        print_ensemble(args, run, dataset, ours)
+        print_ensemble(args, run, dataset, ours, {name: rows[name].predicted for name in TFIDF})
     print()
     print(encoder_table(outcome.records))
 
 
-def print_paired_with_better_tfidf(texts: str, labels: np.ndarray, ours: np.ndarray, tfidf: dict[str, np.ndarray]) -> None:
-    """autosent against the tf-idf row more often right on these `texts`, text by text (McNemar's exact test)."""
+def print_paired_with_better_tfidf(texts: str, labels: np.ndarray, ours: np.ndarray, tfidf: dict[str, np.ndarray], who: str = "autosent") -> None:
+    """`who` (autosent's export) against the tf-idf row more often right on these `texts`, text by text (McNemar's exact test)."""
     better = max(tfidf, key=lambda name: (tfidf[name] == labels).mean())
     test = mcnemar(ours == labels, tfidf[better] == labels)
     print(
-        f"  paired with the better tf-idf ({better.split(' +')[0]}) on the {len(labels):,} {texts} texts: autosent alone "
+        f"  paired with the better tf-idf ({better.split(' +')[0]}) on the {len(labels):,} {texts} texts: {who} alone "
         f"right on {test['first_only']}, tf-idf alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
     )
 
@@ -259,8 +259,8 @@ def print_folds(args: argparse.Namespace, run: str, exported: ExportMetadata) ->
     print_paired_with_better_tfidf("training", labels, predicted["autosent"], {name: predicted[name] for name in TFIDF})
 
 
-def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single: Scored) -> None:
-    """The ensemble export beside the best single export, on the same test texts."""
+def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single: Scored, tfidf: dict[str, np.ndarray]) -> None:
+    """The ensemble export beside the best single export and the better tf-idf row (`tfidf`: their test predictions), on the same test texts."""
     from autosent.ship.ensemble import export_ensemble
 
     started = time.monotonic()
@@ -275,6 +275,7 @@ def print_ensemble(args: argparse.Namespace, run: str, dataset: Dataset, single:
         f"  paired with the best single export: ensemble alone right on {test['first_only']}, "
         f"single alone on {test['second_only']}; McNemar exact p = {test['p_value']:.3g}"
     )
+    print_paired_with_better_tfidf("test", dataset.test.labels, ensemble.predicted, tfidf, who="the ensemble")
 
 
 def encoder_table(records: list[TrialRecord]) -> str:
