@@ -29,6 +29,16 @@ class UsageError(Exception):
     """Bad input from the user: the message names the value and how to fix it."""
 
 
+def whole_number_problem(value: object, least: int, most: int | None = None) -> str | None:
+    """Why `value` is no whole number from `least` to `most` (`must be at least 1`), None if it is one:
+    the one wording of a count's range, for a flag and for the run.json field it is recorded in."""
+    if isinstance(value, bool) or not isinstance(value, int):  # JSON's true is no count
+        return "must be a whole number"
+    if value < least or (most is not None and value > most):
+        return f"must be at least {least:,}" + (f" and at most {most:,}" if most is not None else "")
+    return None
+
+
 def first_line(error: BaseException) -> str:
     """Why `error` happened, in one line for a `UsageError`: an OS error's reason, else the first
     line of its message (library messages run for pages), else its type's name."""

@@ -198,17 +198,22 @@ def test_hidden_and_unlabelled_folders_in_a_class_folder_tree_are_no_data(tmp_pa
 @pytest.mark.parametrize(
     "layout, mentions",
     [
-        ("{i}.txt", "400 file(s) lie directly in it, in no class sub-folder"),
-        ("{label}/sub/{i}.txt", "its sub-folder(s) neg/, pos/ hold no file directly (files in deeper folders are not read)"),
+        (["{i}.txt"], "holds 400 file(s) but no class sub-folder; put each class's files in a sub-folder of its own"),
+        (["{label}/sub/{i}.txt"], "no file lies directly in neg/, pos/ (files in deeper folders are not read)"),
+        (["{label}/sub/{i}.txt", "README.txt"], "no file lies directly in neg/, pos/"),  # a loose file beside them, as in aclImdb/train
+        (["{label}{k}/sub/{i}.txt"], "no file lies directly in neg0/, neg1/, neg2/ and 3 more ("),
+        ([], "holds no labelled file; a data folder needs one sub-folder per class"),
     ],
 )
 def test_a_data_folder_without_class_folders_of_files_says_what_it_holds(tmp_path, layout, mentions):
     """Not "no files found" over 400 files: the user is told where autosent looked and what it found."""
-    for i in range(400):
-        file = tmp_path / "data" / layout.format(i=i, label=("neg", "pos")[i % 2])
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(f"review {i}")
-    with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'data'}: {mentions}; a data folder needs one sub-folder per class")):
+    (tmp_path / "data" / "unsup").mkdir(parents=True)  # skipped, as aclImdb's unlabelled reviews are
+    for pattern in layout:
+        for i in range(400):
+            file = tmp_path / "data" / pattern.format(i=i, label=("neg", "pos")[i % 2], k=i % 3)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(f"review {i}")
+    with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'data'}: {mentions}")):
         load_dataset(str(tmp_path / "data"))
 
 

@@ -168,7 +168,7 @@ def test_on_a_small_val_split_export_retrains_on_train_and_val_unless_told_no_fu
     assert len(exported.metadata.retrain_history) == exported.metadata.epochs
     assert "val_cross_entropy" not in exported.metadata.retrain_history[0]
     card = (exported.out / "MODEL_CARD.md").read_text()
-    assert f"- Trained on train + val: the val split is small (12 texts, under {SMALL_VAL:,})" in card
+    assert f"- Trained on train + val: the val split is small (12 texts, under {SMALL_VAL:,}), so its texts are worth more as training data; --no-full keeps them out.\n" in card
     assert "| epoch | cross-entropy | accuracy |\n" in card  # the retrain's curve has no val columns: it read no val
     held_back = export_trial(searched / "results", RUN, out=tmp_path / "no-full", full=False)
     assert not held_back.metadata.full and "val_cross_entropy" in held_back.metadata.retrain_history[0]  # early stopping on val

@@ -95,7 +95,7 @@ def test_the_retrain_panel_names_what_the_export_trained_on(full, trained_on):
     export = ExportMetadata(["neg", "pos"], full=full, trial_id="07", epochs=2, retrain_history=history)
     retrain = curves_figure([_trial("07", "tfidf", 0.5, 0.8)], export, top=1).axes[1]
     assert retrain.get_title() == "export: trial 07 retrained"
-    assert [t.get_text() for t in retrain.get_legend().get_texts()][:-1] == [trained_on, *([] if full else ["val"])]
+    assert [t.get_text() for t in retrain.get_legend().get_texts()] == [trained_on, *([] if full else ["val"]), "best epoch 2"]
 
 
 def test_the_report_of_a_finished_run_draws_the_encoders_figure_under_its_new_name(finished_run):

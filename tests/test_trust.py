@@ -178,11 +178,12 @@ def test_a_damaged_run_json_is_named_by_export_and_search(cli, finished_run, tmp
 @pytest.mark.parametrize(
     "key, value, mentions",
     [
-        ("seed", -1, "seed = -1 must be a whole number from 0 to 4,294,967,295"),
-        ("seed", "abc", 'seed = "abc" must be a whole number'),
-        ("max_epochs", 0, "max_epochs = 0 must be a whole number from 1 or more"),
-        ("limit", "300", 'limit = "300" must be a whole number from 1 or more'),
-        ("limit", 0, "limit = 0 must be a whole number"),  # not "raise --limit 0", a flag export has not
+        ("seed", -1, "identity.seed = -1 must be at least 0 and at most 4,294,967,295"),
+        ("seed", "abc", 'identity.seed = "abc" must be a whole number'),
+        ("max_epochs", True, "identity.max_epochs = true must be a whole number"),
+        ("max_epochs", 0, "identity.max_epochs = 0 must be at least 1"),
+        ("limit", "300", 'limit = "300" must be a whole number'),
+        ("limit", 0, "limit = 0 must be at least 1"),  # not "raise --limit 0", a flag export has not
     ],
 )
 def test_a_hand_edited_seed_epoch_count_or_limit_in_run_json_is_named_in_one_line(cli, finished_run, tmp_path, key, value, mentions):

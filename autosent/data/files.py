@@ -310,16 +310,18 @@ def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) ->
                 f"{path}: holds {', '.join(f'{n}/' for n in splits)} but a tree of splits needs train/ and test/ "
                 f"(val/ if you have one); add the missing one, or give --data {path / splits[0]}"
             )
-        raise UsageError(f"{path}: {_what_it_holds(path)}; a data folder needs one sub-folder per class (e.g. pos/, neg/) holding that class's files")
+        raise UsageError(f"{path}: {_why_no_text(path)}")
     return texts, labels
 
 
-def _what_it_holds(path: Path) -> str:
-    """Why a data folder gave no text, as the user will look for it: files with no class folder, or class folders with none directly inside."""
-    loose = _visible([f for f in path.iterdir() if f.is_file()])
-    if loose:
-        return f"{len(loose):,} file(s) lie directly in it, in no class sub-folder"
+def _why_no_text(path: Path) -> str:
+    """Why a data folder gave no text, and what to do, as the user will look for it: class folders
+    whose files lie deeper, or files lying loose with no class folder."""
     folders = _class_folders(path)
     if folders:
-        return f"its sub-folder(s) {', '.join(f'{name}/' for name in folders[:3])}{' …' if len(folders) > 3 else ''} hold no file directly (files in deeper folders are not read)"
-    return "no files found"
+        shown = ", ".join(f"{name}/" for name in folders[:3]) + (f" and {len(folders) - 3} more" if len(folders) > 3 else "")
+        return f"no file lies directly in {shown} (files in deeper folders are not read); put each class's files directly in its folder"
+    loose = _visible([f for f in path.iterdir() if f.is_file()])
+    if loose:
+        return f"holds {len(loose):,} file(s) but no class sub-folder; put each class's files in a sub-folder of its own (e.g. pos/, neg/)"
+    return "holds no labelled file; a data folder needs one sub-folder per class (e.g. pos/, neg/) holding that class's files"

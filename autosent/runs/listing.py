@@ -65,7 +65,7 @@ def summarise(run_dir: Path) -> RunSummary:
     so one damaged run does not hide the others (and can still be deleted)."""
     data = space = budget = best = best_ce = None
     finished = failed = 0
-    problems = []
+    problems: list[str] = []
     try:
         record = RunRecord.read(run_dir)
         data, space, budget = record.identity.data, record.space_file, record.budget

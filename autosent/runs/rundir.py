@@ -24,7 +24,7 @@ from typing import Any
 
 from autosent.data.leakage import SplitRule
 from autosent.data.spec import DataSpec, ReadOptions
-from autosent.errors import UsageError, first_line
+from autosent.errors import UsageError, first_line, whole_number_problem
 from autosent.runs import atomic, removal
 from autosent.runs.lock import LOCK_FILE, run_lock
 from autosent.search.profile import DataProfile
@@ -42,8 +42,6 @@ TUNER_DIR = "tuner"
 TENSORBOARD_DIR = "tb"
 EXPORT_DIR = "export"  # `autosent export [best|TRIAL]`
 ENSEMBLE_EXPORT_DIR = "export-ensemble"  # `autosent export --ensemble K`: its own, so it never replaces export/
-MAX_SEED = 2**32 - 1  # what numpy and TensorFlow accept as a seed
-
 #: A run's own export folders, where `predict` and `report` look for exports.
 EXPORT_DIRS = (EXPORT_DIR, ENSEMBLE_EXPORT_DIR)
 REPORT_DIR = "report"
@@ -141,6 +139,9 @@ def default_run_name(data: str, space: str, results: Path) -> str:
     return f"{name[: most - len(digest) - 1]}-{digest}"
 
 
+MAX_SEED = 2**32 - 1  # what numpy and TensorFlow accept as a seed
+
+
 @dataclass(frozen=True)
 class RunIdentity:
     """What a run was made from: a command resumes a run folder only if it gives the same identity.
@@ -181,16 +182,16 @@ class RunIdentity:
         split rule, seed or epoch count, which would otherwise fail deep inside numpy or Keras."""
         return cls(
             data["data"], data["fingerprint"], data["space"],
-            whole_number("max_epochs", data["max_epochs"], 1), whole_number("seed", data["seed"], 0, MAX_SEED),
+            _whole_number("identity.max_epochs", data["max_epochs"], 1), _whole_number("identity.seed", data["seed"], 0, MAX_SEED),
             data.get("val_data"), data.get("test_data"), SplitRule.from_json(data.get("split")),
         )  # fmt: skip
 
 
-def whole_number(key: str, value: Any, least: int, most: int | None = None) -> int:
-    """`value`, a whole number from `least` to `most` as a search records it; `ValueError` naming `key` if it is not."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least or (most is not None and value > most):
-        upper = f" to {most:,}" if most is not None else " or more"
-        raise ValueError(f"{key} = {json.dumps(value)} must be a whole number from {least:,}{upper}")
+def _whole_number(key: str, value: Any, least: int, most: int | None = None) -> int:
+    """`value`, a whole number from `least` to `most` as a search records it; `ValueError` naming `key` (as run.json nests it) if it is not."""
+    problem = whole_number_problem(value, least, most)
+    if problem is not None:
+        raise ValueError(f"{key} = {_shown(value)} {problem}")
     return value
 
 
@@ -272,7 +273,7 @@ class RunRecord:
         try:
             fields["identity"] = RunIdentity.from_json(data["identity"])  # export and resume remake the split by its rule
             if data["limit"] is not None:
-                whole_number("limit", data["limit"], 1)
+                _whole_number("limit", data["limit"], 1)
         except ValueError as e:
             raise UsageError(f"{path} is damaged: {e}; restore it, or start the run again with --overwrite") from None
         try:
@@ -388,10 +389,13 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     run_dir = run_folder(results, record.run)
     if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
         raise UsageError(f"{run_dir} is not a folder autosent made; use another --run")
-    old = _old_identity(run_dir, overwrite, record)
+    made, old = _old_run(run_dir, overwrite, record)
     differs = old is not None and old != record.identity
-    if differs and not overwrite:
-        raise UsageError(_another_run(results, RunRecord.read(run_dir), old, record))
+    if differs and not overwrite and made is not None:
+        # A space edited by hand is no other run's: `space` raises, naming the damage, rather than
+        # let the refusal offer --overwrite, which deletes the run's trials.
+        made.space()
+        raise UsageError(_another_run(results, made, old, record))
     # A new run may start only in an empty folder or one with the lock or temp files of a run
     # killed before its run.json was written; an overwrite deletes only what autosent made.
     clearable = _check_clearable(run_dir) if run_dir.exists() and (old is None or differs) else []
@@ -412,23 +416,20 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
 
 
 def _another_run(results: Path, made: RunRecord, old: RunIdentity, record: RunRecord) -> str:
-    """Why `record` may not resume the run `made` (whose identity, as `record` spells its data, is `old`): what differs, and the way to resume it where a flag can give it.
+    """Why `record` may not resume the run `made` (whose identity, as `record` spells its data, is `old`): what differs.
 
-    `--limit` changes only the data's fingerprint, a hash that says nothing, so the limits are
-    named instead. A recorded space edited by hand is no other run's: its damage is named
-    (`RunRecord.space` raises), rather than offering --overwrite, which deletes the run's trials.
+    Another `--limit` changes the data's fingerprint alone, a hash that tells the user nothing:
+    the limits are named first in its place, and where nothing else differs, with the flag that
+    resumes the run.
     """
+    before, after = old.to_json(), record.identity.to_json()
+    resume = ""
     if made.limit != record.limit:
-        def limited(limit: int | None) -> dict[str, int]:
-            return {"limit": limit} if limit is not None else {}  # no --limit shows as (none)
-
-        what, shown = describe_differences({**limited(made.limit), **old.to_json()}, {**limited(record.limit), **record.identity.to_json()})
-        resume = f"{'pass --limit ' + str(made.limit) if made.limit is not None else 'drop --limit'} to resume it, "
-    else:
-        what, shown = describe_differences(old.to_json(), record.identity.to_json())
-        resume = ""
-    if "space" in what:
-        made.space()
+        before = {"limit": _ABSENT if made.limit is None else made.limit, **{k: v for k, v in before.items() if k != "fingerprint"}}
+        after = {"limit": _ABSENT if record.limit is None else record.limit, **{k: v for k, v in after.items() if k != "fingerprint"}}
+        if [key for key, _, _ in differences(before, after)] == ["limit"]:
+            resume = f"resume it {'with --limit ' + str(made.limit) if made.limit is not None else 'without --limit'}, "
+    what, shown = describe_differences(before, after)
     return f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); {resume}use another --run NAME or pass --overwrite"
 
 
@@ -436,7 +437,7 @@ def _record_budget(run_dir: Path, budget: int) -> None:
     """Set run.json's `budget` to a resumed search's, leaving every other field as written: a record
     rebuilt from the file would stamp today's versions and date on a run made by an older autosent."""
     path = run_dir / RUN_FILE
-    data = json.loads(path.read_text(encoding="utf-8"))  # read once already, by `_old_identity`
+    data = json.loads(path.read_text(encoding="utf-8"))  # read once already, by `_old_run`
     if data.get("budget") != budget:
         atomic.write_json(path, {**data, "budget": budget})
 
@@ -450,24 +451,24 @@ def recorded_identity(run_dir: Path) -> RunIdentity | None:
 _UNREADABLE = RunIdentity(data="(run.json unreadable)", fingerprint="", space={}, max_epochs=0, seed=-1)
 
 
-def _old_identity(run_dir: Path, overwrite: bool, new: RunRecord) -> RunIdentity | None:
-    """The identity of the run already in `run_dir`, None if there is none; each of its data
-    sources that is the file `new` names, by another spelling (`en.csv`, `./en.csv`, its absolute
-    path: run.json's `data_paths` holds where each was), as `new` spells it.
+def _old_run(run_dir: Path, overwrite: bool, new: RunRecord) -> tuple[RunRecord | None, RunIdentity | None]:
+    """The run already in `run_dir` and its identity, each of its data sources that is the file
+    `new` names by another spelling (`en.csv`, `./en.csv`, its absolute path: run.json's
+    `data_paths` holds where each was) spelt as `new` spells it; (None, None) if there is none.
 
-    An unreadable run.json is refused, or, with `overwrite`, read as a different run.
+    An unreadable run.json is refused, or, with `overwrite`, read as a different run's (None, `_UNREADABLE`).
     """
     if not (run_dir / RUN_FILE).exists():
-        return None
+        return None, None
     try:
         old = RunRecord.read(run_dir)
     except UsageError:
         if overwrite:
-            return _UNREADABLE
+            return None, _UNREADABLE
         raise
     where = old.data_paths or {}
     same_files = {key: new.identity.sources[key] for key, path in (new.data_paths or {}).items() if where.get(key) == path}
-    return dataclasses.replace(old.identity, **same_files)
+    return old, dataclasses.replace(old.identity, **same_files)
 
 
 def join_run(results: Path, name: str, identity: RunIdentity) -> Path:

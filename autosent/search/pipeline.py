@@ -18,7 +18,7 @@ from pathlib import Path
 from autosent.data import Dataset, SplitRule
 from autosent.data.files import check_encoding
 from autosent.data.spec import DataSpec, ReadOptions
-from autosent.errors import UsageError
+from autosent.errors import UsageError, whole_number_problem
 from autosent.models.objective import OBJECTIVE
 from autosent.runs.records import TrialRecord, read_record, read_records, record_ids
 from autosent.runs.run_data import recorded_paths
@@ -49,9 +49,9 @@ MAX_EPOCHS = 1000
 
 
 def _check_range(flag: str, value: int, low: int, high: int | None) -> None:
-    if value < low or (high is not None and value > high):
-        upper = f" and at most {high:,}" if high is not None else ""
-        raise UsageError(f"{flag} {value} must be at least {low}{upper}")
+    problem = whole_number_problem(value, low, high)
+    if problem is not None:
+        raise UsageError(f"{flag} {value} {problem}")
 
 
 @dataclass(frozen=True)

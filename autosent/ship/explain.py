@@ -40,7 +40,8 @@ class Contribution:
 
     def shown(self) -> str:
         """The term as a terminal shows it: a character n-gram that starts or ends a word (a space
-        there) in quotes, so the space shows; one with nothing visible by its code points (`U+FE0F`)."""
+        there) in quotes, so the space shows; one with nothing visible as its code points (`U+FE0F`),
+        which would otherwise print as a blank."""
         term = self.term
         if term.strip() and all(unicodedata.category(c)[0] in _INVISIBLE for c in term):
             return " ".join(f"U+{ord(c):04X}" for c in term)

@@ -71,7 +71,7 @@ class Retraining:
     rule: str
 
     def line(self) -> str:
-        """`trained on train + val: the val split is small (...)`: what `export` prints and the model card says."""
+        """`trained on train + val: the val split is small (...)`: what `export` prints (`sentence`: the model card's and report.md's)."""
         return f"trained on {'train + val' if self.full else 'train, early stopping on val'}: {self.rule}"
 
     def sentence(self) -> str:

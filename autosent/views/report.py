@@ -55,7 +55,7 @@ def _save(plt, fig, path: Path) -> None:
     atomic.write_bytes(path, buffer.getvalue())
 
 
-def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int | None, trained_on: str = "train") -> None:
+def _plot_curve(ax, history: list[dict[str, float]], title: str, best_epoch: int | None, trained_on: str) -> None:
     """One panel: the cross-entropy on what the model trained on (`trained_on`), and on val where it read val."""
     from matplotlib.ticker import MaxNLocator
 
