@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import RECORD_FIELDS, TINY_SPACE, write_reviews_csv
 
+from autosent.errors import UsageError
 from autosent.runs.records import read_records
+from autosent.runs.rundir import RunRecord, join_run
 from autosent.search import pipeline as search_module
 from autosent.search.devices import distribution_strategy
 from autosent.search.pipeline import SearchConfig, run_search
@@ -126,6 +128,15 @@ def test_a_worker_with_other_data_is_refused(tmp_path, cli):
         cli(*other, "--role", "worker").assert_usage_error("this worker's fingerprint differs from the chief's run 'd'")
     finally:
         cluster.processes["chief"].kill()
+
+
+def test_a_worker_joins_the_chiefs_run_whatever_path_spells_the_same_data(finished_run):
+    """Across machines a shared data file's path need not match the chief's; its texts (the fingerprint) must."""
+    chief = RunRecord.read(finished_run).identity
+    elsewhere = dataclasses.replace(chief, data=f"/mnt/shared/{chief.data}")
+    assert join_run(finished_run.parent, "done", elsewhere) == finished_run
+    with pytest.raises(UsageError, match=r"this worker's data and fingerprint differ from the chief's run 'done' \(data: "):
+        join_run(finished_run.parent, "done", dataclasses.replace(elsewhere, fingerprint="0" * 64))
 
 
 def test_devices_runs_trials_under_a_mirrored_strategy_and_refuses_too_many(tmp_path, monkeypatch, cli):

@@ -472,7 +472,11 @@ def _old_run(run_dir: Path, overwrite: bool, new: RunRecord) -> tuple[RunRecord 
 
 
 def join_run(results: Path, name: str, identity: RunIdentity) -> Path:
-    """The run folder a distributed search's chief created, if this worker's data and space match it."""
+    """The run folder a distributed search's chief created, if this worker's data and space match it.
+
+    A data source's path need not be spelt as the chief spelt it (`/mnt/shared/en.csv` on a worker,
+    `en.csv` on the chief's machine): where the fingerprints match, the texts are the same.
+    """
     run_dir = run_folder(results, name)
     if not (run_dir / RUN_FILE).exists():
         raise UsageError(
@@ -480,6 +484,8 @@ def join_run(results: Path, name: str, identity: RunIdentity) -> Path:
             "the same --results (a shared folder across machines), --run, --data and --space"
         )
     chief = RunRecord.read(run_dir).identity
+    if chief.fingerprint == identity.fingerprint:
+        identity = dataclasses.replace(identity, **{key: chief.sources[key] for key in identity.sources if key in chief.sources})
     if chief != identity:
         what, shown = describe_differences(chief.to_json(), identity.to_json())
         raise UsageError(
