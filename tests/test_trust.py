@@ -196,6 +196,16 @@ def test_a_hand_edited_seed_epoch_count_or_limit_in_run_json_is_named_in_one_lin
     assert snapshot(tmp_path / "results") == before
 
 
+def test_a_limit_edited_into_run_json_is_named_beside_changed_data(cli, finished_run, tmp_path):
+    """A limit and the seed pick a run's rows, so an edit of either changes its fingerprint as new data would."""
+    record = json.loads((finished_run / "run.json").read_text())
+    record["limit"] = 50  # of 96 training texts
+    (finished_run / "run.json").write_text(json.dumps(record))
+    before = snapshot(tmp_path / "results")
+    cli("export", "--run", "done").assert_usage_error("changed since run 'done' was searched (or run.json's limit or seed, which pick its rows, was edited)")
+    assert snapshot(tmp_path / "results") == before
+
+
 @pytest.mark.parametrize(
     "edit, mentions",
     [

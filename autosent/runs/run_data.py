@@ -52,5 +52,7 @@ def load_run_data(run_dir: Path, info: RunRecord) -> Dataset:
         if relative:
             key = relative[0]
             raise UsageError(f"{given[key]} here is not the data run {run_dir.name!r} was searched on: {RELATIVE}")
-        raise UsageError(f"the data of {given['data']!r} changed since run {run_dir.name!r} was searched; re-run the search")
+        # With a limit, run.json's limit and seed pick the rows too: a hand edit of either reads as changed data.
+        edited = " (or run.json's limit or seed, which pick its rows, was edited)" if info.limit is not None else ""
+        raise UsageError(f"the data of {given['data']!r} changed since run {run_dir.name!r} was searched{edited}; re-run the search")
     return dataset
