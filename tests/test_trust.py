@@ -196,13 +196,20 @@ def test_a_hand_edited_seed_epoch_count_or_limit_in_run_json_is_named_in_one_lin
     assert snapshot(tmp_path / "results") == before
 
 
-def test_a_limit_edited_into_run_json_is_named_beside_changed_data(cli, finished_run, tmp_path):
+@pytest.mark.parametrize("limit", [None, 50])
+def test_changed_data_is_named_and_with_a_limit_so_is_an_edit_of_the_rows_it_picks(cli, finished_run, tmp_path, limit):
     """A limit and the seed pick a run's rows, so an edit of either changes its fingerprint as new data would."""
     record = json.loads((finished_run / "run.json").read_text())
-    record["limit"] = 50  # of 96 training texts
+    if limit is None:  # the data file itself changed: one more row where run.json says it was
+        changed = tmp_path / "changed.csv"
+        changed.write_text(Path(record["data_paths"]["data"]).read_text() + "one more review,pos\n")
+        record["data_paths"]["data"] = str(changed)
+    else:
+        record["limit"] = limit  # of 96 training texts
     (finished_run / "run.json").write_text(json.dumps(record))
     before = snapshot(tmp_path / "results")
-    cli("export", "--run", "done").assert_usage_error("changed since run 'done' was searched (or run.json's limit or seed, which pick its rows, was edited)")
+    line = cli("export", "--run", "done").assert_usage_error(f"the data of {record['identity']['data']!r} changed since run 'done' was searched")
+    assert ("(or run.json's limit or seed, which pick its rows, was edited)" in line) == (limit is not None), line
     assert snapshot(tmp_path / "results") == before
 
 
