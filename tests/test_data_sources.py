@@ -503,4 +503,4 @@ def test_a_run_resumes_whatever_spelling_names_its_data_file_and_not_for_another
     assert json.loads((tmp_path / "results" / "r" / "run.json").read_text())["identity"]["data"] == "reviews.csv"
     os.mkdir(tmp_path / "elsewhere")
     shutil.copy(tmp_path / "reviews.csv", tmp_path / "elsewhere" / "reviews.csv")  # the same name and texts, another file
-    cli(*args, "--data", "elsewhere/reviews.csv").assert_usage_error('was made with a different data (data: "reviews.csv" → "elsewhere/reviews.csv")')
+    cli(*args, "--data", "elsewhere/reviews.csv").assert_usage_error('differs from this command in its data (data: "reviews.csv" → "elsewhere/reviews.csv")')

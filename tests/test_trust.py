@@ -181,7 +181,8 @@ def test_a_damaged_run_json_is_named_by_export_and_search(cli, finished_run, tmp
         ("seed", -1, "identity.seed = -1 must be at least 0 and at most 4,294,967,295"),
         ("seed", "abc", 'identity.seed = "abc" must be a whole number'),
         ("max_epochs", True, "identity.max_epochs = true must be a whole number"),
-        ("max_epochs", 0, "identity.max_epochs = 0 must be at least 1"),
+        ("max_epochs", 0, "identity.max_epochs = 0 must be at least 1 and at most 1,000"),
+        ("max_epochs", 10**9, "identity.max_epochs = 1000000000 must be at least 1 and at most 1,000"),  # exported before
         ("limit", "300", 'limit = "300" must be a whole number'),
         ("limit", 0, "limit = 0 must be at least 1"),  # not "raise --limit 0", a flag export has not
     ],

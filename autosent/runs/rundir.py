@@ -140,6 +140,7 @@ def default_run_name(data: str, space: str, results: Path) -> str:
 
 
 MAX_SEED = 2**32 - 1  # what numpy and TensorFlow accept as a seed
+MAX_EPOCHS = 1000  # the most --max-epochs takes
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class RunIdentity:
         split rule, seed or epoch count, which would otherwise fail deep inside numpy or Keras."""
         return cls(
             data["data"], data["fingerprint"], data["space"],
-            _whole_number("identity.max_epochs", data["max_epochs"], 1), _whole_number("identity.seed", data["seed"], 0, MAX_SEED),
+            _whole_number("identity.max_epochs", data["max_epochs"], 1, MAX_EPOCHS), _whole_number("identity.seed", data["seed"], 0, MAX_SEED),
             data.get("val_data"), data.get("test_data"), SplitRule.from_json(data.get("split")),
         )  # fmt: skip
 
@@ -390,7 +391,8 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
     if run_dir.is_symlink() or (run_dir.exists() and not run_dir.is_dir()):
         raise UsageError(f"{run_dir} is not a folder autosent made; use another --run")
     made, old = _old_run(run_dir, overwrite, record)
-    differs = old is not None and old != record.identity
+    # The limit too: run.json's, not the fingerprint, is what export reads the rows by again.
+    differs = old is not None and (old != record.identity or (made is not None and made.limit != record.limit))
     if differs and not overwrite and made is not None:
         # A space edited by hand is no other run's: `space` raises, naming the damage, rather than
         # let the refusal offer --overwrite, which deletes the run's trials.
@@ -415,22 +417,30 @@ def open_run(results: Path, record: RunRecord, overwrite: bool) -> Iterator[Path
         yield run_dir
 
 
-def _another_run(results: Path, made: RunRecord, old: RunIdentity, record: RunRecord) -> str:
-    """Why `record` may not resume the run `made` (whose identity, as `record` spells its data, is `old`): what differs.
+#: The flags a resume can match a run's recorded setting with, by the key that records it.
+RESUMING_FLAGS = {"limit": "--limit", "seed": "--seed", "max_epochs": "--max-epochs"}
 
-    Another `--limit` changes the data's fingerprint alone, a hash that tells the user nothing:
-    the limits are named first in its place, and where nothing else differs, with the flag that
-    resumes the run.
+
+def _another_run(results: Path, made: RunRecord, old: RunIdentity, record: RunRecord) -> str:
+    """Why `record` may not resume the run `made` (whose identity, as `record` spells its data, is `old`):
+    what differs, and where one flag alone differs, the value that resumes the run.
+
+    Another `--limit`, or another `--seed` under a limit, picks other rows: the data's fingerprint,
+    a hash that tells the user nothing, changes for that alone, so the flags are named in its place.
     """
-    before, after = old.to_json(), record.identity.to_json()
+    def limited(limit: int | None) -> dict[str, Any]:
+        return {"limit": _ABSENT if limit is None else limit}  # no --limit shows as (none)
+
+    before, after = {**limited(made.limit), **old.to_json()}, {**limited(record.limit), **record.identity.to_json()}
+    if made.limit != record.limit or (made.limit is not None and old.seed != record.identity.seed):
+        before, after = ({k: v for k, v in side.items() if k != "fingerprint"} for side in (before, after))
+    found = [key for key, _, _ in differences(before, after)]
     resume = ""
-    if made.limit != record.limit:
-        before = {"limit": _ABSENT if made.limit is None else made.limit, **{k: v for k, v in before.items() if k != "fingerprint"}}
-        after = {"limit": _ABSENT if record.limit is None else record.limit, **{k: v for k, v in after.items() if k != "fingerprint"}}
-        if [key for key, _, _ in differences(before, after)] == ["limit"]:
-            resume = f"resume it {'with --limit ' + str(made.limit) if made.limit is not None else 'without --limit'}, "
+    if len(found) == 1 and found[0] in RESUMING_FLAGS:
+        value = before[found[0]]
+        resume = f"resume it {'without ' + RESUMING_FLAGS[found[0]] if value is _ABSENT else f'with {RESUMING_FLAGS[found[0]]} {value}'}, "
     what, shown = describe_differences(before, after)
-    return f"run {record.run!r} in {results} was made with a different {_listed(what)} ({shown}); {resume}use another --run NAME or pass --overwrite"
+    return f"run {record.run!r} in {results} differs from this command in its {_listed(what)} ({shown}); {resume}use another --run NAME or pass --overwrite"
 
 
 def _record_budget(run_dir: Path, budget: int) -> None:

@@ -23,6 +23,7 @@ from autosent.models.objective import OBJECTIVE
 from autosent.runs.records import TrialRecord, read_record, read_records, record_ids
 from autosent.runs.run_data import recorded_paths
 from autosent.runs.rundir import (
+    MAX_EPOCHS,
     MAX_SEED,
     TENSORBOARD_DIR,
     TUNER_DIR,
@@ -45,7 +46,6 @@ from autosent.views.events import SearchListener
 
 #: Upper bounds of the search flags: far above any real search, low enough to catch a typo.
 MAX_BUDGET = 100_000
-MAX_EPOCHS = 1000
 
 
 def _check_range(flag: str, value: int, low: int, high: int | None) -> None:
