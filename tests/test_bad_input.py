@@ -107,7 +107,7 @@ CASES = [
     ("space-unknown-key", _space("k.toml", "patience = 1", "patients = 1"), ["search", "--space", "k.toml"], "training.patients (allowed: patience"),
     ("space-unknown-encoder", _space("e.toml", '"nbsvm"]', '"nbsvm", "transformer"]'), ["search", "--space", "e.toml"], "'transformer' is not allowed (allowed: conv1d, gru, bigru, bag, nbsvm, char_nbsvm, tfidf)"),
     ("results-is-a-file", _write("afile", "x"), [*SEARCH, "--results", "afile"], "afile is a file"),
-    ("run-made-from-other-data", _nothing, [*SEARCH, "--run", "old"], "different"),
+    ("run-made-from-other-data", _nothing, [*SEARCH, "--run", "old"], "differs from this command in its"),
     ("run-name-too-long", _reviews("r.csv"), [*SEARCH, "--data", "r.csv", "--run", "x" * 300], "300 characters, more than the 255"),
     ("leaderboard-missing-run", _nothing, ["leaderboard", "--run", "ghost"], "'ghost'"),
     ("leaderboard-run-name-too-long", _nothing, ["leaderboard", "--run", "y" * 300], "300 characters, more than the 255"),

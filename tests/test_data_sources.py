@@ -202,7 +202,7 @@ def test_hidden_and_unlabelled_folders_in_a_class_folder_tree_are_no_data(tmp_pa
         (["{label}/sub/{i}.txt"], "no file lies directly in neg/, pos/ (files in deeper folders are not read)"),
         (["{label}/sub/{i}.txt", "README.txt"], "no file lies directly in neg/, pos/"),  # a loose file beside them, as in aclImdb/train
         (["{label}{k}/sub/{i}.txt"], "no file lies directly in neg0/, neg1/, neg2/ and 3 more ("),
-        ([], "holds no labelled file; a data folder needs one sub-folder per class"),
+        ([], "holds no labelled file (unsup/ is skipped: its texts have no label); a data folder needs one sub-folder per class"),
     ],
 )
 def test_a_data_folder_without_class_folders_of_files_says_what_it_holds(tmp_path, layout, mentions):
@@ -214,6 +214,20 @@ def test_a_data_folder_without_class_folders_of_files_says_what_it_holds(tmp_pat
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(f"review {i}")
     with pytest.raises(UsageError, match=re.escape(f"{tmp_path / 'data'}: {mentions}")):
+        load_dataset(str(tmp_path / "data"))
+
+
+@pytest.mark.parametrize("with_texts", [("neg", "pos"), ()])
+def test_an_empty_class_folder_is_refused_not_dropped(tmp_path, with_texts):
+    """A model trained without a class the user laid out would never predict it."""
+    for label in (*with_texts, "mixed", "neutral"):
+        (tmp_path / "data" / label).mkdir(parents=True)
+    for label in with_texts:
+        for i in range(20):
+            (tmp_path / "data" / label / f"{i}.txt").write_text(f"{label} review {i}")
+    (tmp_path / "data" / "neutral" / ".DS_Store").write_bytes(b"\x00")  # hidden: no text
+    expected = f"{tmp_path / 'data'}: class folder mixed/, neutral/ holds no file; put each class's texts in its folder (one file per text), or remove it"
+    with pytest.raises(UsageError, match=re.escape(expected)):
         load_dataset(str(tmp_path / "data"))
 
 

@@ -55,7 +55,7 @@ def test_search_records_every_trial_vectorises_once_and_resumes(tmp_path, tiny_s
     assert len(resumed.records) == 4
     assert all((run_dir / "trials" / name).read_bytes() == data for name, data in before.items())
 
-    with pytest.raises(UsageError, match="different space"):
+    with pytest.raises(UsageError, match="differs from this command in its space"):
         run_search(SearchConfig(**{**config.__dict__, "space": "seed"}))
     assert read_records(run_dir) == resumed.records, "a refused run must not touch the existing one"
 

@@ -295,14 +295,17 @@ def _class_folders(path: Path) -> list[str]:
 def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) -> RawRows:
     """A class-per-folder tree: `path/<class>/*.txt`, the sub-folder name is the label.
 
-    Hidden entries and unlabelled folders (`unsup/`) are skipped; `classes`, when given, names the sub-folders to read.
+    Hidden entries and unlabelled folders (`unsup/`) are skipped; `classes`, when given, names the
+    sub-folders to read. A class folder with no file is refused, not dropped: a classifier trained
+    without a class the user laid out would never predict it.
     """
-    texts: list[str] = []
-    labels: list[object] = []
-    for class_dir in (path / name for name in _class_folders(path) if classes is None or name in classes):
-        for file in _visible([f for f in class_dir.iterdir() if f.is_file()]):
-            texts.append(_read_text(file, encoding))
-            labels.append(class_dir.name)
+    folders = [name for name in _class_folders(path) if classes is None or name in classes]
+    files = {name: _visible([f for f in (path / name).iterdir() if f.is_file()]) for name in folders}
+    empty = [name for name in folders if not files[name]]
+    if empty and len(empty) < len(folders):
+        raise UsageError(f"{path}: {_empty_folders_problem(path, empty)}")
+    texts = [_read_text(file, encoding) for name in folders for file in files[name]]
+    labels: list[object] = [name for name in folders for _ in files[name]]
     if not texts:
         splits = [name for name in SPLIT_FOLDERS if (path / name).is_dir()]
         if splits:  # an aclImdb-like tree that lacks a split: its class folders are one level down
@@ -314,14 +317,24 @@ def _load_folder(path: Path, encoding: str, classes: list[str] | None = None) ->
     return texts, labels
 
 
+def _empty_folders_problem(path: Path, empty: list[str]) -> str:
+    """Why class folders of `path` gave no text, and what to do: their files lie deeper, or they hold none."""
+    shown = ", ".join(f"{name}/" for name in empty[:3]) + (f" and {len(empty) - 3} more" if len(empty) > 3 else "")
+    deeper = any(f.is_file() and f.parent != path / name for name in empty for f in (path / name).rglob("[!.]*"))
+    if deeper:
+        return f"no file lies directly in {shown} (files in deeper folders are not read); put each class's files directly in its folder"
+    return f"class folder {shown} holds no file; put each class's texts in its folder (one file per text), or remove it"
+
+
 def _why_no_text(path: Path) -> str:
     """Why a data folder gave no text, and what to do, as the user will look for it: class folders
-    whose files lie deeper, or files lying loose with no class folder."""
+    that hold none, or files lying loose with no class folder."""
     folders = _class_folders(path)
     if folders:
-        shown = ", ".join(f"{name}/" for name in folders[:3]) + (f" and {len(folders) - 3} more" if len(folders) > 3 else "")
-        return f"no file lies directly in {shown} (files in deeper folders are not read); put each class's files directly in its folder"
+        return _empty_folders_problem(path, folders)
     loose = _visible([f for f in path.iterdir() if f.is_file()])
     if loose:
         return f"holds {len(loose):,} file(s) but no class sub-folder; put each class's files in a sub-folder of its own (e.g. pos/, neg/)"
-    return "holds no labelled file; a data folder needs one sub-folder per class (e.g. pos/, neg/) holding that class's files"
+    skipped = [f"{name}/" for name in sorted(UNLABELLED) if (path / name).is_dir()]
+    unlabelled = f" ({', '.join(skipped)} is skipped: its texts have no label)" if skipped else ""
+    return f"holds no labelled file{unlabelled}; a data folder needs one sub-folder per class (e.g. pos/, neg/) holding that class's files"
