@@ -86,8 +86,11 @@ def test_an_export_naming_an_unknown_standardisation_is_named_in_one_line(cli, d
 
 @pytest.mark.parametrize(
     "term, shown",
-    [("good", "good"), (" go", "' go'"), ("od ", "'od '"), (" ", "' '"), ("\ufe0f", "U+FE0F"), ("\u200d\ufe0f", "U+200D U+FE0F"), ("❤\ufe0f", "❤\ufe0f")],
+    [
+        ("good", "good"), (" go", "' go'"), ("od ", "'od '"), (" ", "' '"),
+        ("\ufe0f", "<U+FE0F>"), ("\u200d\ufe0f", "<U+200D><U+FE0F>"), ("❤\ufe0f", "❤<U+FE0F>"), ("👩\u200d", "👩<U+200D>"), ("\ufe0f ", "'<U+FE0F> '"),
+    ],
 )
-def test_a_term_with_nothing_visible_is_shown_by_its_code_points_and_a_word_edge_in_quotes(term, shown):
-    """An emoji's variation selector, split off into an n-gram of its own, printed as nothing (found by a hostile try)."""
+def test_each_character_that_prints_as_nothing_is_shown_by_its_code_point_and_a_word_edge_in_quotes(term, shown):
+    """An emoji's variation selector or joiner, split off into n-grams, printed as nothing: `❤️` and `❤` looked alike (found by hostile tries)."""
     assert Contribution(term, 0.5).shown() == shown

@@ -28,9 +28,10 @@ from autosent.text.standardize import words
 MAX_OCCLUDED = 256
 
 
-#: Unicode categories of what prints as nothing: separators, combining marks (a variation
-#: selector, which an emoji's n-grams split off), format and control characters.
-_INVISIBLE = ("Z", "M", "C")
+def _invisible(character: str) -> bool:
+    """Whether a character prints as nothing: a format character (a zero-width joiner inside an
+    emoji sequence), a control character, or a variation selector (`❤️` is `❤` and U+FE0F)."""
+    return unicodedata.category(character) in ("Cf", "Cc") or unicodedata.name(character, "").startswith("VARIATION SELECTOR")
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,10 @@ class Contribution:
     contribution: float  # towards the predicted label (negative: against it)
 
     def shown(self) -> str:
-        """The term as a terminal shows it: a character n-gram that starts or ends a word (a space
-        there) in quotes, so the space shows; one with nothing visible as its code points (`U+FE0F`),
-        which would otherwise print as a blank."""
-        term = self.term
-        if term.strip() and all(unicodedata.category(c)[0] in _INVISIBLE for c in term):
-            return " ".join(f"U+{ord(c):04X}" for c in term)
+        """The term as a terminal shows it: each character that prints as nothing by its code point
+        (`❤<U+FE0F>`), so that two terms never look alike, and a character n-gram that starts or
+        ends a word (a space there) in quotes, so the space shows."""
+        term = "".join(f"<U+{ord(c):04X}>" if _invisible(c) else c for c in self.term)
         return f"'{term}'" if term != term.strip() else term
 
 
