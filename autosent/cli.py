@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from autosent.errors import UsageError, io_error_line
+from autosent.errors import UsageError, io_error_line, whole_number_problem
 from autosent.runs.records import TrialRecord
 from autosent.search import interrupts
 
@@ -58,8 +58,9 @@ def positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    problem = whole_number_problem(value, 1)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{value} {problem}")
     return value
 
 

@@ -41,7 +41,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from autosent.errors import UsageError
+from autosent.errors import UsageError, whole_number_problem
 from autosent.models.encoders import registry
 from autosent.models.encoders.registry import Param
 from autosent.text import standardize
@@ -438,7 +438,7 @@ def _settings(source: str, table: str, given: Any) -> dict[str, Any]:
                 raise UsageError(f"{source}: {table}.{key} = {value!r} must be one of {', '.join(setting.allowed)}")
         elif key in SIZE_RULES and isinstance(value, dict):
             _check_rule(source, f"{table}.{key}", SIZE_RULES[key], value, setting)
-        elif not _is_int(value) or not setting.minimum <= value <= setting.maximum:
+        elif whole_number_problem(value, setting.minimum, setting.maximum) is not None:
             raise UsageError(
                 f"{source}: {table}.{key} = {value!r} must be an integer from {setting.minimum} to {setting.maximum:,}"
             )
@@ -450,9 +450,9 @@ def _check_rule(source: str, where: str, rule: str, value: dict[str, Any], setti
     if set(value) != {rule, "max"}:
         raise UsageError(f"{source}: {where} = {value!r} must be an integer or {{ {rule} = N, max = M }}")
     low, high = (1, 100) if rule == "percentile" else (1, 1_000_000)
-    if not _is_int(value[rule]) or not low <= value[rule] <= high:
+    if whole_number_problem(value[rule], low, high) is not None:
         raise UsageError(f"{source}: {where}.{rule} = {value[rule]!r} must be an integer from {low} to {high:,}")
-    if not _is_int(value["max"]) or not setting.minimum <= value["max"] <= setting.maximum:
+    if whole_number_problem(value["max"], setting.minimum, setting.maximum) is not None:
         raise UsageError(f"{source}: {where}.max = {value['max']!r} must be an integer from {setting.minimum} to {setting.maximum:,}")
 
 
