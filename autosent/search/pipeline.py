@@ -38,6 +38,7 @@ from autosent.runs.rundir import (
 )
 from autosent.search.devices import distribution_strategy
 from autosent.search.distributed import EXPOSED_WARNING, Cluster, keras_tuner_environment, serve, wait_for_chief
+from autosent.search.heap import frozen
 from autosent.search.memory import check_fits
 from autosent.search.profile import DataProfile, profile
 from autosent.search.space import SearchSpace, load_space
@@ -316,7 +317,8 @@ def _train(tuner, data, run_dir: Path, patience: int, started: float) -> SearchO
     # for TensorBoard's HParams tab: `tensorboard --logdir results/<run>/tb`.
     tensorboard = keras.callbacks.TensorBoard(log_dir=str(run_dir / TENSORBOARD_DIR), write_graph=False, profile_batch=0)
     try:
-        tuner.search(train, validation_data=val, callbacks=[early_stopping(patience), tensorboard], verbose=0)
+        with frozen():
+            tuner.search(train, validation_data=val, callbacks=[early_stopping(patience), tensorboard], verbose=0)
     except TimeLimitReached:
         preparing = None if tuner.trials_begun else time.monotonic() - started
         return SearchOutcome(run_dir, read_records(run_dir), stopped_by_time=True, preparing_seconds=preparing)
