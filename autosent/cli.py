@@ -347,7 +347,10 @@ def _export(args: argparse.Namespace) -> int:
     _load_tensorflow(args)
     # Keras' live progress bar in a terminal, one line per epoch in a log.
     verbose = 1 if sys.stdout.isatty() else 2
-    result = ship_ensemble(job, args.full, verbose=verbose) if args.ensemble is not None else ship_trial(job, args.full, verbose=verbose)
+    if args.ensemble is not None:
+        result = ship_ensemble(job, args.full, verbose=verbose)
+    else:
+        result = ship_trial(job, args.full, verbose=verbose, progress=lambda line: print(f"export: {line}", flush=True))
     print(f"exported {result.metadata.described()} to {result.out}: {result.metadata.headline()}")
     note = None if result.metadata.ensemble is None else result.metadata.ensemble.noise_note()
     if note is not None:

@@ -12,7 +12,8 @@ path with several trials.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,9 +27,13 @@ from autosent.runs.run_data import load_run_data
 from autosent.runs.rundir import EXPORT_DIR, RUN_FILE, RunRecord, check_real_run, find_run, run_holding, versions
 from autosent.search.space import SearchSpace
 from autosent.ship import export_folder, model_card
+from autosent.ship.cross_validation import FOLDS, FoldPredictions, held_out_probabilities
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics
-from autosent.ship.selection import Retraining, Selection, reads, retraining, select_best
+from autosent.ship.selection import Retraining, Selection, mean_cross_entropy, reads, retraining, select_best
+
+#: Told what the export is doing while no model trains in sight: cross-validating the tied trials.
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ def export_trial(
     out: Path | None = None,
     full: bool | None = None,
     verbose: str | int = 0,
+    progress: Progress | None = None,
 ) -> ExportResult:
     """Retrain `trial` of a run, evaluate it on test, and write the export folder.
 
@@ -162,15 +168,15 @@ def export_trial(
     Everything that can be refused (the run, the trial, the destination, the data) is
     checked before training (`check_trial`); the destination's folder is locked from then until the swap.
     """
-    return ship_trial(check_trial(results, run, trial=trial, out=out), full, verbose)
+    return ship_trial(check_trial(results, run, trial=trial, out=out), full, verbose, progress)
 
 
-def ship_trial(job: ExportJob, full: bool | None = None, verbose: str | int = 0) -> ExportResult:
+def ship_trial(job: ExportJob, full: bool | None = None, verbose: str | int = 0, progress: Progress | None = None) -> ExportResult:
     """Retrain the trial of a checked job (`check_trial`), evaluate it on test, and write its export folder (`full`: as `export_trial`)."""
     decided = retraining(full, len(job.dataset.val))
     with writing(job):
         trainer = Trainer.for_run(job)
-        record, selection = trainer.select(job, job.trial)
+        record, selection = trainer.select(job, job.trial, decided.full, progress)
         retrained = trainer.retrain(record, decided.full, verbose)
         model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(job.dataset.label_names))
         metadata = base_metadata(
@@ -209,10 +215,11 @@ class Trainer:
         """(n, K) val probabilities of a finished trial at its best epoch, as the search stored them (`val_predictions`)."""
         return val_predictions.read_or_score(self.hypermodel, job.run_dir, record, self.data.x_val)
 
-    def select(self, job: ExportJob, trial: str) -> tuple[TrialRecord, Selection]:
-        """The trial to export: `best` by `selection.select_best` (reading the trials' val predictions), else the one named."""
+    def select(self, job: ExportJob, trial: str, full: bool, progress: Progress | None = None) -> tuple[TrialRecord, Selection]:
+        """The trial to export: `best` by `selection.select_best` (reading the trials' val predictions,
+        and cross-validating the tied ones, retrained on train + val with `full`), else the one named."""
         if trial == "best":
-            return select_best(job.records, self.data.y_val, lambda r: self.val_probabilities(job, r))
+            return select_best(job.records, self.data.y_val, lambda r: self.val_probabilities(job, r), cross_validated(job, full, progress))
         record = choose_trial(job.records, trial)
         return record, Selection(record.trial_id, "named on the command line", choose_trial(job.records, "best").trial_id)
 
@@ -245,6 +252,37 @@ class Trainer:
                 epochs=epochs, callbacks=[early_stopping(self.space.patience)], verbose=verbose,
             )  # fmt: skip
         return Retrained(record, model, epochs, history_rows(history.epoch, history.history))
+
+
+def fold_predictions(job: ExportJob, trial_ids: list[str], full: bool) -> FoldPredictions:
+    """What each fold of `cross_validation.held_out_probabilities` trains: the trials' configurations, each retrained as
+    `ship_trial` retrains it (with `full`: on train + val), on text layers adapted on the fold's own training texts."""
+
+    def predict(fold: Dataset, scratch: Path) -> dict[str, Any]:
+        trainer = Trainer.for_run(dataclasses.replace(job, dataset=fold, run_dir=scratch))
+        probabilities = {}
+        for trial_id in trial_ids:
+            record = trainer.records[trial_id]
+            model = trainer.retrain(record, full).model
+            probabilities[trial_id] = test_probabilities(end_to_end_model(trainer.tokenizer, reading_only_its_inputs(model, record.encoder), list(fold.label_names)), fold)
+        return probabilities
+
+    return predict
+
+
+def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None) -> Callable[[list[TrialRecord]], dict[str, float]]:
+    """`selection.CrossValidated` for a run: each trial's mean cross-entropy on the run's training texts, held out fold by fold."""
+
+    def held_out_cross_entropy(records: list[TrialRecord]) -> dict[str, float]:
+        if progress is not None:
+            progress(f"ranking {len(records)} trials the val split cannot tell apart on {FOLDS} held-out folds of the training split")
+        probabilities = held_out_probabilities(
+            job.dataset, FOLDS, job.info.identity.split.same_text(), fold_predictions(job, [r.trial_id for r in records], full),
+            None if progress is None else lambda done: progress(f"fold {done}/{FOLDS} done"),
+        )  # fmt: skip
+        return {trial_id: mean_cross_entropy(p, job.dataset.train.labels) for trial_id, p in probabilities.items()}
+
+    return held_out_cross_entropy
 
 
 def test_probabilities(model, dataset: Dataset):

@@ -5,11 +5,15 @@ the best estimate of the best model. On a few hundred, it often is not: the lead
 by less than the split's noise, and the lowest is the luckiest, more often an expensive
 model that fit those few texts than a better one (a BiGRU chosen on a few hundred Dutch
 reviews tested below tf-idf + logistic regression). So on a small val split, `export best` prefers the cheapest family
-whose best trial is within the noise of the lowest val cross-entropy: of models the data
-cannot tell apart, the simplest. "Within the noise" is paired, text by text on the same val
-split: the mean per-text cross-entropy difference is under two of its standard errors.
-Each family's cost is its measured seconds per epoch (`allocation.family_stats`).
-The rule that chose is recorded in `metadata.json` and said in the model card.
+with a trial within the noise of the lowest val cross-entropy: of models the data cannot
+tell apart, the simplest. "Within the noise" is paired, text by text on the same val split:
+the mean per-text cross-entropy difference is under two of its standard errors. Each
+family's cost is its measured seconds per epoch (`allocation.family_stats`). Where several
+of that family's trials are within the noise, the val split cannot rank them either, so they
+are ranked by their cross-entropy on held-out folds of the training split
+(`cross_validation`), each retrained as the export retrains it: many times the val split's
+texts, and the cheapest family's trials are the cheapest to retrain. The rule that chose is
+recorded in `metadata.json` and said in the model card.
 
 A small val split also decides what the shipped model trains on (`retraining`): where it is
 small, the data is scarce, its texts are worth more as training data than as an early-stopping
@@ -27,6 +31,7 @@ import numpy as np
 
 from autosent.runs.records import TrialRecord, rank
 from autosent.search.allocation import family_stats
+from autosent.ship.cross_validation import FOLDS
 
 #: A val split of fewer texts than this is small: the lowest val cross-entropy is not trusted alone.
 SMALL_VAL = 2000
@@ -48,6 +53,11 @@ class Selection:
 
 def _per_text_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return -np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0))
+
+
+def mean_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The mean per-text cross-entropy of (n, K) `probabilities` of texts whose classes are `labels`."""
+    return float(np.mean(_per_text_cross_entropy(probabilities, labels)))
 
 
 def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -107,29 +117,47 @@ def family_leaders(records: list[TrialRecord]) -> dict[str, TrialRecord]:
 
 def reads(records: list[TrialRecord], val_size: int) -> list[TrialRecord]:
     """The trials whose val predictions `select_best` reads on a val split of `val_size` texts (checked before any work)."""
-    return [] if val_size >= SMALL_VAL else list(family_leaders(records).values())
+    return [] if val_size >= SMALL_VAL else [r for r in records if r.finished]
+
+
+#: The held-out cross-entropy of each of the given trials' configurations, by trial id (`cross_validation`).
+CrossValidated = Callable[[list[TrialRecord]], dict[str, float]]
 
 
 def select_best(
-    records: list[TrialRecord], val_labels: np.ndarray, val_probabilities: Callable[[TrialRecord], np.ndarray]
+    records: list[TrialRecord],
+    val_labels: np.ndarray,
+    val_probabilities: Callable[[TrialRecord], np.ndarray],
+    cross_validated: CrossValidated,
 ) -> tuple[TrialRecord, Selection]:
     """`export best`'s trial among finished `records`; `val_probabilities(record)` reads a trial's stored val predictions.
 
-    Only a small val split (under SMALL_VAL texts) reads predictions: then the best trial of
-    each family is compared with the overall best.
+    Only a small val split (under SMALL_VAL texts) reads predictions: then every trial is
+    compared with the overall best, and `cross_validated` is called, only where the cheapest
+    tied family has more than one tied trial, to rank those.
     """
     finished = [r for r in rank(records) if r.finished]
     best = finished[0]
     if len(val_labels) >= SMALL_VAL:
         return best, Selection(best.trial_id, f"the lowest val cross-entropy of {len(finished)} finished trials", best.trial_id)
-    leaders = family_leaders(records)
     reference = val_probabilities(best)
-    tied = [r for r in leaders.values() if r is best or within_noise(val_probabilities(r), reference, val_labels)]
-    cost = family_stats(leaders, records)
-    chosen = min(tied, key=lambda r: (cost[r.encoder].seconds_per_epoch, r is not best))
+    tied = [r for r in finished if r is best or within_noise(val_probabilities(r), reference, val_labels)]
+    tied_leaders = family_leaders(tied)
+    cost = family_stats(family_leaders(records), records)
+    family = min(tied_leaders.values(), key=lambda r: (cost[r.encoder].seconds_per_epoch, r is not best)).encoder
     rule = (
-        f"the val split is small ({len(val_labels):,} texts, under {SMALL_VAL:,}), so of the families whose best trial is "
+        f"the val split is small ({len(val_labels):,} texts, under {SMALL_VAL:,}), so of the families with a trial "
         f"within the noise of the lowest val cross-entropy (trial {best.trial_id}, {best.encoder}; paired per-text "
-        f"difference under {NOISE_SE:g} standard errors: {', '.join(r.encoder for r in tied)}), the cheapest per epoch"
+        f"difference under {NOISE_SE:g} standard errors: {', '.join(tied_leaders)}), the cheapest per epoch"
+    )
+    candidates = [r for r in tied if r.encoder == family]
+    if len(candidates) == 1:
+        return candidates[0], Selection(candidates[0].trial_id, rule, best.trial_id)
+    held_out = cross_validated(candidates)
+    chosen = min(candidates, key=lambda r: held_out[r.trial_id])
+    versus = f"; trial {best.trial_id}'s {held_out[best.trial_id]:.4f}" if best is not chosen and best in candidates else ""
+    rule += (
+        f"; of its {len(candidates)} trials within that noise, the lowest cross-entropy on {FOLDS} held-out folds of the "
+        f"training split, each retrained as this export was (trial {chosen.trial_id}: {held_out[chosen.trial_id]:.4f}{versus})"
     )
     return chosen, Selection(chosen.trial_id, rule, best.trial_id)

@@ -1,0 +1,74 @@
+"""k-fold cross-validation: every training text predicted by a model that never saw it.
+
+A val split of a few hundred texts cannot rank near-identical configurations: their val
+cross-entropies differ by less than its noise, and the lowest is often the configuration that fit
+those few texts by chance, not the best. Cut into K folds, the training split gives K-1 models'
+worth of held-out predictions of every training text, many times the val split's texts, paired
+text by text across configurations. `export best` ranks the configurations its val split cannot
+tell apart this way (`selection.select_best`); `bench/folds.py` pairs the exported configuration
+with the baselines the same way.
+
+No text of a held-out fold reaches what predicts it: each fold adapts its own text layers
+(vocabularies, idf, Naive Bayes ratios) on its own training texts, in a scratch folder of its own,
+and texts that are one under the run's split rule (the same words) stay in one fold, as they stay
+in one split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from autosent.data import Dataset
+from autosent.data.leakage import group_ids
+from autosent.data.split import stratified_split
+
+#: Folds `export best` cross-validates on: each model trains on four fifths of the training split.
+FOLDS = 5
+
+#: What is trained on each fold: given the fold (its held-out rows as its test split) and an
+#: empty scratch folder of its own, each model's (n, K) probabilities of the fold's test split, by name.
+FoldPredictions = Callable[[Dataset, Path], dict[str, np.ndarray]]
+
+
+def held_out_folds(texts: list[str], labels: np.ndarray, k: int, same_text: Callable[[str], str] | None) -> list[np.ndarray]:
+    """The training rows of each of `k` stratified folds; rows with one `same_text` key share a fold (None: rows apart).
+
+    Cut as the canonical split is (`split.stratified_split`, its fixed seed), into `k` equal parts.
+    """
+    groups = group_ids([same_text(t) for t in texts]) if same_text is not None else None
+    return stratified_split(labels, cuts=tuple(i / k for i in range(1, k)), groups=groups)
+
+
+def fold_dataset(dataset: Dataset, held_out: np.ndarray) -> Dataset:
+    """`dataset` with the held-out training rows as its test split and the other training rows as its train split."""
+    rest = np.setdiff1d(np.arange(len(dataset.train)), held_out)
+    return dataclasses.replace(dataset, train=dataset.train.take(rest), test=dataset.train.take(held_out))
+
+
+def held_out_probabilities(
+    dataset: Dataset,
+    k: int,
+    same_text: Callable[[str], str] | None,
+    predict: FoldPredictions,
+    on_fold: Callable[[int], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Each model's (n, K) probabilities of every training text of `dataset`, by the fold's model that held it out.
+
+    `predict` trains the models on each fold (see `FoldPredictions`); `on_fold(done)` is told
+    after each of the `k` folds. The scratch folders are removed after.
+    """
+    probabilities: dict[str, np.ndarray] = {}
+    with tempfile.TemporaryDirectory(prefix="autosent-folds-") as scratch:
+        for number, held_out in enumerate(held_out_folds(dataset.train.texts, dataset.train.labels, k, same_text)):
+            folder = Path(scratch) / f"fold-{number}"
+            folder.mkdir()
+            for name, fold_probabilities in predict(fold_dataset(dataset, held_out), folder).items():
+                probabilities.setdefault(name, np.empty((len(dataset.train), dataset.num_classes), dtype=np.float32))[held_out] = fold_probabilities
+            if on_fold is not None:
+                on_fold(number + 1)
+    return probabilities
