@@ -8,11 +8,11 @@ import tempfile
 import numpy as np
 from conftest import TINY_SPACE, snapshot
 
-from autosent.data import Split
+from autosent.data import Dataset, Split
 from autosent.runs.records import read_records
 from autosent.runs.run_data import load_run_data
 from autosent.runs.rundir import NGRAM_VOCABULARY_FILE, VOCABULARY_FILE, RunRecord
-from autosent.ship.cross_validation import fold_dataset, held_out_folds
+from autosent.ship.cross_validation import fold_dataset, held_out_folds, held_out_probabilities
 from autosent.ship.export import check_export, fold_predictions
 
 MARK = "heldoutonly"
@@ -95,3 +95,20 @@ def test_export_best_ranks_the_tied_trials_of_the_cheapest_family_on_held_out_fo
     assert f"(trial {metadata['trial_id']}: 0." in rule  # the shipped trial is the one the folds ranked first
     assert rule in (tmp_path / "exported" / "MODEL_CARD.md").read_text()
     assert snapshot(run_dir) == before and not list(scratch.glob("autosent-*"))  # the folds' text layers lived in scratch folders, now gone
+
+
+def test_every_training_text_is_predicted_once_by_a_fold_that_held_it_out_and_no_fold_is_empty():
+    """Six training texts in five folds: one fold has none, and is not trained (a model of an empty test split predicts nothing)."""
+    texts = [f"text {i}" for i in range(6)]
+    dataset = Dataset("toy", ("neg", "pos"), Split(texts, np.array([0, 1] * 3)), Split([], np.array([], int)), Split([], np.array([], int)))
+    seen: list[list[str]] = []
+
+    def predict(fold, folder):
+        assert fold.test.texts and not set(fold.test.texts) & set(fold.train.texts) and folder.is_dir() and not any(folder.iterdir())
+        seen.append(fold.test.texts)
+        return {"m": np.tile([0.0, 1.0], (len(fold.test), 1))}
+
+    done = []
+    probabilities = held_out_probabilities(dataset, 5, None, predict, done.append)
+    assert sorted(t for texts in seen for t in texts) == texts and len(seen) < 5 and done == [1, 2, 3, 4, 5]
+    np.testing.assert_array_equal(probabilities["m"], np.tile([0.0, 1.0], (6, 1)))

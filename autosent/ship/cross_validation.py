@@ -65,10 +65,11 @@ def held_out_probabilities(
     probabilities: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix="autosent-folds-") as scratch:
         for number, held_out in enumerate(held_out_folds(dataset.train.texts, dataset.train.labels, k, same_text)):
-            folder = Path(scratch) / f"fold-{number}"
-            folder.mkdir()
-            for name, fold_probabilities in predict(fold_dataset(dataset, held_out), folder).items():
-                probabilities.setdefault(name, np.empty((len(dataset.train), dataset.num_classes), dtype=np.float32))[held_out] = fold_probabilities
+            if len(held_out):  # a training split of fewer than k texts per class leaves a fold empty: nothing to predict
+                folder = Path(scratch) / f"fold-{number}"
+                folder.mkdir()
+                for name, fold_probabilities in predict(fold_dataset(dataset, held_out), folder).items():
+                    probabilities.setdefault(name, np.empty((len(dataset.train), dataset.num_classes), dtype=np.float32))[held_out] = fold_probabilities
             if on_fold is not None:
                 on_fold(number + 1)
     return probabilities
