@@ -30,7 +30,7 @@ from autosent.ship import export_folder, model_card
 from autosent.ship.cross_validation import FOLDS, FoldPredictions, held_out_probabilities
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics
-from autosent.ship.selection import Retraining, Selection, mean_cross_entropy, reads, retraining, select_best
+from autosent.ship.selection import CrossValidated, Retraining, Selection, mean_cross_entropy, reads, retraining, select_best
 
 #: Told what the export is doing while no model trains in sight: cross-validating the tied trials.
 Progress = Callable[[str], None]
@@ -270,7 +270,7 @@ def fold_predictions(job: ExportJob, trial_ids: list[str], full: bool) -> FoldPr
     return predict
 
 
-def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None) -> Callable[[list[TrialRecord]], dict[str, float]]:
+def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None) -> CrossValidated:
     """`selection.CrossValidated` for a run: each trial's mean cross-entropy on the run's training texts, held out fold by fold."""
 
     def held_out_cross_entropy(records: list[TrialRecord]) -> dict[str, float]:
