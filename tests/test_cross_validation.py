@@ -87,7 +87,7 @@ def test_export_best_ranks_the_tied_trials_of_the_cheapest_family_on_held_out_fo
 
     result = cli("export", "best", "--run", "two", "--out", "exported")
     assert result.code == 0, result.err
-    assert "export: ranking 2 trials the val split cannot tell apart on 5 held-out folds of the training split\n" in result.out
+    assert "export: ranking 2 trials the val split cannot tell apart on 5 held-out folds of the training split: 5 retrains each, about 1 min\n" in result.out
     assert [line for line in result.out.splitlines() if line.startswith("export: fold")] == [f"export: fold {k}/5 done" for k in range(1, 6)]
     metadata = json.loads((tmp_path / "exported" / "metadata.json").read_text())
     rule = metadata["selection"]["rule"]

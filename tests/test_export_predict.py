@@ -257,6 +257,7 @@ def test_report_draws_valid_pngs_and_a_markdown_report(searched, exported):
     assert all(f"| {r.trial_id} |" in text for r in records)
     assert "Exported: trial" in text and "## Overfitting" in text
     assert f"Trained on train + val: the val split is small (12 texts, under {SMALL_VAL:,})" in text  # as the card and metadata say
+    assert f"Trial {exported.metadata.trial_id} was chosen by this rule: the val split is small (12 texts" in text  # so is the rule
     assert not list(run_dir.rglob("*.tmp"))
 
 

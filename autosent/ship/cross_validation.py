@@ -35,6 +35,11 @@ FOLDS = 5
 FoldPredictions = Callable[[Dataset, Path], dict[str, np.ndarray]]
 
 
+def can_fold(labels: np.ndarray, k: int) -> bool:
+    """Whether every class has `k` training texts or more: then each fold holds out some of each and trains on the rest."""
+    return len(labels) > 0 and int(np.unique(labels, return_counts=True)[1].min()) >= k
+
+
 def held_out_folds(texts: list[str], labels: np.ndarray, k: int, same_text: Callable[[str], str] | None) -> list[np.ndarray]:
     """The training rows of each of `k` stratified folds; rows with one `same_text` key share a fold (None: rows apart).
 
@@ -60,16 +65,18 @@ def held_out_probabilities(
     """Each model's (n, K) probabilities of every training text of `dataset`, by the fold's model that held it out.
 
     `predict` trains the models on each fold (see `FoldPredictions`); `on_fold(done)` is told
-    after each of the `k` folds. The scratch folders are removed after.
+    after each of the `k` folds. The scratch folders are removed after. A fold that holds out
+    nothing, or everything (a split too small to fold, see `can_fold`, or one text copied over
+    and over), trains nothing, and the texts no fold predicted are NaN rows.
     """
     probabilities: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix="autosent-folds-") as scratch:
         for number, held_out in enumerate(held_out_folds(dataset.train.texts, dataset.train.labels, k, same_text)):
-            if len(held_out):  # a training split of fewer than k texts per class leaves a fold empty: nothing to predict
+            if 0 < len(held_out) < len(dataset.train):
                 folder = Path(scratch) / f"fold-{number}"
                 folder.mkdir()
                 for name, fold_probabilities in predict(fold_dataset(dataset, held_out), folder).items():
-                    probabilities.setdefault(name, np.empty((len(dataset.train), dataset.num_classes), dtype=np.float32))[held_out] = fold_probabilities
+                    probabilities.setdefault(name, np.full((len(dataset.train), dataset.num_classes), np.nan, dtype=np.float32))[held_out] = fold_probabilities
             if on_fold is not None:
                 on_fold(number + 1)
     return probabilities

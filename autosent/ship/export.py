@@ -219,7 +219,9 @@ class Trainer:
         """The trial to export: `best` by `selection.select_best` (reading the trials' val predictions,
         and cross-validating the tied ones, retrained on train + val with `full`), else the one named."""
         if trial == "best":
-            return select_best(job.records, self.data.y_val, lambda r: self.val_probabilities(job, r), cross_validated(job, full, progress))
+            return select_best(
+                job.records, self.data.y_val, lambda r: self.val_probabilities(job, r), self.data.y_train, cross_validated(job, full, progress)
+            )
         record = choose_trial(job.records, trial)
         return record, Selection(record.trial_id, "named on the command line", choose_trial(job.records, "best").trial_id)
 
@@ -275,7 +277,13 @@ def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None
 
     def held_out_cross_entropy(records: list[TrialRecord]) -> dict[str, float]:
         if progress is not None:
-            progress(f"ranking {len(records)} trials the val split cannot tell apart on {FOLDS} held-out folds of the training split")
+            by_id = {r.trial_id: r for r in job.records}
+            # each retrain takes about as long per epoch as its trial did: four fifths of train (+ val) against train and a val pass
+            seconds = FOLDS * sum(r.seconds / len(r.history) * epochs_trained(r, by_id) for r in records if r.history)
+            progress(
+                f"ranking {len(records)} trials the val split cannot tell apart on {FOLDS} held-out folds of the training split: "
+                f"{FOLDS} retrains each, about {max(1, round(seconds / 60))} min"
+            )
         probabilities = held_out_probabilities(
             job.dataset, FOLDS, job.info.identity.split.same_text(), fold_predictions(job, [r.trial_id for r in records], full),
             None if progress is None else lambda done: progress(f"fold {done}/{FOLDS} done"),

@@ -172,7 +172,7 @@ def _selection(selection: Selection | None) -> str:
     """Which rule chose the exported trial (`autosent.ship.selection`); exports made before it, and ensembles, say nothing."""
     if selection is None:
         return ""
-    return f"Trial {selection.trial_id} was chosen by this rule: {selection.rule}. "
+    return f"{selection.sentence()} "
 
 
 def _retraining(metadata: ExportMetadata) -> list[str]:

@@ -31,7 +31,7 @@ import numpy as np
 
 from autosent.runs.records import TrialRecord, rank
 from autosent.search.allocation import family_stats
-from autosent.ship.cross_validation import FOLDS
+from autosent.ship.cross_validation import FOLDS, can_fold
 
 #: A val split of fewer texts than this is small: the lowest val cross-entropy is not trusted alone.
 SMALL_VAL = 2000
@@ -50,14 +50,19 @@ class Selection:
     def to_json(self) -> dict[str, str]:
         return asdict(self)
 
+    def sentence(self) -> str:
+        """`Trial 21 was chosen by this rule: ...`: the model card's and report.md's."""
+        return f"Trial {self.trial_id} was chosen by this rule: {self.rule}."
+
 
 def _per_text_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return -np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0))
 
 
 def mean_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The mean per-text cross-entropy of (n, K) `probabilities` of texts whose classes are `labels`."""
-    return float(np.mean(_per_text_cross_entropy(probabilities, labels)))
+    """The mean per-text cross-entropy of (n, K) `probabilities` of texts whose classes are `labels`; NaN rows (no prediction) left out."""
+    predicted = ~np.isnan(probabilities).any(axis=1)
+    return float(np.mean(_per_text_cross_entropy(probabilities[predicted], labels[predicted])))
 
 
 def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -128,13 +133,15 @@ def select_best(
     records: list[TrialRecord],
     val_labels: np.ndarray,
     val_probabilities: Callable[[TrialRecord], np.ndarray],
+    train_labels: np.ndarray,
     cross_validated: CrossValidated,
 ) -> tuple[TrialRecord, Selection]:
     """`export best`'s trial among finished `records`; `val_probabilities(record)` reads a trial's stored val predictions.
 
     Only a small val split (under SMALL_VAL texts) reads predictions: then every trial is
     compared with the overall best, and `cross_validated` is called, only where the cheapest
-    tied family has more than one tied trial, to rank those.
+    tied family has more than one tied trial, to rank those, and only where the training split
+    (`train_labels`) has FOLDS texts of each class to cut folds from.
     """
     finished = [r for r in rank(records) if r.finished]
     best = finished[0]
@@ -153,11 +160,16 @@ def select_best(
     candidates = [r for r in tied if r.encoder == family]
     if len(candidates) == 1:
         return candidates[0], Selection(candidates[0].trial_id, rule, best.trial_id)
+    if not can_fold(train_labels, FOLDS):
+        rule += (
+            f"; of its {len(candidates)} trials within that noise, the lowest val cross-entropy: a class has fewer than "
+            f"{FOLDS} training texts, too few to rank them on {FOLDS} held-out folds"
+        )
+        return candidates[0], Selection(candidates[0].trial_id, rule, best.trial_id)
     held_out = cross_validated(candidates)
-    chosen = min(candidates, key=lambda r: held_out[r.trial_id])
-    versus = f"; trial {best.trial_id}'s {held_out[best.trial_id]:.4f}" if best is not chosen and best in candidates else ""
+    ranked = sorted(candidates, key=lambda r: held_out[r.trial_id])
     rule += (
         f"; of its {len(candidates)} trials within that noise, the lowest cross-entropy on {FOLDS} held-out folds of the "
-        f"training split, each retrained as this export was (trial {chosen.trial_id}: {held_out[chosen.trial_id]:.4f}{versus})"
+        f"training split, each retrained as this export was ({', '.join(f'trial {r.trial_id}: {held_out[r.trial_id]:.4f}' for r in ranked)})"
     )
-    return chosen, Selection(chosen.trial_id, rule, best.trial_id)
+    return ranked[0], Selection(ranked[0].trial_id, rule, best.trial_id)

@@ -217,11 +217,13 @@ def _epochs_run(record: TrialRecord) -> str:
 
 
 def _exported_line(export: ExportMetadata) -> str:
-    """report.md's line on an export: what was retrained for how many epochs (each member's, for an ensemble), its test result, and on what texts it trained."""
+    """report.md's line on an export: what was retrained for how many epochs (each member's, for an ensemble), its test result,
+    on what texts it trained, and the rule that chose its trial (a trial below the leaderboard's first reads as a mistake without it)."""
     test = export.test_metrics
     line = f"Exported: {export.described(retrained=True)}; test accuracy {cell(test.accuracy, '.4f')}, ROC-AUC {cell(test.roc_auc, '.4f')}."
-    retraining = export.retraining()  # exports made before autosent recorded why have none
-    return line if retraining is None else f"{line} {retraining.sentence()}"
+    retraining = export.retraining()  # exports made before autosent recorded why have none, nor a rule
+    said = [line] + ([] if retraining is None else [retraining.sentence()]) + ([] if export.selection is None else [export.selection.sentence()])
+    return " ".join(said)
 
 
 def markdown(run_name: str, records: list[TrialRecord], exports: list[ExportMetadata], top: int) -> str:
