@@ -34,6 +34,18 @@ def _legacy_export(folder: Path, **changes) -> Path:
 # --- Replacing an export folder: proof, not a file name --------------------------------------
 
 
+@pytest.mark.parametrize("folder", ["export", "export-ensemble"])
+def test_an_export_into_another_runs_export_folder_is_refused_and_that_run_keeps_its_own(cli, finished_run, folder):
+    """Before, it replaced that run's export: `report` then described this run's model as the other run's."""
+    other = finished_run.parent / "other"
+    shutil.copytree(finished_run, other)
+    assert cli("export", "best", "--run", "other").code == 0
+    before = snapshot(other)
+    refused = cli("export", "best", "--run", "done", "--out", str(other / folder)).assert_usage_error("inside the run folder")
+    assert f"{other}, which holds only what that run makes" in refused
+    assert snapshot(other) == before
+
+
 def test_export_refuses_a_users_folder_that_holds_its_own_metadata_json(cli, finished_run, tmp_path):
     project = tmp_path / "myproject"
     (project / "src").mkdir(parents=True)

@@ -110,16 +110,18 @@ def versions() -> dict[str, str]:
     return found
 
 
-def run_holding(path: Path) -> Path | None:
-    """The run folder that `path` would be inside, other than as one of that run's own export folders (`EXPORT_DIRS`).
+def run_holding(path: Path, exporting: Path) -> Path | None:
+    """The run folder that `path` would be inside, other than as one of run `exporting`'s own export folders (`EXPORT_DIRS`).
 
     Anything else written there is an entry the run does not know: `--overwrite` and a
-    re-export would refuse it as not autosent's.
+    re-export would refuse it as not autosent's. Another run's export folder is that run's:
+    `report` would describe a model of this run as its own.
     """
     path = Path(os.path.abspath(path))
     for parent in path.parents:
         if (parent / RUN_FILE).is_file():
-            return None if path in {parent / name for name in EXPORT_DIRS} else parent
+            own = parent.samefile(exporting) and path in {parent / name for name in EXPORT_DIRS}
+            return None if own else parent
     return None
 
 

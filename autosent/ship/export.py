@@ -119,9 +119,9 @@ def check_export(results: Path, run: str | None, *, out: Path | None, trial: str
     if out is None:
         check_real_run(run_dir)
     out = Path(out) if out is not None else run_dir / folder
-    holder = run_holding(out)
+    holder = run_holding(out, run_dir)
     if holder is not None:
-        raise UsageError(f"--out {out} is inside the run folder {holder}, which holds only what a run makes; give a folder outside it")
+        raise UsageError(f"--out {out} is inside the run folder {holder}, which holds only what that run makes; give a folder outside it")
     export_folder.check_destination(out)
     return ExportJob(run_dir, info, space, records, load_run_data(run_dir, info), out, trial)
 
