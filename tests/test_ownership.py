@@ -15,6 +15,7 @@ from conftest import TESTS, snapshot
 
 from autosent.errors import UsageError
 from autosent.runs.lock import export_lock
+from autosent.runs.records import rank, read_records
 from autosent.ship import export_folder
 from autosent.ship.export import check_export, writing
 
@@ -214,9 +215,18 @@ def test_an_export_that_needs_val_predictions_names_them_before_training_when_th
     assert "tuner/trial_" in line and "checkpoint.weights.h5" in line
     cli("export", "--run", "done").assert_usage_error("has neither val_predictions/trial_")  # best, on a small val split
     assert snapshot(tmp_path) == before
-    trial = line.split("(autosent export ")[1].rstrip(")")
+    trial = line.split("(autosent export ")[1].removesuffix(", the lowest val cross-entropy)")
     result = cli("export", trial, "--run", "done")  # as the refusal advises
     assert result.code == 0, result.err
+
+
+def test_the_refusal_for_one_trials_missing_val_predictions_advises_exporting_the_trial_of_lowest_val_cross_entropy(cli, finished_run):
+    """Not the trial whose predictions are missing, which may rank anywhere."""
+    best, other = rank(read_records(finished_run))[:2]
+    shutil.rmtree(finished_run / "tuner")
+    (finished_run / "val_predictions" / f"trial_{other.trial_id}.npy").unlink()
+    line = cli("export", "--run", "done").assert_usage_error(f"which hold trial {other.trial_id}'s val predictions")
+    assert line.endswith(f"(autosent export {best.trial_id}, the lowest val cross-entropy)")
 
 
 @pytest.mark.parametrize("out", ["results/done/mine", "results/done/tuner/model", "legacy/sub"])

@@ -19,7 +19,7 @@ import numpy as np
 from autosent.errors import UsageError
 from autosent.models.outputs import class_probabilities
 from autosent.runs import atomic
-from autosent.runs.records import TrialRecord
+from autosent.runs.records import TrialRecord, rank
 from autosent.runs.rundir import TUNER_DIR, VAL_PREDICTIONS_DIR
 
 
@@ -61,9 +61,9 @@ def check_readable(run_dir: Path, records: list[TrialRecord]) -> None:
     """Refuse, before any work, a trial whose val predictions are neither stored nor scorable from its checkpoint.
 
     A run copied without its bulky tuner/ and val_predictions/ folders still exports a named
-    trial, which needs neither.
+    trial, which needs neither: the refusal names the one of lowest val cross-entropy.
     """
-    for record in records:
+    for record in rank(records):
         if _stored(run_dir, record.trial_id) is not None:
             continue
         checkpoint = _checkpoint(run_dir, record.trial_id)
@@ -71,7 +71,7 @@ def check_readable(run_dir: Path, records: list[TrialRecord]) -> None:
             raise UsageError(
                 f"{run_dir} has neither {_path(run_dir, record.trial_id).relative_to(run_dir)} nor "
                 f"{checkpoint.relative_to(run_dir)}, which hold trial {record.trial_id}'s val predictions; restore them "
-                f"from the run's original folder, or export one trial by id (autosent export {record.trial_id})"
+                f"from the run's original folder, or export one trial by id (autosent export {rank(records)[0].trial_id}, the lowest val cross-entropy)"
             )
 
 
