@@ -8,7 +8,8 @@ folds (and on val, where the export was) and predict the held-out one. Every tra
 model that never saw it, and the two are compared text by text on all of them.
 
 The folds are `export best`'s own (`autosent.ship.cross_validation`), where no text of a held-out
-fold reaches what predicts it. What stays the run's: its sizes (vocabulary caps, batch) and the trial's
+fold reaches what predicts it. They are cut by autosent's stratified split, not scikit-learn's
+shuffled one as before: `--folds` numbers from before that change were measured on other folds. What stays the run's: its sizes (vocabulary caps, batch) and the trial's
 configuration and epochs, which the search chose with every training text; so this measures the
 configuration the search found, not the search.
 """
@@ -23,7 +24,7 @@ import numpy as np
 
 from autosent.data import Dataset
 from autosent.models.outputs import predicted_classes
-from autosent.ship.cross_validation import held_out_probabilities
+from autosent.ship.cross_validation import fold_plan, held_out_probabilities
 
 #: A baseline: the test predictions (class indices) of a model trained on a dataset's train split.
 Baseline = Callable[[Dataset], np.ndarray]
@@ -44,5 +45,8 @@ def predictions_on_folds(
         one_hot = np.eye(fold.num_classes)
         return {"autosent": autosent(fold, folder)[trial_id], **{name: one_hot[baseline(fold)] for name, baseline in baselines.items()}}
 
-    probabilities = held_out_probabilities(job.dataset, k, job.info.identity.split.same_text(), predict)
+    folds = fold_plan(job.dataset, k, job.info.identity.split.same_text())
+    if folds is None:
+        raise SystemExit(f"--folds {k}: the training split cannot be cut into {k} folds that each train on every class")
+    probabilities = held_out_probabilities(job.dataset, folds, predict)
     return job.dataset, {name: predicted_classes(p) for name, p in probabilities.items()}

@@ -37,17 +37,13 @@ def _val(n: int):
     return labels, lambda record: by_trial[record.trial_id]
 
 
-#: Training labels with enough texts of each class for 5 folds.
-TRAIN = np.array([0, 1] * 50)
-
-
 def _not_called(records):
     raise AssertionError(f"cross-validated {[r.trial_id for r in records]}: no family has two tied trials")
 
 
 def test_a_small_val_split_prefers_the_cheapest_family_within_the_noise(trials):
     labels, probabilities = _val(300)
-    chosen, selection = select_best(trials, labels, probabilities, TRAIN, _not_called)
+    chosen, selection = select_best(trials, labels, probabilities, _not_called)
     assert chosen.trial_id == "1" and selection.lowest_val_cross_entropy_trial == "0"
     assert "small (300 texts" in selection.rule and "bigru, nbsvm)" in selection.rule  # bag is beyond the noise
     assert "held-out" not in selection.rule
@@ -66,22 +62,25 @@ def test_the_cheapest_familys_tied_trials_are_ranked_on_held_out_folds_and_only_
         return {"1": 0.45, "3": 0.47}
 
     val = lambda r: more.get(r.trial_id) if r.trial_id in more else probabilities(r)
-    chosen, selection = select_best(trials, labels, val, TRAIN, held_out)
+    chosen, selection = select_best(trials, labels, val, held_out)
     assert asked == [["1", "3"]]  # trial 4 is beyond the noise, bigru is dearer
     assert chosen.trial_id == "1" == selection.trial_id  # the lower held-out cross-entropy, though not the lower val one (3's)
     assert selection.rule.endswith("of its 2 trials within that noise, the lowest cross-entropy on 5 held-out folds of the training split, "
                                    "each retrained as this export was (trial 1: 0.4500, trial 3: 0.4700)")  # fmt: skip
 
-    # a class with 4 training texts leaves a fold without it: no folds, and the val split's order stands
-    chosen, selection = select_best(trials, labels, val, np.array([0] * 50 + [1] * 4), _not_called)
-    assert chosen.trial_id == "3" and selection.rule.endswith(
-        "of its 2 trials within that noise, the lowest val cross-entropy: a class has fewer than 5 training texts, too few to rank them on 5 held-out folds"
+    assert selection.held_out_cross_entropy == {"1": 0.45, "3": 0.47}  # in metadata.json as numbers, not only in the rule
+
+    # no folds to cut (a class of fewer than 5 distinct texts): the val split's order stands, and the rule says why
+    chosen, selection = select_best(trials, labels, val, lambda records: None)
+    assert chosen.trial_id == "3" and selection.held_out_cross_entropy is None and selection.rule.endswith(
+        "of its 2 trials within that noise, the lowest val cross-entropy: the training split cannot be cut into 5 folds that "
+        "each train on every class (a class has fewer than 5 distinct texts)"
     )
 
 
 def test_a_large_val_split_takes_the_lowest_val_cross_entropy(trials):
     labels, probabilities = _val(SMALL_VAL)
-    chosen, selection = select_best(trials, labels, probabilities, TRAIN, _not_called)
+    chosen, selection = select_best(trials, labels, probabilities, _not_called)
     assert chosen.trial_id == "0" == selection.trial_id
     assert selection.rule == "the lowest val cross-entropy of 3 finished trials"
 

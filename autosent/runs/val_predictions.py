@@ -63,7 +63,8 @@ def check_readable(run_dir: Path, records: list[TrialRecord]) -> None:
     A run copied without its bulky tuner/ and val_predictions/ folders still exports a named
     trial, which needs neither: the refusal names the one of lowest val cross-entropy.
     """
-    for record in rank(records):
+    ranked = rank(records)
+    for record in ranked:
         if _stored(run_dir, record.trial_id) is not None:
             continue
         checkpoint = _checkpoint(run_dir, record.trial_id)
@@ -71,7 +72,7 @@ def check_readable(run_dir: Path, records: list[TrialRecord]) -> None:
             raise UsageError(
                 f"{run_dir} has neither {_path(run_dir, record.trial_id).relative_to(run_dir)} nor "
                 f"{checkpoint.relative_to(run_dir)}, which hold trial {record.trial_id}'s val predictions; restore them "
-                f"from the run's original folder, or export one trial by id (autosent export {rank(records)[0].trial_id}, the lowest val cross-entropy)"
+                f"from the run's original folder, or export one trial by id (autosent export {ranked[0].trial_id}, the lowest val cross-entropy)"
             )
 
 

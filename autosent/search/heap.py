@@ -1,9 +1,8 @@
 """Short garbage collections between trials.
 
 Before every trial keras-tuner clears the Keras session and collects garbage: two full
-collections, each walking every object the process tracks. With TensorFlow imported that is
-hundreds of thousands of objects, almost none of them a trial's, so on small data the walks cost
-a good part of a trial. Freezing what is alive when the search starts (TensorFlow's modules, the
+collections, each walking every object the process tracks. With TensorFlow imported, almost none
+of them are a trial's, so on small data the walks cost a good part of a trial. Freezing what is alive when the search starts (TensorFlow's modules, the
 data, the tuner) takes it out of the collector's sight for the search's length; the
 collections then walk only what the trials made. `bench/overhead.py --limit 500` measures the
 effect per trial.

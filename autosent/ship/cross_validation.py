@@ -2,11 +2,10 @@
 
 A val split of a few hundred texts cannot rank near-identical configurations: their val
 cross-entropies differ by less than its noise, and the lowest is often the configuration that fit
-those few texts by chance, not the best. Cut into K folds, the training split gives K-1 models'
-worth of held-out predictions of every training text, many times the val split's texts, paired
-text by text across configurations. `export best` ranks the configurations its val split cannot
-tell apart this way (`selection.select_best`); `bench/folds.py` pairs the exported configuration
-with the baselines the same way.
+those few texts by chance, not the best. Cut the training split into K folds and train K models,
+each on K-1 folds: every training text gets one held-out prediction, many times the val split's
+texts, paired text by text across configurations. `export best` ranks the configurations its
+val split cannot tell apart this way (`selection.select_best`).
 
 No text of a held-out fold reaches what predicts it: each fold adapts its own text layers
 (vocabularies, idf, Naive Bayes ratios) on its own training texts, in a scratch folder of its own,
@@ -17,6 +16,7 @@ in one split.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +26,7 @@ import numpy as np
 from autosent.data import Dataset
 from autosent.data.leakage import group_ids
 from autosent.data.split import stratified_split
+from autosent.models.outputs import per_text_cross_entropy
 
 #: Folds `export best` cross-validates on: each model trains on four fifths of the training split.
 FOLDS = 5
@@ -33,11 +34,6 @@ FOLDS = 5
 #: What is trained on each fold: given the fold (its held-out rows as its test split) and an
 #: empty scratch folder of its own, each model's (n, K) probabilities of the fold's test split, by name.
 FoldPredictions = Callable[[Dataset, Path], dict[str, np.ndarray]]
-
-
-def can_fold(labels: np.ndarray, k: int) -> bool:
-    """Whether every class has `k` training texts or more: then each fold holds out some of each and trains on the rest."""
-    return len(labels) > 0 and int(np.unique(labels, return_counts=True)[1].min()) >= k
 
 
 def held_out_folds(texts: list[str], labels: np.ndarray, k: int, same_text: Callable[[str], str] | None) -> list[np.ndarray]:
@@ -49,6 +45,18 @@ def held_out_folds(texts: list[str], labels: np.ndarray, k: int, same_text: Call
     return stratified_split(labels, cuts=tuple(i / k for i in range(1, k)), groups=groups)
 
 
+def fold_plan(dataset: Dataset, k: int, same_text: Callable[[str], str] | None) -> list[np.ndarray] | None:
+    """`held_out_folds` of `dataset`'s training split, or None where they cannot all be trained and scored: a fold
+    that holds out nothing, or whose other folds lack a class (a class of fewer than `k` texts, or of one text copied)."""
+    folds = held_out_folds(dataset.train.texts, dataset.train.labels, k, same_text)
+    classes = set(range(dataset.num_classes))
+    for held_out in folds:
+        rest = np.setdiff1d(np.arange(len(dataset.train)), held_out)
+        if not len(held_out) or set(dataset.train.labels[rest].tolist()) != classes:
+            return None
+    return folds
+
+
 def fold_dataset(dataset: Dataset, held_out: np.ndarray) -> Dataset:
     """`dataset` with the held-out training rows as its test split and the other training rows as its train split."""
     rest = np.setdiff1d(np.arange(len(dataset.train)), held_out)
@@ -56,27 +64,26 @@ def fold_dataset(dataset: Dataset, held_out: np.ndarray) -> Dataset:
 
 
 def held_out_probabilities(
-    dataset: Dataset,
-    k: int,
-    same_text: Callable[[str], str] | None,
-    predict: FoldPredictions,
-    on_fold: Callable[[int], None] | None = None,
+    dataset: Dataset, folds: list[np.ndarray], predict: FoldPredictions, on_fold: Callable[[int], None] | None = None
 ) -> dict[str, np.ndarray]:
     """Each model's (n, K) probabilities of every training text of `dataset`, by the fold's model that held it out.
 
-    `predict` trains the models on each fold (see `FoldPredictions`); `on_fold(done)` is told
-    after each of the `k` folds. The scratch folders are removed after. A fold that holds out
-    nothing, or everything (a split too small to fold, see `can_fold`, or one text copied over
-    and over), trains nothing, and the texts no fold predicted are NaN rows.
+    `folds` partition the training rows (`fold_plan`); `predict` trains the models on each fold
+    (see `FoldPredictions`); `on_fold(done)` is told after each. The scratch folders are removed after.
     """
     probabilities: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix="autosent-folds-") as scratch:
-        for number, held_out in enumerate(held_out_folds(dataset.train.texts, dataset.train.labels, k, same_text)):
-            if 0 < len(held_out) < len(dataset.train):
-                folder = Path(scratch) / f"fold-{number}"
-                folder.mkdir()
-                for name, fold_probabilities in predict(fold_dataset(dataset, held_out), folder).items():
-                    probabilities.setdefault(name, np.full((len(dataset.train), dataset.num_classes), np.nan, dtype=np.float32))[held_out] = fold_probabilities
+        for number, held_out in enumerate(folds):
+            folder = Path(scratch) / f"fold-{number}"
+            folder.mkdir()
+            for name, fold_probabilities in predict(fold_dataset(dataset, held_out), folder).items():
+                probabilities.setdefault(name, np.empty((len(dataset.train), dataset.num_classes), dtype=np.float64))[held_out] = fold_probabilities
             if on_fold is not None:
                 on_fold(number + 1)
     return probabilities
+
+
+def held_out_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The mean per-text cross-entropy of held-out `probabilities`; infinite, ranking last, where a model gave no number (it diverged)."""
+    mean = float(per_text_cross_entropy(probabilities, labels).mean())
+    return math.inf if math.isnan(mean) else mean

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from autosent.errors import UsageError
-from autosent.models.outputs import predicted_classes
+from autosent.models.outputs import per_text_cross_entropy, predicted_classes
 from autosent.runs import val_predictions
 from autosent.runs.records import TrialRecord, rank
 from autosent.runs.rundir import ENSEMBLE_EXPORT_DIR
@@ -57,7 +57,7 @@ CANDIDATES = 20
 
 
 def cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    return float(-np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)).mean())
+    return float(per_text_cross_entropy(probabilities, labels).mean())
 
 
 def candidates(records: list[TrialRecord]) -> list[TrialRecord]:

@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from autosent.data import Dataset
 from autosent.errors import UsageError
 from autosent.runs import val_predictions
@@ -27,10 +29,10 @@ from autosent.runs.run_data import load_run_data
 from autosent.runs.rundir import EXPORT_DIR, RUN_FILE, RunRecord, check_real_run, find_run, run_holding, versions
 from autosent.search.space import SearchSpace
 from autosent.ship import export_folder, model_card
-from autosent.ship.cross_validation import FOLDS, FoldPredictions, held_out_probabilities
+from autosent.ship.cross_validation import FOLDS, FoldPredictions, fold_plan, held_out_cross_entropy, held_out_probabilities
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics
-from autosent.ship.selection import CrossValidated, Retraining, Selection, mean_cross_entropy, reads, retraining, select_best
+from autosent.ship.selection import CrossValidated, Retraining, Selection, reads, retraining, select_best
 
 #: Told what the export is doing while no model trains in sight: cross-validating the tied trials.
 Progress = Callable[[str], None]
@@ -178,7 +180,7 @@ def ship_trial(job: ExportJob, full: bool | None = None, verbose: str | int = 0,
         trainer = Trainer.for_run(job)
         record, selection = trainer.select(job, job.trial, decided.full, progress)
         retrained = trainer.retrain(record, decided.full, verbose)
-        model = end_to_end_model(trainer.tokenizer, reading_only_its_inputs(retrained.model, record.encoder), list(job.dataset.label_names))
+        model = trainer.end_to_end(retrained, list(job.dataset.label_names))
         metadata = base_metadata(
             job, trainer.space, decided, test_split_metrics(model, job.dataset),
             trial_id=record.trial_id, hyperparameters=record.hyperparameters, epochs=retrained.epochs,
@@ -219,11 +221,13 @@ class Trainer:
         """The trial to export: `best` by `selection.select_best` (reading the trials' val predictions,
         and cross-validating the tied ones, retrained on train + val with `full`), else the one named."""
         if trial == "best":
-            return select_best(
-                job.records, self.data.y_val, lambda r: self.val_probabilities(job, r), self.data.y_train, cross_validated(job, full, progress)
-            )
+            return select_best(job.records, self.data.y_val, lambda r: self.val_probabilities(job, r), cross_validated(job, full, progress))
         record = choose_trial(job.records, trial)
         return record, Selection(record.trial_id, "named on the command line", choose_trial(job.records, "best").trial_id)
+
+    def end_to_end(self, retrained: Retrained, label_names: list[str]):
+        """A retrained model with the run's text layers in front: raw strings in (`end_to_end_model`)."""
+        return end_to_end_model(self.tokenizer, reading_only_its_inputs(retrained.model, retrained.record.encoder), label_names)
 
     def retrain(self, record: TrialRecord, full: bool, verbose: str | int = 0) -> Retrained:
         """Rebuild `record`'s model and train it from scratch for the epochs its best weights had.
@@ -260,37 +264,43 @@ def fold_predictions(job: ExportJob, trial_ids: list[str], full: bool) -> FoldPr
     """What each fold of `cross_validation.held_out_probabilities` trains: the trials' configurations, each retrained as
     `ship_trial` retrains it (with `full`: on train + val), on text layers adapted on the fold's own training texts."""
 
-    def predict(fold: Dataset, scratch: Path) -> dict[str, Any]:
+    def predict(fold: Dataset, scratch: Path) -> dict[str, np.ndarray]:
         trainer = Trainer.for_run(dataclasses.replace(job, dataset=fold, run_dir=scratch))
-        probabilities = {}
-        for trial_id in trial_ids:
-            record = trainer.records[trial_id]
-            model = trainer.retrain(record, full).model
-            probabilities[trial_id] = test_probabilities(end_to_end_model(trainer.tokenizer, reading_only_its_inputs(model, record.encoder), list(fold.label_names)), fold)
-        return probabilities
+        return {
+            trial_id: test_probabilities(trainer.end_to_end(trainer.retrain(trainer.records[trial_id], full), list(fold.label_names)), fold)
+            for trial_id in trial_ids
+        }
 
     return predict
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None) -> CrossValidated:
     """`selection.CrossValidated` for a run: each trial's mean cross-entropy on the run's training texts, held out fold by fold."""
 
-    def held_out_cross_entropy(records: list[TrialRecord]) -> dict[str, float]:
+    def ranked_on_folds(records: list[TrialRecord]) -> dict[str, float] | None:
+        folds = fold_plan(job.dataset, FOLDS, job.info.identity.split.same_text())
+        if folds is None:
+            return None
         if progress is not None:
             by_id = {r.trial_id: r for r in job.records}
-            # each retrain takes about as long per epoch as its trial did: four fifths of train (+ val) against train and a val pass
+            # a retrain takes about as long per epoch as its trial did (four fifths of train + val, against train and a val
+            # pass); each fold also adapts its text layers, which is not counted
             seconds = FOLDS * sum(r.seconds / len(r.history) * epochs_trained(r, by_id) for r in records if r.history)
             progress(
                 f"ranking {len(records)} trials the val split cannot tell apart on {FOLDS} held-out folds of the training split: "
-                f"{FOLDS} retrains each, about {max(1, round(seconds / 60))} min"
+                f"{FOLDS} retrains each, about {_duration(seconds)}"
             )
         probabilities = held_out_probabilities(
-            job.dataset, FOLDS, job.info.identity.split.same_text(), fold_predictions(job, [r.trial_id for r in records], full),
+            job.dataset, folds, fold_predictions(job, [r.trial_id for r in records], full),
             None if progress is None else lambda done: progress(f"fold {done}/{FOLDS} done"),
         )  # fmt: skip
-        return {trial_id: mean_cross_entropy(p, job.dataset.train.labels) for trial_id, p in probabilities.items()}
+        return {trial_id: held_out_cross_entropy(p, job.dataset.train.labels) for trial_id, p in probabilities.items()}
 
-    return held_out_cross_entropy
+    return ranked_on_folds
 
 
 def test_probabilities(model, dataset: Dataset):

@@ -273,7 +273,7 @@ class ExportMetadata:
             hyperparameters=typed("hyperparameters", dict), epochs=typed("epochs", int),
             retrain_history=parsed("retrain_history", _history, []),
             search_val_cross_entropy=data.get("search_val_cross_entropy") if _is(data.get("search_val_cross_entropy"), float) else None,
-            selection=parsed("selection", lambda s: Selection(s["trial_id"], s["rule"], s["lowest_val_cross_entropy_trial"])),
+            selection=parsed("selection", lambda s: Selection(s["trial_id"], s["rule"], s["lowest_val_cross_entropy_trial"], s.get("held_out_cross_entropy"))),
             ensemble=parsed("ensemble", Ensemble.from_json),
         )  # fmt: skip
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autosent.models.outputs import class_probabilities, predicted_classes
+from autosent.models.outputs import class_probabilities, per_text_cross_entropy, predicted_classes
 
 
 def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
@@ -134,7 +134,7 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray, label_
     return Metrics(
         n=len(y),
         accuracy=float((predicted == y).mean()),
-        loss=float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1.0)).mean()),
+        loss=float(per_text_cross_entropy(p, y).mean()),
         macro_f1=float(np.mean([c.f1 for c in present])),
         roc_auc=aucs[1] if k == 2 else (float(np.mean(valid)) if valid else None),
         confusion_matrix=matrix.tolist(),

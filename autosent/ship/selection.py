@@ -26,12 +26,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
+from autosent.models.outputs import per_text_cross_entropy
 from autosent.runs.records import TrialRecord, rank
 from autosent.search.allocation import family_stats
-from autosent.ship.cross_validation import FOLDS, can_fold
+from autosent.ship.cross_validation import FOLDS
 
 #: A val split of fewer texts than this is small: the lowest val cross-entropy is not trusted alone.
 SMALL_VAL = 2000
@@ -41,28 +43,20 @@ NOISE_SE = 2.0
 
 @dataclass(frozen=True)
 class Selection:
-    """The trial an export ships, the rule that chose it, and the trial with the lowest val cross-entropy."""
+    """The trial an export ships, the rule that chose it, the trial with the lowest val cross-entropy,
+    and, where tied trials were ranked on held-out folds, each one's held-out cross-entropy by trial id."""
 
     trial_id: str
     rule: str
     lowest_val_cross_entropy_trial: str
+    held_out_cross_entropy: dict[str, float] | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def sentence(self) -> str:
         """`Trial 21 was chosen by this rule: ...`: the model card's and report.md's."""
         return f"Trial {self.trial_id} was chosen by this rule: {self.rule}."
-
-
-def _per_text_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return -np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0))
-
-
-def mean_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The mean per-text cross-entropy of (n, K) `probabilities` of texts whose classes are `labels`; NaN rows (no prediction) left out."""
-    predicted = ~np.isnan(probabilities).any(axis=1)
-    return float(np.mean(_per_text_cross_entropy(probabilities[predicted], labels[predicted])))
 
 
 def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -72,7 +66,7 @@ def paired_difference(candidate: np.ndarray, best: np.ndarray, labels: np.ndarra
     the difference varies far less than either's cross-entropy. One text has no spread: its
     standard error is infinite (no evidence either way).
     """
-    difference = _per_text_cross_entropy(candidate, labels) - _per_text_cross_entropy(best, labels)
+    difference = per_text_cross_entropy(candidate, labels) - per_text_cross_entropy(best, labels)
     if len(difference) < 2:
         return float(np.mean(difference)) if len(difference) else 0.0, math.inf
     return float(np.mean(difference)), float(np.std(difference, ddof=1)) / math.sqrt(len(difference))
@@ -125,23 +119,22 @@ def reads(records: list[TrialRecord], val_size: int) -> list[TrialRecord]:
     return [] if val_size >= SMALL_VAL else [r for r in records if r.finished]
 
 
-#: The held-out cross-entropy of each of the given trials' configurations, by trial id (`cross_validation`).
-CrossValidated = Callable[[list[TrialRecord]], dict[str, float]]
+#: The held-out cross-entropy of each given trial's configuration, retrained as the export retrains the one it ships,
+#: by trial id (`cross_validation`); None where the training split cannot be cut into FOLDS folds (`cross_validation.fold_plan`).
+CrossValidated = Callable[[list[TrialRecord]], dict[str, float] | None]
 
 
 def select_best(
     records: list[TrialRecord],
     val_labels: np.ndarray,
     val_probabilities: Callable[[TrialRecord], np.ndarray],
-    train_labels: np.ndarray,
     cross_validated: CrossValidated,
 ) -> tuple[TrialRecord, Selection]:
     """`export best`'s trial among finished `records`; `val_probabilities(record)` reads a trial's stored val predictions.
 
     Only a small val split (under SMALL_VAL texts) reads predictions: then every trial is
     compared with the overall best, and `cross_validated` is called, only where the cheapest
-    tied family has more than one tied trial, to rank those, and only where the training split
-    (`train_labels`) has FOLDS texts of each class to cut folds from.
+    tied family has more than one tied trial, to rank those.
     """
     finished = [r for r in rank(records) if r.finished]
     best = finished[0]
@@ -160,16 +153,16 @@ def select_best(
     candidates = [r for r in tied if r.encoder == family]
     if len(candidates) == 1:
         return candidates[0], Selection(candidates[0].trial_id, rule, best.trial_id)
-    if not can_fold(train_labels, FOLDS):
+    held_out = cross_validated(candidates)
+    if held_out is None:
         rule += (
-            f"; of its {len(candidates)} trials within that noise, the lowest val cross-entropy: a class has fewer than "
-            f"{FOLDS} training texts, too few to rank them on {FOLDS} held-out folds"
+            f"; of its {len(candidates)} trials within that noise, the lowest val cross-entropy: the training split cannot be "
+            f"cut into {FOLDS} folds that each train on every class (a class has fewer than {FOLDS} distinct texts)"
         )
         return candidates[0], Selection(candidates[0].trial_id, rule, best.trial_id)
-    held_out = cross_validated(candidates)
     ranked = sorted(candidates, key=lambda r: held_out[r.trial_id])
     rule += (
         f"; of its {len(candidates)} trials within that noise, the lowest cross-entropy on {FOLDS} held-out folds of the "
         f"training split, each retrained as this export was ({', '.join(f'trial {r.trial_id}: {held_out[r.trial_id]:.4f}' for r in ranked)})"
     )
-    return ranked[0], Selection(ranked[0].trial_id, rule, best.trial_id)
+    return ranked[0], Selection(ranked[0].trial_id, rule, best.trial_id, {r.trial_id: held_out[r.trial_id] for r in ranked})
