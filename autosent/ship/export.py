@@ -33,6 +33,7 @@ from autosent.ship.cross_validation import FOLDS, FoldPredictions, fold_plan, he
 from autosent.ship.export_metadata import ExportMetadata
 from autosent.ship.metrics import Metrics, classification_metrics
 from autosent.ship.selection import CrossValidated, Retraining, Selection, reads, retraining, select_best
+from autosent.views.pace import short_duration
 
 #: Told what the export is doing while no model trains in sight: cross-validating the tied trials.
 Progress = Callable[[str], None]
@@ -274,10 +275,6 @@ def fold_predictions(job: ExportJob, trial_ids: list[str], full: bool) -> FoldPr
     return predict
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
-
-
 def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None) -> CrossValidated:
     """`selection.CrossValidated` for a run: each trial's mean cross-entropy on the run's training texts, held out fold by fold."""
 
@@ -292,7 +289,7 @@ def cross_validated(job: ExportJob, full: bool, progress: Progress | None = None
             seconds = FOLDS * sum(r.seconds / len(r.history) * epochs_trained(r, by_id) for r in records if r.history)
             progress(
                 f"ranking {len(records)} trials the val split cannot tell apart on {FOLDS} held-out folds of the training split: "
-                f"{FOLDS} retrains each, about {_duration(seconds)}"
+                f"{FOLDS} retrains each, about {short_duration(seconds)}"
             )
         probabilities = held_out_probabilities(
             job.dataset, folds, fold_predictions(job, [r.trial_id for r in records], full),
