@@ -51,16 +51,19 @@ def fold_plan(dataset: Dataset, k: int, same_text: Callable[[str], str] | None) 
     folds = held_out_folds(dataset.train.texts, dataset.train.labels, k, same_text)
     classes = set(range(dataset.num_classes))
     for held_out in folds:
-        rest = np.setdiff1d(np.arange(len(dataset.train)), held_out)
-        if not len(held_out) or set(dataset.train.labels[rest].tolist()) != classes:
+        if not len(held_out) or set(dataset.train.labels[_trained_on(dataset, held_out)].tolist()) != classes:
             return None
     return folds
 
 
+def _trained_on(dataset: Dataset, held_out: np.ndarray) -> np.ndarray:
+    """The training rows a fold's models train on: all but those it holds out."""
+    return np.setdiff1d(np.arange(len(dataset.train)), held_out)
+
+
 def fold_dataset(dataset: Dataset, held_out: np.ndarray) -> Dataset:
     """`dataset` with the held-out training rows as its test split and the other training rows as its train split."""
-    rest = np.setdiff1d(np.arange(len(dataset.train)), held_out)
-    return dataclasses.replace(dataset, train=dataset.train.take(rest), test=dataset.train.take(held_out))
+    return dataclasses.replace(dataset, train=dataset.train.take(_trained_on(dataset, held_out)), test=dataset.train.take(held_out))
 
 
 def held_out_probabilities(
